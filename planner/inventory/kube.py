@@ -1,0 +1,138 @@
+"""Kubernetes objects (plain dicts) → typed model rows, with notes for what cannot be used.
+
+Server-populated fields (``status``, ``managedFields``, ``clusterIP``, ``nodePort`` ...) are read
+only where useful (status addresses) and never carried into generated code.
+"""
+from __future__ import annotations
+
+from planner.model import WARN, Ingress, IngressPath, Note, Port, Service, Source
+
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+GCE_DEFAULT_CLASS = "gce"
+
+
+def _str_map(value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def _meta(doc: dict) -> tuple[str | None, str, dict, dict]:
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    name = meta.get("name")
+    name = name if isinstance(name, str) and name else None
+    ns = meta.get("namespace")
+    ns = ns if isinstance(ns, str) and ns else "default"
+    return name, ns, _str_map(meta.get("annotations")), _str_map(meta.get("labels"))
+
+
+def object_ref(kind: str, cluster: str, doc: dict, source: Source) -> str:
+    name, ns, _, _ = _meta(doc)
+    return f"{kind} {cluster}/{ns}/{name or '<unnamed>'} ({source})"
+
+
+def parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | None, list[Note]]:
+    name, ns, annotations, labels = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"Service <unnamed> ({source})", "MISSING_NAME", "Service has no metadata.name; left out of pricing")]
+    ref = f"Service {cluster}/{ns}/{name}"
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    stype = spec.get("type", "ClusterIP")
+    if stype not in SERVICE_TYPES:
+        return None, [Note(WARN, ref, "UNKNOWN_SERVICE_TYPE", f"spec.type {str(stype)[:60]!r} is not a Kubernetes Service type ({source}); left out of pricing")]
+    raw_ports = spec.get("ports")
+    ports: list[Port] = []
+    if stype in ("LoadBalancer", "NodePort", "ClusterIP"):
+        if not isinstance(raw_ports, list) or not raw_ports:
+            if stype == "LoadBalancer":
+                return None, [Note(WARN, ref, "NO_PORTS", f"LoadBalancer Service has no spec.ports ({source}); left out of pricing")]
+            raw_ports = []
+        for i, rp in enumerate(raw_ports):
+            if not isinstance(rp, dict):
+                return None, [Note(WARN, ref, "BAD_PORT", f"spec.ports[{i}] is not an object ({source}); left out of pricing")]
+            port = rp.get("port")
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                return None, [Note(WARN, ref, "BAD_PORT", f"spec.ports[{i}].port {str(port)[:40]!r} is not a port number ({source}); left out of pricing")]
+            proto = rp.get("protocol", "TCP")
+            if proto not in ("TCP", "UDP", "SCTP"):
+                return None, [Note(WARN, ref, "BAD_PORT", f"spec.ports[{i}].protocol {str(proto)[:20]!r} is not TCP, UDP or SCTP ({source}); left out of pricing")]
+            pname = rp.get("name") if isinstance(rp.get("name"), str) else None
+            tp = rp.get("targetPort")
+            tp = tp if isinstance(tp, (int, str)) and not isinstance(tp, bool) else None
+            ap = rp.get("appProtocol") if isinstance(rp.get("appProtocol"), str) else None
+            ports.append(Port(port=port, protocol=proto, name=pname, target_port=tp, app_protocol=ap))
+    ranges = spec.get("loadBalancerSourceRanges")
+    ranges = tuple(sorted(str(r) for r in ranges)) if isinstance(ranges, list) else ()
+    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
+    lb = status.get("loadBalancer") if isinstance(status.get("loadBalancer"), dict) else {}
+    addrs = []
+    for ing in lb.get("ingress") or []:
+        if isinstance(ing, dict):
+            addr = ing.get("ip") or ing.get("hostname")
+            if isinstance(addr, str):
+                addrs.append(addr)
+    selector = _str_map(spec.get("selector"))
+    svc = Service(
+        cluster=cluster,
+        namespace=ns,
+        name=name,
+        type=stype,
+        ports=tuple(ports),
+        source=source,
+        annotations=annotations,
+        labels=labels,
+        selector=selector,
+        load_balancer_ip=spec.get("loadBalancerIP") if isinstance(spec.get("loadBalancerIP"), str) and spec.get("loadBalancerIP") else None,
+        load_balancer_source_ranges=ranges,
+        load_balancer_class=spec.get("loadBalancerClass") if isinstance(spec.get("loadBalancerClass"), str) else None,
+        external_traffic_policy=spec.get("externalTrafficPolicy") if isinstance(spec.get("externalTrafficPolicy"), str) else None,
+        session_affinity=spec.get("sessionAffinity") if isinstance(spec.get("sessionAffinity"), str) else None,
+        status_addresses=tuple(sorted(addrs)),
+    )
+    return svc, []
+
+
+def _backend(backend) -> tuple[str | None, int | str | None]:
+    if not isinstance(backend, dict):
+        return None, None
+    if isinstance(backend.get("service"), dict):  # networking.k8s.io/v1
+        svc = backend["service"]
+        port = svc.get("port") if isinstance(svc.get("port"), dict) else {}
+        return svc.get("name"), port.get("number", port.get("name"))
+    return backend.get("serviceName"), backend.get("servicePort")  # v1beta1
+
+
+def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | None, list[Note]]:
+    name, ns, annotations, _ = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"Ingress <unnamed> ({source})", "MISSING_NAME", "Ingress has no metadata.name; left out of pricing")]
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    cls = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
+    paths: list[IngressPath] = []
+    for rule in spec.get("rules") or []:
+        if not isinstance(rule, dict):
+            continue
+        host = rule.get("host") if isinstance(rule.get("host"), str) else None
+        http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
+        for p in http.get("paths") or []:
+            if not isinstance(p, dict):
+                continue
+            svc, port = _backend(p.get("backend"))
+            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) else None))
+    tls = spec.get("tls") if isinstance(spec.get("tls"), list) else []
+    tls_hosts = sorted({h for t in tls if isinstance(t, dict) for h in (t.get("hosts") or []) if isinstance(h, str)})
+    has_tls = bool(tls) or "ingress.gcp.kubernetes.io/pre-shared-cert" in annotations or "networking.gke.io/managed-certificates" in annotations
+    dsvc, _ = _backend(spec.get("defaultBackend") or spec.get("backend"))
+    ing = Ingress(
+        cluster=cluster,
+        namespace=ns,
+        name=name,
+        ingress_class=str(cls),
+        paths=tuple(sorted(paths, key=lambda p: (p.host or "", p.path, p.service or "", str(p.port)))),
+        tls_hosts=tuple(tls_hosts),
+        has_tls=has_tls,
+        source=source,
+        default_backend=dsvc if isinstance(dsvc, str) else None,
+        annotations=annotations,
+    )
+    return ing, []

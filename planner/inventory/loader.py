@@ -1,0 +1,199 @@
+"""Turn files into plain documents, safely.
+
+Every inventory file is untrusted. This module only parses: JSON or YAML (safe loader, with a
+bound on file size and on alias use), optionally gzip-compressed, and yields each Kubernetes
+object with the place it was read from. Any problem is a :class:`PlannerError` whose text starts
+with ``FILE[:LINE]:``.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from planner.model import PlannerError, Source
+
+#: Largest inventory file read, after decompression (bytes). kubectl output for ~100k
+#: Services is well under this.
+MAX_FILE_BYTES = int(os.environ.get("PLANNER_MAX_FILE_BYTES", 512 * 1024 * 1024))
+#: Largest single YAML file (YAML parsing is ~50x slower than JSON; JSON has MAX_FILE_BYTES).
+MAX_YAML_BYTES = int(os.environ.get("PLANNER_MAX_YAML_BYTES", 64 * 1024 * 1024))
+#: Most YAML aliases (``*ref``) allowed in one file. Kubernetes manifests rarely use any; the
+#: bound defeats "billion laughs" expansion.
+MAX_YAML_ALIASES = 100
+#: Deepest nesting accepted in one document.
+MAX_DEPTH = 64
+
+INVENTORY_SUFFIXES = (".json", ".yaml", ".yml", ".json.gz", ".yaml.gz", ".yml.gz")
+
+
+@dataclass(frozen=True)
+class RawObject:
+    doc: dict
+    source: Source
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses documents using more than MAX_YAML_ALIASES aliases."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                event = self.peek_event()
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: more than {MAX_YAML_ALIASES} YAML aliases "
+                    "(refused: alias expansion bomb?)"
+                )
+        return super().compose_node(parent, index)
+
+
+# Timestamps and other implicit types stay strings: Kubernetes objects are JSON-typed.
+for _tag in ("tag:yaml.org,2002:timestamp",):
+    _BoundedLoader.yaml_implicit_resolvers = {
+        k: [(t, r) for t, r in v if t != _tag] for k, v in _BoundedLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _depth_ok(value, limit: int = MAX_DEPTH) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def read_bytes(path: str) -> bytes:
+    """Read a file (or stdin for ``-``), decompressing gzip, within MAX_FILE_BYTES."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise PlannerError(f"{path}: no such file or directory") from None
+    except IsADirectoryError:
+        raise PlannerError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise PlannerError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=__import__("io").BytesIO(data)) as gz:
+                data = gz.read(MAX_FILE_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise PlannerError(f"{path}: not a valid gzip file ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PlannerError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB (refused)")
+    return data
+
+
+def decode(path: str, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise PlannerError(f"{path}: binary data, not a JSON or YAML inventory")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PlannerError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def parse_documents(path: str, text: str) -> Iterator[tuple[object, int | None, dict[int, int]]]:
+    """Yield (document, line of the document, {list-item index: line}) for each document."""
+    stripped = text.lstrip()
+    if not stripped:
+        raise PlannerError(f"{path}: empty file")
+    if stripped[0] in "{[":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise PlannerError(f"{path}: JSON nested too deeply") from None
+        yield doc, None, {}
+        return
+    if len(text) > MAX_YAML_BYTES:
+        raise PlannerError(f"{path}: YAML larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB (refused; use JSON for larger inventories)")
+    loader = _BoundedLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            line = node.start_mark.line + 1
+            item_lines: dict[int, int] = {}
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+                        item_lines = {i: n.start_mark.line + 1 for i, n in enumerate(value.value)}
+            doc = loader.construct_document(node)
+            yield doc, line, item_lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise PlannerError(f"{path}{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise PlannerError(f"{path}: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise PlannerError(f"{path}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def iter_objects(path: str) -> Iterator[RawObject]:
+    """Yield every Kubernetes object in one file, unwrapping ``kind: List`` documents."""
+    text = decode(path, read_bytes(path))
+    found_any = False
+    for doc, line, item_lines in parse_documents(path, text):
+        if doc is None:  # empty YAML document (``---`` twice, comments only)
+            continue
+        if not isinstance(doc, dict):
+            raise PlannerError(f"{path}{':' + str(line) if line else ''}: expected a Kubernetes object or List, got {type(doc).__name__}")
+        if not _depth_ok(doc):
+            raise PlannerError(f"{path}{':' + str(line) if line else ''}: document nested deeper than {MAX_DEPTH} levels (refused)")
+        found_any = True
+        if isinstance(doc.get("items"), list) and str(doc.get("kind", "List")).endswith("List"):
+            for i, item in enumerate(doc["items"]):
+                yield RawObject(item, Source(path, item_lines.get(i)))
+        else:
+            yield RawObject(doc, Source(path, line))
+    if not found_any:
+        raise PlannerError(f"{path}: no Kubernetes objects in file")
+
+
+def expand_paths(inputs: list[str]) -> list[str]:
+    """Files as given; directories walked recursively (sorted) for inventory suffixes."""
+    files: list[str] = []
+    for item in inputs:
+        if item == "-":
+            files.append(item)
+            continue
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(
+                str(f) for f in p.rglob("*") if f.is_file() and f.name.lower().endswith(INVENTORY_SUFFIXES)
+            )
+            if not found:
+                raise PlannerError(f"{item}: directory holds no .json/.yaml/.yml inventory files")
+            files.extend(found)
+        elif p.exists():
+            files.append(str(p))
+        else:
+            raise PlannerError(f"{item}: no such file or directory")
+    return files

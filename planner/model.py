@@ -1,0 +1,221 @@
+"""The plain data passed between planner's stages.
+
+Nothing here imports anything else of planner's. Readers produce an :class:`Inventory`;
+pricers turn :class:`Footprint` rows into :class:`CostLine` rows; the consolidation stage
+produces the plan (a JSON-ready dict, see ``planner/plan.py`` and ``schema/plan.schema.json``),
+which is the only thing renderers read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Mapping
+
+HOURS_PER_MONTH = Decimal(730)
+CENT = Decimal("0.01")
+
+INFO, WARN, BLOCK = "info", "warn", "block"
+LEVELS = (INFO, WARN, BLOCK)
+
+
+def cents(value: Decimal) -> Decimal:
+    """Round money to cents, half up (how invoices round)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class PlannerError(Exception):
+    """A problem the user can fix (bad input, unknown region...). The CLI prints it on one line
+    and exits 2. ``str(err)`` must already name the file / object concerned."""
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where an object was read: file path (``-`` for stdin) and 1-based line when known."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    """Something the user must know: every object read is either planned or carried as a note."""
+
+    level: str  # info | warn | block
+    object: str  # e.g. "Service prod/shop/web" or a file path
+    code: str  # stable, documented in docs/reasons.md
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"level": self.level, "object": self.object, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    cloud: str = "gcp"
+    project: str = "my-project"
+    region: str = "us-central1"
+
+
+@dataclass(frozen=True)
+class Port:
+    port: int
+    protocol: str = "TCP"  # TCP | UDP | SCTP
+    name: str | None = None
+    target_port: int | str | None = None
+    app_protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    cluster: str
+    namespace: str
+    name: str
+    type: str
+    ports: tuple[Port, ...]
+    source: Source
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    selector: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    load_balancer_ip: str | None = None
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    load_balancer_class: str | None = None
+    external_traffic_policy: str | None = None
+    session_affinity: str | None = None
+    status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.name)
+
+    @property
+    def ref(self) -> str:
+        return f"Service {self.cluster}/{self.namespace}/{self.name}"
+
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        return tuple(sorted({p.protocol for p in self.ports}))
+
+
+@dataclass(frozen=True)
+class IngressPath:
+    host: str | None
+    path: str
+    service: str | None
+    port: int | str | None
+
+
+@dataclass(frozen=True)
+class Ingress:
+    cluster: str
+    namespace: str
+    name: str
+    ingress_class: str  # "gce" when unset (GKE's default)
+    paths: tuple[IngressPath, ...]
+    tls_hosts: tuple[str, ...]
+    has_tls: bool
+    source: Source
+    default_backend: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.name)
+
+    @property
+    def ref(self) -> str:
+        return f"Ingress {self.cluster}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Traffic through one load balancer in a month, GiB."""
+
+    gib_in: Decimal = Decimal(0)
+    gib_out: Decimal = Decimal(0)
+
+
+@dataclass
+class Inventory:
+    """Everything read from the user's files, normalised. Sorted by key for determinism."""
+
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)  # every Service read (any type)
+    ingresses: list[Ingress] = field(default_factory=list)
+    gateways: list[dict] = field(default_factory=list)  # existing Gateway API objects, raw-ish
+    routes: list[dict] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
+    files: list[str] = field(default_factory=list)
+    usage: dict[tuple[str, str, str], Usage] = field(default_factory=dict)
+
+    @property
+    def load_balancers(self) -> list[Service]:
+        return [s for s in self.services if s.type == "LoadBalancer"]
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """One billable load balancer as a pricer sees it: what it is, where, how many rules.
+
+    ``owner`` is the object it belongs to (e.g. ``Service c/ns/name`` or ``Gateway gw``);
+    ``pool`` groups the rules the cloud bills together (GCP: project + region or ``global``).
+    """
+
+    owner: str
+    cloud: str
+    project: str
+    region: str  # a region name, or "global" for GCP global rules
+    kind: str  # passthrough | l7 | l7-internal
+    forwarding_rules: int
+    usage: Usage | None = None
+    addresses: int = 1
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    usd: Decimal
+    unit: str  # hour | GiB | ...
+    source: str
+    effective: str
+    unsure: bool = False
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "usd": float(self.usd),
+            "unit": self.unit,
+            "source": self.source,
+            "effective": self.effective,
+            "unsure": self.unsure,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One charge: what, where, how much of it, at which rate, for a month."""
+
+    pool: str  # e.g. "gcp my-project us-central1"
+    component: str  # e.g. "Forwarding rules 1-5 (flat)"
+    unit: str
+    quantity: Decimal
+    rate: Rate
+    monthly_usd: Decimal
+    owners: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "pool": self.pool,
+            "component": self.component,
+            "unit": self.unit,
+            "quantity": float(self.quantity),
+            "rate_key": self.rate.key,
+            "rate_usd": float(self.rate.usd),
+            "monthly_usd": float(cents(self.monthly_usd)),
+        }

@@ -1,0 +1,35 @@
+"""What every pricer returns, and the cent-exact allocation of pooled charges to owners."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from planner.model import CENT, CostLine, Rate
+
+
+@dataclass
+class Pricing:
+    lines: list[CostLine] = field(default_factory=list)
+    by_owner: dict[str, Decimal] = field(default_factory=dict)  # cents, sums to total
+    rates: dict[str, Rate] = field(default_factory=dict)
+    data_priced: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return sum((v for v in self.by_owner.values()), Decimal(0))
+
+
+def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
+    """Split ``amount`` (rounded to cents) over owners in proportion to ``weights`` so that the
+    shares are whole cents and add up exactly (largest remainder; ties by owner name)."""
+    total_w = sum(weights.values())
+    amount = amount.quantize(CENT)
+    if total_w == 0:
+        return {k: Decimal(0) for k in weights}
+    raw = {k: amount * w / total_w for k, w in weights.items()}
+    floor = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in raw.items()}
+    left = int(((amount - sum(floor.values())) / CENT).to_integral_value())
+    order = sorted(weights, key=lambda k: (-(raw[k] - floor[k]), k))
+    for k in order[:left]:
+        floor[k] += CENT
+    return floor

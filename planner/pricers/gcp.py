@@ -1,0 +1,76 @@
+"""GCP Cloud Load Balancing: forwarding rules priced by pool, plus data processing.
+
+Billing shape (PRICING-FACTS.md): the first 5 forwarding rules of a project in one region
+cost a flat hourly charge together; each further rule is charged per hour. Global rules pool
+separately. Passthrough Network LBs charge inbound data only; Application LBs (l7) charge
+inbound and outbound.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from planner.model import HOURS_PER_MONTH, CostLine, Footprint
+from planner.pricers.base import Pricing, allocate
+from planner.pricers.rates import RateTable, load_table
+
+FREE_TIER_RULES = 5
+
+
+class GcpPricer:
+    cloud = "gcp"
+
+    def __init__(self, table: RateTable | None = None):
+        self.table = table or load_table("gcp")
+
+    def data_rates(self, region: str) -> tuple[Decimal, Decimal]:
+        return (self.table.rate(region, "data_inbound_gib").usd, self.table.rate(region, "data_outbound_gib").usd)
+
+    def price(self, footprints: list[Footprint]) -> Pricing:
+        out = Pricing()
+        pools: dict[tuple[str, str], list[Footprint]] = defaultdict(list)
+        for fp in footprints:
+            pools[(fp.project, fp.region)].append(fp)
+        by_owner: dict[str, Decimal] = defaultdict(Decimal)
+        for (project, region), fps in sorted(pools.items()):
+            pool = f"gcp {project} {region}"
+            first5 = self.table.rate(region, "forwarding_rule_first5")
+            extra = self.table.rate(region, "forwarding_rule_additional")
+            rules = sum(fp.forwarding_rules for fp in fps)
+            owners = tuple(sorted({fp.owner for fp in fps}))
+            pool_cost = Decimal(0)
+            if rules:
+                flat = first5.usd * HOURS_PER_MONTH
+                out.rates[first5.key] = first5
+                out.lines.append(CostLine(pool, f"Forwarding rules 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners))
+                pool_cost += flat
+            if rules > FREE_TIER_RULES:
+                qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
+                out.rates[extra.key] = extra
+                out.lines.append(CostLine(pool, f"Additional forwarding rules ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
+                pool_cost += extra.usd * qty
+            weights: dict[str, int] = defaultdict(int)
+            for fp in fps:
+                weights[fp.owner] += fp.forwarding_rules
+            for owner, share in allocate(pool_cost, dict(weights)).items():
+                by_owner[owner] += share
+            # data processing, per footprint
+            for fp in sorted(fps, key=lambda f: f.owner):
+                if fp.usage is None:
+                    by_owner.setdefault(fp.owner, Decimal(0))
+                    continue
+                out.data_priced = True
+                rin = self.table.rate(region if region != "global" else "global", "data_inbound_gib")
+                charges = [("Inbound data processing", fp.usage.gib_in, rin)]
+                if fp.kind.startswith("l7"):
+                    rout = self.table.rate(region, "data_outbound_gib")
+                    charges.append(("Outbound data processing", fp.usage.gib_out, rout))
+                for label, gib, rate in charges:
+                    if gib <= 0:
+                        continue
+                    cost = gib * rate.usd
+                    out.rates[rate.key] = rate
+                    out.lines.append(CostLine(pool, f"{label}: {fp.owner}", "GiB", gib, rate, cost, (fp.owner,)))
+                    by_owner[fp.owner] += cost.quantize(Decimal("0.01"))
+        out.by_owner = dict(sorted(by_owner.items()))
+        return out
