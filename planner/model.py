@@ -151,6 +151,9 @@ class Inventory:
     kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
     files: list[str] = field(default_factory=list)
     usage: dict[tuple[str, str, str], Usage] = field(default_factory=dict)
+    #: Billable things found outside Kubernetes objects (e.g. forwarding rules from a gcloud
+    #: listing that no Service or Ingress owns). Priced in both the current and proposed cost.
+    extra_footprints: list["Footprint"] = field(default_factory=list)
 
     @property
     def load_balancers(self) -> list[Service]:

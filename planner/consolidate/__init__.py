@@ -52,22 +52,6 @@ def _hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
     return sorted(set(hosts))
 
 
-def _service_footprint(svc: Service, inv: Inventory) -> Footprint:
-    cl = inv.clusters[svc.cluster]
-    rules = max(1, len({p.protocol for p in svc.ports}))
-    return Footprint(owner=svc.ref, cloud=cl.cloud, project=cl.project, region=cl.region, kind="passthrough", forwarding_rules=rules, usage=inv.usage.get(svc.key))
-
-
-def _ingress_footprint(ing, inv: Inventory) -> Footprint | None:
-    cl = inv.clusters[ing.cluster]
-    rules = 2 if ing.has_tls else 1
-    if ing.ingress_class == "gce":
-        return Footprint(owner=ing.ref, cloud=cl.cloud, project=cl.project, region="global", kind="l7", forwarding_rules=rules, usage=inv.usage.get(ing.key))
-    if ing.ingress_class == "gce-internal":
-        return Footprint(owner=ing.ref, cloud=cl.cloud, project=cl.project, region=cl.region, kind="l7-internal", forwarding_rules=rules, usage=inv.usage.get(ing.key))
-    return None
-
-
 def _sum_usage(usages: list[Usage | None]) -> Usage | None:
     if not usages or any(u is None for u in usages):
         return None
@@ -170,21 +154,22 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             notes.append(Note(INFO, f"{slot.kind} {slot.name}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {cl.region} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
     # 3. price before and after
-    current_fps: list[Footprint] = [_service_footprint(s, inv) for s in lbs]
+    current_fps: list[Footprint] = [pricer.service_footprint(s, inv.clusters[s.cluster], inv.usage.get(s.key)) for s in lbs]
+    current_fps.extend(inv.extra_footprints)
     existing: list[dict] = []
     for ing in inv.ingresses:
-        fp = _ingress_footprint(ing, inv)
+        fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
         if fp is not None:
             current_fps.append(fp)
         else:
             notes.append(Note(INFO, ing.ref, "INGRESS_NOT_PRICED", f"ingress class {ing.ingress_class!r} is served by an in-cluster controller behind its own LoadBalancer Service; not priced as a load balancer"))
         existing.append({"ing": ing, "fp": fp})
-    kept_refs = {e["svc"].ref for e in decided if e["decision"] == "keep"}
-    proposed_fps = [fp for fp in current_fps if fp.owner in kept_refs or not fp.owner.startswith("Service ")]
+    moved_refs = {e["svc"].ref for e in decided if e["decision"] == "consolidate"}
+    proposed_fps = [fp for fp in current_fps if fp.owner not in moved_refs]
     for ep in entrypoints:
         cl = inv.clusters[ep["cluster"]]
         ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]])
-        proposed_fps.append(Footprint(owner=f"{ep['kind']} {ep['name']}", cloud=cl.cloud, project=cl.project, region=cl.region if ep["internal"] else "global", kind="l7-internal" if ep["internal"] else "l7", forwarding_rules=ep["forwarding_rules"], usage=ep_usage))
+        proposed_fps.append(pricer.entrypoint_footprint(ep, cl, ep_usage))
     before: Pricing = pricer.price(current_fps)
     after: Pricing = pricer.price(proposed_fps)
 
@@ -211,7 +196,7 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             "proposed_monthly_usd": _usd(proposed),
             "entrypoint": e["slot"],
             "hosts": e["hosts"],
-            "forwarding_rules": max(1, len({p.protocol for p in svc.ports})),
+            "forwarding_rules": pricer.service_footprint(svc, inv.clusters[svc.cluster], None).forwarding_rules,
             "addresses": list(svc.status_addresses),
             "load_balancer_ip": svc.load_balancer_ip,
             "source": str(svc.source),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, CostLine, Footprint
+from planner.model import HOURS_PER_MONTH, Cluster, CostLine, Footprint, Ingress, Service, Usage
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -22,6 +22,26 @@ class GcpPricer:
 
     def __init__(self, table: RateTable | None = None):
         self.table = table or load_table("gcp")
+
+    # --- what each object costs as a load balancer (footprints) ---------------------------
+    def service_footprint(self, svc: Service, cluster: Cluster, usage: Usage | None) -> Footprint:
+        """A GKE LoadBalancer Service: one regional forwarding rule per protocol."""
+        rules = max(1, len({p.protocol for p in svc.ports}))
+        return Footprint(owner=svc.ref, cloud="gcp", project=cluster.project, region=cluster.region, kind="passthrough", forwarding_rules=rules, usage=usage)
+
+    def ingress_footprint(self, ing: Ingress, cluster: Cluster, usage: Usage | None) -> Footprint | None:
+        """A GKE Ingress: class gce → global external ALB; gce-internal → regional internal ALB.
+        One forwarding rule for HTTP, a second when TLS is set. Other classes: None."""
+        rules = 2 if ing.has_tls else 1
+        if ing.ingress_class == "gce":
+            return Footprint(owner=ing.ref, cloud="gcp", project=cluster.project, region="global", kind="l7", forwarding_rules=rules, usage=usage)
+        if ing.ingress_class == "gce-internal":
+            return Footprint(owner=ing.ref, cloud="gcp", project=cluster.project, region=cluster.region, kind="l7-internal", forwarding_rules=rules, usage=usage)
+        return None
+
+    def entrypoint_footprint(self, ep: dict, cluster: Cluster, usage: Usage | None) -> Footprint:
+        """A new entrypoint of the plan: global external ALB, or regional internal ALB."""
+        return Footprint(owner=f"{ep['kind']} {ep['name']}", cloud="gcp", project=cluster.project, region=cluster.region if ep["internal"] else "global", kind="l7-internal" if ep["internal"] else "l7", forwarding_rules=ep["forwarding_rules"], usage=usage)
 
     def data_rates(self, region: str) -> tuple[Decimal, Decimal]:
         return (self.table.rate(region, "data_inbound_gib").usd, self.table.rate(region, "data_outbound_gib").usd)
