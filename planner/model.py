@@ -131,6 +131,69 @@ class Ingress:
 
 
 @dataclass(frozen=True)
+class GatewayListener:
+    name: str
+    port: int
+    protocol: str  # HTTP | HTTPS | TLS | TCP | UDP
+    hostname: str | None = None
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """An existing Gateway API ``Gateway`` (an entrypoint that already exists)."""
+
+    cluster: str
+    namespace: str
+    name: str
+    gateway_class: str
+    listeners: tuple[GatewayListener, ...]
+    source: Source
+    addresses: tuple[str, ...] = ()  # spec.addresses / status.addresses values
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.name)
+
+    @property
+    def ref(self) -> str:
+        return f"Gateway {self.cluster}/{self.namespace}/{self.name}"
+
+    @property
+    def has_tls(self) -> bool:
+        return any(lst.protocol in ("HTTPS", "TLS") for lst in self.listeners)
+
+
+@dataclass(frozen=True)
+class RouteBackend:
+    namespace: str
+    service: str
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class HTTPRoute:
+    """An existing Gateway API ``HTTPRoute``; ``parents`` are ``namespace/name`` of Gateways."""
+
+    cluster: str
+    namespace: str
+    name: str
+    parents: tuple[str, ...]
+    hostnames: tuple[str, ...]
+    paths: tuple[str, ...]
+    backends: tuple[RouteBackend, ...]
+    source: Source
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.name)
+
+    @property
+    def ref(self) -> str:
+        return f"HTTPRoute {self.cluster}/{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class Usage:
     """Traffic through one load balancer in a month, GiB."""
 
@@ -145,8 +208,8 @@ class Inventory:
     clusters: dict[str, Cluster] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)  # every Service read (any type)
     ingresses: list[Ingress] = field(default_factory=list)
-    gateways: list[dict] = field(default_factory=list)  # existing Gateway API objects, raw-ish
-    routes: list[dict] = field(default_factory=list)
+    gateways: list[Gateway] = field(default_factory=list)  # existing Gateway API Gateways
+    routes: list[HTTPRoute] = field(default_factory=list)  # existing HTTPRoutes
     notes: list[Note] = field(default_factory=list)
     kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
     files: list[str] = field(default_factory=list)
@@ -176,6 +239,14 @@ class Footprint:
     forwarding_rules: int
     usage: Usage | None = None
     addresses: int = 1
+    #: Cloud-specific detail, optional (defaults keep GCP-only code working):
+    #: ``lb_type`` AWS ``clb|nlb|alb``, Azure ``standard``, GCP ``address`` for a reserved IP;
+    #: ``group`` footprints with the same group are ONE load balancer (AWS IngressGroup, the
+    #: AKS shared LB); ``internal`` no public address; ``azs`` AWS availability zones.
+    lb_type: str = ""
+    group: str = ""
+    internal: bool = False
+    azs: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,6 +258,7 @@ class Rate:
     effective: str
     unsure: bool = False
     note: str = ""
+    stale: bool = False  # effective more than a year before its table's newest rate
 
     def to_dict(self) -> dict:
         return {
@@ -196,6 +268,7 @@ class Rate:
             "source": self.source,
             "effective": self.effective,
             "unsure": self.unsure,
+            "stale": self.stale,
             "note": self.note,
         }
 

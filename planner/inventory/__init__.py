@@ -1,79 +1,124 @@
 """Readers: files, directories and stdin → one normalised :class:`Inventory`.
 
-``read_inventory(paths, cluster)`` is the one entry point the CLI uses for a single cluster.
+``read_inventory(paths, cluster)`` reads one cluster's files; calling it again with the same
+``inventory`` adds another cluster (that is what ``--fleet`` does, see ``fleet.py``). Other
+sources add to the same Inventory: ``usage.read_usage`` (traffic), ``gcloud.read_forwarding_rules``
+(the cloud's own listing). ``planner collect`` (``collect.py``) writes files this module reads.
 """
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from pathlib import Path
 
-from planner.inventory.kube import parse_ingress, parse_service
+from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service
 from planner.inventory.loader import expand_paths, iter_objects
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
 
-#: Kinds planner reads; every other kind is counted and reported in one info note.
-USED_KINDS = ("Service", "Ingress")
+#: Kinds planner reads; every other kind is counted and reported in one info note per cluster.
+USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute")
+
+#: apiVersion groups accepted for each used kind ("" = the core group, ``v1``).
+KIND_GROUPS = {
+    "Service": ("",),
+    "Ingress": ("networking.k8s.io", "extensions"),
+    "Gateway": ("gateway.networking.k8s.io",),
+    "HTTPRoute": ("gateway.networking.k8s.io",),
+}
+
+PARSERS = {"Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute}
+COLLECTIONS = {"Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes"}
 
 
 def _kind_of(doc: dict) -> str:
+    """The kind as counted in ``summary.objects_read``. A used kind from a foreign API group
+    (a Knative ``Service``, an Istio ``Gateway``) is counted as ``Kind (group)``, never parsed."""
     kind = doc.get("kind")
-    return kind if isinstance(kind, str) and kind else "<no kind>"
+    if not isinstance(kind, str) or not kind:
+        return "<no kind>"
+    kind = kind[:100]
+    if kind in KIND_GROUPS:
+        api = doc.get("apiVersion")
+        if isinstance(api, str) and api:
+            group = api.rsplit("/", 1)[0] if "/" in api else ""
+            if group not in KIND_GROUPS[kind]:
+                return f"{kind} ({group[:100]})"
+    return kind
+
+
+def _same(a, b) -> bool:
+    """Two reads of one object are the same when every field but where it was read agrees."""
+    if replace(b, source=a.source) != a:
+        return False
+    return all(dict(getattr(a, f, {}) or {}) == dict(getattr(b, f, {}) or {}) for f in ("annotations", "labels", "selector"))
 
 
 def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None) -> Inventory:
     """Read ``paths`` as the objects of ``cluster`` into ``inventory`` (a new one by default)."""
     inv = inventory if inventory is not None else Inventory()
+    if cluster.name in inv.clusters and inv.clusters[cluster.name] != cluster:
+        raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
     inv.clusters.setdefault(cluster.name, cluster)
-    files = expand_paths(paths)
     counts: Counter[str] = Counter(inv.kind_counts)
-    seen_svc = {s.key: s for s in inv.services}
-    seen_ing = {i.key: i for i in inv.ingresses}
+    seen = {kind: {o.key: o for o in getattr(inv, attr)} for kind, attr in COLLECTIONS.items()}
     unused: Counter[str] = Counter()
-    for path in files:
-        inv.files.append(path)
-        for raw in iter_objects(path):
-            if not isinstance(raw.doc, dict):
-                inv.notes.append(Note(WARN, str(raw.source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
-                counts["<not an object>"] += 1
-                continue
-            kind = _kind_of(raw.doc)
-            counts[kind] += 1
-            if kind == "Service":
-                svc, notes = parse_service(raw.doc, cluster.name, raw.source)
-                inv.notes.extend(notes)
-                if svc is None:
+    for item in paths:
+        files = expand_paths([item])
+        kinded = 0
+        for path in files:
+            inv.files.append(path)
+            for raw in iter_objects(path):
+                if not isinstance(raw.doc, dict):
+                    inv.notes.append(Note(WARN, str(raw.source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
+                    counts["<not an object>"] += 1
                     continue
-                prev = seen_svc.get(svc.key)
+                kind = _kind_of(raw.doc)
+                counts[kind] += 1
+                if kind == "<no kind>":
+                    inv.notes.append(Note(WARN, str(raw.source), "NO_KIND", "document has no 'kind'; not a Kubernetes object, skipped"))
+                    continue
+                kinded += 1
+                if kind not in PARSERS:
+                    unused[kind] += 1
+                    continue
+                obj, notes = PARSERS[kind](raw.doc, cluster.name, raw.source)
+                inv.notes.extend(notes)
+                if obj is None:
+                    continue
+                prev = seen[kind].get(obj.key)
                 if prev is not None:
-                    if prev == svc and dict(prev.annotations) == dict(svc.annotations) and dict(prev.labels) == dict(svc.labels):
-                        inv.notes.append(Note(INFO, svc.ref, "DUPLICATE_IDENTICAL", f"read again, identical, from {svc.source}; counted once"))
+                    if _same(prev, obj):
+                        inv.notes.append(Note(INFO, obj.ref, "DUPLICATE_IDENTICAL", f"read again, identical, from {obj.source}; counted once"))
                         continue
                     raise PlannerError(
-                        f"{svc.source}: Service {svc.namespace}/{svc.name} (cluster {svc.cluster}) is also defined, differently, in {prev.source}"
+                        f"{obj.source}: {kind} {obj.namespace}/{obj.name} (cluster {obj.cluster}) is also defined, differently, in {prev.source}"
                     )
-                seen_svc[svc.key] = svc
-                inv.services.append(svc)
-            elif kind == "Ingress":
-                ing, notes = parse_ingress(raw.doc, cluster.name, raw.source)
-                inv.notes.extend(notes)
-                if ing is None:
-                    continue
-                prev = seen_ing.get(ing.key)
-                if prev is not None:
-                    if prev == ing:
-                        continue
-                    raise PlannerError(
-                        f"{ing.source}: Ingress {ing.namespace}/{ing.name} (cluster {ing.cluster}) is also defined, differently, in {prev.source}"
-                    )
-                seen_ing[ing.key] = ing
-                inv.ingresses.append(ing)
-            else:
-                unused[kind] += 1
+                seen[kind][obj.key] = obj
+                getattr(inv, COLLECTIONS[kind]).append(obj)
+        if item != "-" and Path(item).is_dir() and kinded == 0:
+            raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
     non_lb = Counter(s.type for s in inv.services if s.cluster == cluster.name and s.type != "LoadBalancer")
     for stype, n in sorted(non_lb.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "SERVICE_NOT_LOAD_BALANCER", f"{n} {stype} Service(s) read; they buy no load balancer"))
+    _note_dangling_routes(inv, cluster.name)
     inv.kind_counts = dict(sorted(counts.items()))
-    inv.services.sort(key=lambda s: s.key)
-    inv.ingresses.sort(key=lambda i: i.key)
+    for attr in COLLECTIONS.values():
+        getattr(inv, attr).sort(key=lambda o: o.key)
     return inv
+
+
+def _note_dangling_routes(inv: Inventory, cluster: str) -> None:
+    gws = {f"{g.namespace}/{g.name}" for g in inv.gateways if g.cluster == cluster}
+    for r in inv.routes:
+        if r.cluster != cluster:
+            continue
+        missing = [p for p in r.parents if p not in gws]
+        if not r.parents:
+            inv.notes.append(Note(WARN, r.ref, "ROUTE_NO_PARENT", f"HTTPRoute names no parent Gateway ({r.source}); not attached to any entrypoint"))
+        elif missing:
+            inv.notes.append(Note(INFO, r.ref, "ROUTE_PARENT_NOT_IN_INVENTORY", f"parent Gateway(s) {', '.join(missing)} not in the inventory ({r.source})"))
+
+
+__all__ = ["USED_KINDS", "read_inventory"]

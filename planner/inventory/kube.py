@@ -5,10 +5,24 @@ only where useful (status addresses) and never carried into generated code.
 """
 from __future__ import annotations
 
-from planner.model import WARN, Ingress, IngressPath, Note, Port, Service, Source
+from planner.model import (
+    WARN,
+    Gateway,
+    GatewayListener,
+    HTTPRoute,
+    Ingress,
+    IngressPath,
+    Note,
+    Port,
+    RouteBackend,
+    Service,
+    Source,
+)
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 GCE_DEFAULT_CLASS = "gce"
+#: Annotations that hold server/client bookkeeping (a full copy of the object); never carried.
+DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
 
 def _str_map(value) -> dict[str, str]:
@@ -23,7 +37,8 @@ def _meta(doc: dict) -> tuple[str | None, str, dict, dict]:
     name = name if isinstance(name, str) and name else None
     ns = meta.get("namespace")
     ns = ns if isinstance(ns, str) and ns else "default"
-    return name, ns, _str_map(meta.get("annotations")), _str_map(meta.get("labels"))
+    annotations = {k: v for k, v in _str_map(meta.get("annotations")).items() if k not in DROPPED_ANNOTATIONS}
+    return name, ns, annotations, _str_map(meta.get("labels"))
 
 
 def object_ref(kind: str, cluster: str, doc: dict, source: Source) -> str:
@@ -136,3 +151,87 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         annotations=annotations,
     )
     return ing, []
+
+
+def _int_port(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535 else None
+
+
+def parse_gateway(doc: dict, cluster: str, source: Source) -> tuple[Gateway | None, list[Note]]:
+    """A Gateway API ``Gateway``; listeners with a usable port are kept, others noted."""
+    name, ns, annotations, _ = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"Gateway <unnamed> ({source})", "MISSING_NAME", "Gateway has no metadata.name; left out of pricing")]
+    ref = f"Gateway {cluster}/{ns}/{name}"
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    cls = spec.get("gatewayClassName")
+    if not isinstance(cls, str) or not cls:
+        return None, [Note(WARN, ref, "GATEWAY_NO_CLASS", f"Gateway has no spec.gatewayClassName ({source}); left out of pricing")]
+    notes: list[Note] = []
+    listeners: list[GatewayListener] = []
+    raw = spec.get("listeners") if isinstance(spec.get("listeners"), list) else []
+    for i, lst in enumerate(raw):
+        port = _int_port(lst.get("port")) if isinstance(lst, dict) else None
+        if port is None:
+            notes.append(Note(WARN, ref, "BAD_LISTENER", f"spec.listeners[{i}] has no valid port ({source}); listener not counted"))
+            continue
+        proto = lst.get("protocol") if isinstance(lst.get("protocol"), str) else "HTTP"
+        lname = lst.get("name") if isinstance(lst.get("name"), str) else f"listener-{i}"
+        host = lst.get("hostname") if isinstance(lst.get("hostname"), str) else None
+        listeners.append(GatewayListener(name=lname, port=port, protocol=proto, hostname=host))
+    if not listeners:
+        notes.append(Note(WARN, ref, "GATEWAY_NO_LISTENERS", f"Gateway has no listener with a valid port ({source}); left out of pricing"))
+        return None, notes
+    addrs: set[str] = set()
+    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
+    for block in (spec.get("addresses"), status.get("addresses")):
+        for a in block if isinstance(block, list) else []:
+            if isinstance(a, dict) and isinstance(a.get("value"), str) and a["value"]:
+                addrs.add(a["value"])
+    gw = Gateway(
+        cluster=cluster,
+        namespace=ns,
+        name=name,
+        gateway_class=cls,
+        listeners=tuple(sorted(listeners, key=lambda x: (x.port, x.name))),
+        source=source,
+        addresses=tuple(sorted(addrs)),
+        annotations=annotations,
+    )
+    return gw, notes
+
+
+def parse_httproute(doc: dict, cluster: str, source: Source) -> tuple[HTTPRoute | None, list[Note]]:
+    name, ns, _, _ = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"HTTPRoute <unnamed> ({source})", "MISSING_NAME", "HTTPRoute has no metadata.name; not read")]
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    parents: set[str] = set()
+    for ref in spec.get("parentRefs") if isinstance(spec.get("parentRefs"), list) else []:
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref.get("kind", "Gateway") == "Gateway":
+            pns = ref.get("namespace") if isinstance(ref.get("namespace"), str) and ref.get("namespace") else ns
+            parents.add(f"{pns}/{ref['name']}")
+    hostnames = sorted({h for h in (spec.get("hostnames") or []) if isinstance(h, str)}) if isinstance(spec.get("hostnames"), list) else []
+    paths: set[str] = set()
+    backends: set[RouteBackend] = set()
+    for rule in spec.get("rules") if isinstance(spec.get("rules"), list) else []:
+        if not isinstance(rule, dict):
+            continue
+        for m in rule.get("matches") if isinstance(rule.get("matches"), list) else []:
+            if isinstance(m, dict) and isinstance(m.get("path"), dict) and isinstance(m["path"].get("value"), str):
+                paths.add(m["path"]["value"])
+        for b in rule.get("backendRefs") if isinstance(rule.get("backendRefs"), list) else []:
+            if isinstance(b, dict) and isinstance(b.get("name"), str) and b.get("kind", "Service") == "Service":
+                bns = b.get("namespace") if isinstance(b.get("namespace"), str) and b.get("namespace") else ns
+                backends.add(RouteBackend(namespace=bns, service=b["name"], port=_int_port(b.get("port"))))
+    route = HTTPRoute(
+        cluster=cluster,
+        namespace=ns,
+        name=name,
+        parents=tuple(sorted(parents)),
+        hostnames=tuple(hostnames),
+        paths=tuple(sorted(paths)) or ("/",),
+        backends=tuple(sorted(backends, key=lambda b: (b.namespace, b.service, b.port or 0))),
+        source=source,
+    )
+    return route, []

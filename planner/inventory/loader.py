@@ -19,14 +19,14 @@ import yaml
 
 from planner.model import PlannerError, Source
 
-#: Largest inventory file read, after decompression (bytes). kubectl output for ~100k
-#: Services is well under this.
-MAX_FILE_BYTES = int(os.environ.get("PLANNER_MAX_FILE_BYTES", 512 * 1024 * 1024))
-#: Largest single YAML file (YAML parsing is ~50x slower than JSON; JSON has MAX_FILE_BYTES).
-MAX_YAML_BYTES = int(os.environ.get("PLANNER_MAX_YAML_BYTES", 64 * 1024 * 1024))
-#: Most YAML aliases (``*ref``) allowed in one file. Kubernetes manifests rarely use any; the
-#: bound defeats "billion laughs" expansion.
-MAX_YAML_ALIASES = 100
+#: Largest inventory file read, after decompression (bytes). JSON of ~30k Services (with
+#: managedFields) fits; parsing it takes roughly 10x its size in memory.
+MAX_FILE_BYTES = int(os.environ.get("PLANNER_MAX_FILE_BYTES", 128 * 1024 * 1024))
+#: Largest single YAML file (YAML parsing is ~20x slower than JSON; JSON has MAX_FILE_BYTES).
+MAX_YAML_BYTES = int(os.environ.get("PLANNER_MAX_YAML_BYTES", 32 * 1024 * 1024))
+#: Most nodes that alias expansion may add to one document: a "billion laughs" bomb needs only
+#: ~90 aliases, so the expanded size is measured on the node graph before anything is built.
+MAX_ALIAS_EXPANSION = 100_000
 #: Deepest nesting accepted in one document.
 MAX_DEPTH = 64
 
@@ -39,30 +39,63 @@ class RawObject:
     source: Source
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses documents using more than MAX_YAML_ALIASES aliases."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(
-                    f"line {event.start_mark.line + 1}: more than {MAX_YAML_ALIASES} YAML aliases "
-                    "(refused: alias expansion bomb?)"
-                )
-        return super().compose_node(parent, index)
+_Base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
-# Timestamps and other implicit types stay strings: Kubernetes objects are JSON-typed.
-for _tag in ("tag:yaml.org,2002:timestamp",):
-    _BoundedLoader.yaml_implicit_resolvers = {
-        k: [(t, r) for t, r in v if t != _tag] for k, v in _BoundedLoader.yaml_implicit_resolvers.items()
-    }
+class _BoundedLoader(_Base):  # type: ignore[misc, valid-type]
+    """A SafeLoader (libyaml when available) whose implicit types stay JSON-like."""
+
+
+# Timestamps stay strings: Kubernetes objects are JSON-typed.
+_BoundedLoader.yaml_implicit_resolvers = {
+    k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"] for k, v in _Base.yaml_implicit_resolvers.items()
+}
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [x for pair in node.value for x in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_node_graph(root) -> str | None:
+    """Measure a composed YAML document without building it: distinct nodes, the size alias
+    expansion would give, depth and cycles. Returns what is wrong, or None. Linear in the
+    number of distinct nodes, so a bomb is refused before it expands."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    state: dict[int, int] = {}
+    distinct = 0
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            kids = _children(node)
+            size[nid] = 1 + sum(size[id(k)] for k in kids)
+            height[nid] = 1 + max((height[id(k)] for k in kids), default=0)
+            state[nid] = 2
+            if height[nid] > MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels (refused)"
+            if size[nid] - distinct > MAX_ALIAS_EXPANSION:
+                return f"YAML aliases would expand it by more than {MAX_ALIAS_EXPANSION:,} nodes (refused: alias expansion bomb?)"
+            continue
+        st = state.get(nid)
+        if st == 2:
+            continue
+        if st == 1:
+            return "recursive YAML alias (refused)"
+        state[nid] = 1
+        distinct += 1
+        stack.append((node, True))
+        for k in reversed(_children(node)):
+            ks = state.get(id(k))
+            if ks == 1:
+                return "recursive YAML alias (refused)"
+            stack.append((k, False))
+    return None
 
 
 def _depth_ok(value, limit: int = MAX_DEPTH) -> bool:
@@ -136,6 +169,9 @@ def parse_documents(path: str, text: str) -> Iterator[tuple[object, int | None, 
             if node is None:
                 continue
             line = node.start_mark.line + 1
+            problem = check_node_graph(node)
+            if problem:
+                raise PlannerError(f"{path}:{line}: document {problem}")
             item_lines: dict[int, int] = {}
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
@@ -163,18 +199,24 @@ def iter_objects(path: str) -> Iterator[RawObject]:
     for doc, line, item_lines in parse_documents(path, text):
         if doc is None:  # empty YAML document (``---`` twice, comments only)
             continue
+        where = f"{path}:{line}" if line else path
         if not isinstance(doc, dict):
-            raise PlannerError(f"{path}{':' + str(line) if line else ''}: expected a Kubernetes object or List, got {type(doc).__name__}")
+            raise PlannerError(f"{where}: expected a Kubernetes object or List, got {_type_name(doc)}")
         if not _depth_ok(doc):
-            raise PlannerError(f"{path}{':' + str(line) if line else ''}: document nested deeper than {MAX_DEPTH} levels (refused)")
-        found_any = True
+            raise PlannerError(f"{where}: document nested deeper than {MAX_DEPTH} levels (refused)")
+        if "kind" in doc or "apiVersion" in doc or isinstance(doc.get("items"), list):
+            found_any = True
         if isinstance(doc.get("items"), list) and str(doc.get("kind", "List")).endswith("List"):
             for i, item in enumerate(doc["items"]):
                 yield RawObject(item, Source(path, item_lines.get(i)))
         else:
             yield RawObject(doc, Source(path, line))
     if not found_any:
-        raise PlannerError(f"{path}: no Kubernetes objects in file")
+        raise PlannerError(f"{path}: no Kubernetes objects in file (no document has a kind or apiVersion)")
+
+
+def _type_name(value) -> str:
+    return {str: "a string", int: "a number", float: "a number", bool: "a boolean", list: "a list"}.get(type(value), type(value).__name__)
 
 
 def expand_paths(inputs: list[str]) -> list[str]:
