@@ -164,6 +164,13 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         else:
             notes.append(Note(INFO, ing.ref, "INGRESS_NOT_PRICED", f"ingress class {ing.ingress_class!r} is served by an in-cluster controller behind its own LoadBalancer Service; not priced as a load balancer"))
         existing.append({"ing": ing, "fp": fp})
+    for gw in inv.gateways:  # existing Gateway API Gateways (issue 3)
+        fp = pricer.gateway_footprint(gw, inv.clusters[gw.cluster], inv.usage.get(gw.key))
+        if fp is not None:
+            current_fps.append(fp)
+        else:
+            notes.append(Note(INFO, gw.ref, "GATEWAY_NOT_PRICED", f"gateway class {gw.gateway_class!r} is not a GKE-managed load balancer class; not priced as a load balancer"))
+        existing.append({"gw": gw, "fp": fp})
     moved_refs = {e["svc"].ref for e in decided if e["decision"] == "consolidate"}
     proposed_fps = [fp for fp in current_fps if fp.owner not in moved_refs]
     for ep in entrypoints:
@@ -207,6 +214,9 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
 
     existing_out = []
     for x in existing:
+        if "gw" in x:
+            existing_out.append(_existing_gateway(x["gw"], x["fp"], inv, before.by_owner.get(x["gw"].ref, Decimal(0))))
+            continue
         ing, fp = x["ing"], x["fp"]
         existing_out.append({
             "cluster": ing.cluster,
@@ -278,6 +288,25 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         "notes": [n.to_dict() for n in all_notes],
     }
     return plan
+
+
+def _existing_gateway(gw, fp: Footprint | None, inv: Inventory, cost: Decimal) -> dict:
+    """An existing Gateway as an ``existing_entrypoints`` entry, routes from its HTTPRoutes."""
+    routes = []
+    for r in inv.routes:
+        if r.cluster != gw.cluster or f"{gw.namespace}/{gw.name}" not in r.parents:
+            continue
+        for host in r.hostnames or (None,):
+            for path in r.paths:
+                for b in r.backends:
+                    routes.append({"host": host, "path": path, "namespace": b.namespace, "service": b.service, "port": b.port, "name": r.name})
+    routes.sort(key=lambda x: (x["host"] or "", x["path"], x["namespace"], x["service"], x["port"] or 0, x["name"]))
+    return {
+        "cluster": gw.cluster, "namespace": gw.namespace, "name": gw.name, "kind": "Gateway",
+        "class": gw.gateway_class, "internal": fp is not None and fp.kind == "l7-internal", "tls": gw.has_tls,
+        "forwarding_rules": fp.forwarding_rules if fp else 0, "monthly_usd": _usd(cost), "priced": fp is not None,
+        "routes": routes,
+    }
 
 
 def runbook(entrypoints: list[dict], services: list[dict]) -> list[dict]:

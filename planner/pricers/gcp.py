@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, Cluster, CostLine, Footprint, Ingress, Service, Usage
+from planner.model import HOURS_PER_MONTH, Cluster, CostLine, Footprint, Gateway, Ingress, Service, Usage
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -38,6 +38,29 @@ class GcpPricer:
         if ing.ingress_class == "gce-internal":
             return Footprint(owner=ing.ref, cloud="gcp", project=cluster.project, region=cluster.region, kind="l7-internal", forwarding_rules=rules, usage=usage)
         return None
+
+    #: GKE GatewayClasses → where their forwarding rules live (PRICING-FACTS: global rules pool
+    #: apart from regional ones). Multi-cluster ("-mc") classes bill the same way.
+    GATEWAY_CLASSES = {
+        "gke-l7-global-external-managed": ("global", "l7"),
+        "gke-l7-gxlb": ("global", "l7"),
+        "gke-l7-global-external-managed-mc": ("global", "l7"),
+        "gke-l7-gxlb-mc": ("global", "l7"),
+        "gke-l7-regional-external-managed": ("regional", "l7"),
+        "gke-l7-regional-external-managed-mc": ("regional", "l7"),
+        "gke-l7-rilb": ("regional", "l7-internal"),
+        "gke-l7-rilb-mc": ("regional", "l7-internal"),
+    }
+
+    def gateway_footprint(self, gw: Gateway, cluster: Cluster, usage: Usage | None) -> Footprint | None:
+        """A GKE Gateway: one forwarding rule per distinct listener port; global classes pool in
+        ``global``, regional ones in the cluster's region. Other classes (Istio, …): None."""
+        where = self.GATEWAY_CLASSES.get(gw.gateway_class)
+        if where is None:
+            return None
+        scope, kind = where
+        rules = max(1, len({lst.port for lst in gw.listeners}))
+        return Footprint(owner=gw.ref, cloud="gcp", project=cluster.project, region="global" if scope == "global" else cluster.region, kind=kind, forwarding_rules=rules, usage=usage, addresses=1)
 
     def entrypoint_footprint(self, ep: dict, cluster: Cluster, usage: Usage | None) -> Footprint:
         """A new entrypoint of the plan: global external ALB, or regional internal ALB."""
