@@ -1,0 +1,112 @@
+"""Run a generated Pulumi program in-process under Pulumi mocks and record what it registers.
+
+``pulumi.runtime.set_mocks`` is installed once per process (DESIGN.md §5) with
+``preview=False`` so outputs are known values. Each :func:`run_program` call resets the
+recording, replaces the stack config, executes the program's ``__main__.py`` inside a
+``@pulumi.runtime.test`` wrapper (which waits for every registration and re-raises failures)
+and returns the resources registered and the stack exports, resolved.
+"""
+from __future__ import annotations
+
+import hashlib
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+
+ADDRESS_TYPES = ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/address:Address")
+
+
+@dataclass(frozen=True)
+class Registered:
+    typ: str
+    name: str
+    inputs: dict
+    provider: str | None
+
+
+@dataclass
+class Run:
+    resources: list[Registered] = field(default_factory=list)
+    exports: dict = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def kind(self, kind: str) -> list[Registered]:
+        """Kubernetes objects of ``kind`` (typed or CustomResource)."""
+        return [r for r in self.resources if r.typ.startswith("kubernetes:") and r.inputs.get("kind") == kind]
+
+    def named(self, typ: str, name: str) -> Registered:
+        found = [r for r in self.resources if r.typ == typ and r.name == name]
+        assert len(found) == 1, f"{typ} {name}: {len(found)} registered"
+        return found[0]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.resources:
+            label = r.typ
+            if r.typ.startswith("kubernetes:") and r.inputs.get("kind") and "CustomResource" not in r.typ and not r.typ.startswith("pulumi:"):
+                label = r.typ
+            if r.typ.startswith("kubernetes:") and r.typ.count(":") == 2 and r.inputs.get("kind"):
+                label = f"{r.typ}"
+            out[label] = out.get(label, 0) + 1
+        return dict(sorted(out.items()))
+
+
+def fake_ip(name: str, internal: bool) -> str:
+    n = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
+    return f"10.200.{n % 250}.{n // 250 % 250 + 1}" if internal else f"203.0.113.{n % 250 + 1}"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        outputs = dict(args.inputs)
+        if args.typ in ADDRESS_TYPES:
+            outputs.setdefault("address", fake_ip(args.name, args.inputs.get("addressType") == "INTERNAL"))
+        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider))
+        return [f"{args.name}-id", outputs]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+MOCKS = RecordingMocks()
+_installed = False
+
+
+def install() -> None:
+    """Install the mocks once per process, before any program is built."""
+    global _installed
+    if not _installed:
+        pulumi.runtime.set_mocks(MOCKS, project="planner-migration", stack="test", preview=False)
+        _installed = True
+
+
+def run_program(program_dir: Path, config: dict[str, str] | None = None) -> Run:
+    """Execute ``program_dir/__main__.py`` under the mocks with ``config`` as the stack config."""
+    install()
+    MOCKS.resources = []
+    pulumi.runtime.set_all_config(dict(config or {}))
+    exports: dict = {}
+    resolved: dict = {}
+    real_export = pulumi.export
+
+    def record_export(name, value):
+        exports[name] = value
+
+    @pulumi.runtime.test
+    def _run():
+        pulumi.export = record_export
+        try:
+            runpy.run_path(str(Path(program_dir) / "__main__.py"), run_name="__main__")
+        finally:
+            pulumi.export = real_export
+        return pulumi.Output.from_input(exports).apply(resolved.update)
+
+    _run()
+    return Run(resources=list(MOCKS.resources), exports=resolved)
