@@ -1,4 +1,350 @@
-"""Placeholder replaced by the report renderer."""
+"""report.html: one self-contained, offline HTML file rendered from the plan alone.
+
+``view_model(plan)`` does all the arithmetic and grouping in Python (Decimal); the jinja2
+template ``templates/report.html.j2`` (autoescape on) only lays it out. Data for the
+interactive parts (the load-balancer table, the charts) travels in a
+``<script type="application/json">`` block whose ``<``, ``>`` and ``&`` are escaped, read by the
+page's own script with ``JSON.parse`` and written into the DOM with ``textContent`` only.
+The chart library (Chart.js, MIT) is inlined from ``templates/vendor/``.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-def write(plan, path: Path) -> Path:
-    path.write_text("report pending", encoding="utf-8"); return path
+
+from markupsafe import Markup
+
+from planner.model import PlannerError
+from planner.render.view import (
+    LEVEL_LABELS,
+    LEVEL_ORDER,
+    dec,
+    headline,
+    money,
+    notes_by_level,
+    ports_text,
+    rate,
+    reason_codes,
+    saving,
+    service_ref,
+)
+from planner.resources import templates_dir
+
+TEMPLATE = "report.html.j2"
+MAX_CHART_GROUPS = 12  # bars per breakdown chart; the rest are summed into one "other" bar
+OPEN_ROUTES_UP_TO = 40  # an entrypoint's route table starts expanded up to this many routes
+OPEN_NOTES_UP_TO = 60  # a level's note list starts expanded up to this many notes
+STALE_AFTER = timedelta(days=365)
+
+
+# --------------------------------------------------------------------------- view model
+
+def _group_costs(plan: dict, key) -> list[dict]:
+    """Current and proposed monthly cost per group of services, largest current first.
+
+    Existing Ingress/Gateway load balancers are one extra group, whose proposed figure is what
+    remains of the plan's total once every service's share is counted (their share of a pool
+    the new entrypoints join), so the bars always add up to the headline totals."""
+    cur: dict[str, Decimal] = defaultdict(Decimal)
+    new: dict[str, Decimal] = defaultdict(Decimal)
+    for s in plan.get("services", []):
+        k = key(s)
+        cur[k] += dec(s.get("current_monthly_usd"))
+        new[k] += dec(s.get("proposed_monthly_usd"))
+    groups = sorted(cur, key=lambda k: (-cur[k], k))
+    rows = [{"label": k, "current": cur[k], "proposed": new[k]} for k in groups]
+    if len(rows) > MAX_CHART_GROUPS:
+        rest = rows[MAX_CHART_GROUPS - 1:]
+        rows = rows[: MAX_CHART_GROUPS - 1] + [{
+            "label": f"{len(rest)} more",
+            "current": sum((r["current"] for r in rest), Decimal(0)),
+            "proposed": sum((r["proposed"] for r in rest), Decimal(0)),
+        }]
+    s = plan["summary"]
+    rest_cur = dec(s["current_monthly_usd"]) - sum(cur.values(), Decimal(0))
+    rest_new = dec(s["proposed_monthly_usd"]) - sum(new.values(), Decimal(0))
+    if rest_cur or rest_new:
+        rows.append({"label": "existing Ingress/Gateway", "current": rest_cur, "proposed": rest_new})
+    return rows
+
+
+def _chart_series(rows: list[dict]) -> dict:
+    return {
+        "labels": [r["label"] for r in rows],
+        "current": [float(r["current"]) for r in rows],
+        "proposed": [float(r["proposed"]) for r in rows],
+    }
+
+
+def _comparison(plan: dict) -> list[dict]:
+    """Strategies side by side when the plan carries ``comparison`` (list, or dict by strategy)."""
+    raw = plan.get("comparison")
+    if not raw:
+        return []
+    items = raw.get("strategies", raw) if isinstance(raw, dict) else raw
+    if isinstance(items, dict):
+        items = [dict(v, strategy=k) for k, v in items.items() if isinstance(v, dict)]
+    chosen = plan.get("inputs", {}).get("strategy")
+    rows = []
+    for it in items:
+        if not isinstance(it, dict) or "strategy" not in it:
+            continue
+        monthly = it.get("proposed_monthly_usd", it.get("monthly_usd"))
+        if monthly is None:
+            continue
+        savings = it.get("savings_monthly_usd")
+        if savings is None:
+            savings = dec(plan["summary"]["current_monthly_usd"]) - dec(monthly)
+        risks = it.get("risks") or []
+        rows.append({
+            "strategy": str(it["strategy"]),
+            "monthly": dec(monthly),
+            "monthly_text": money(monthly),
+            "savings_text": money(savings),
+            "load_balancers": it.get("load_balancers_after", it.get("load_balancers")),
+            "risks": [r if isinstance(r, str) else r.get("message", r.get("code", "")) for r in risks],
+            "feasible": it.get("feasible", True),
+            "chosen": str(it["strategy"]) == chosen,
+        })
+    rows.sort(key=lambda r: (r["monthly"], r["strategy"]))
+    return rows
+
+
+def _traffic(plan: dict) -> dict | None:
+    """The break-even view when the plan carries traffic scenarios (GiB per month → savings)."""
+    raw = plan.get("traffic_scenarios") or plan.get("summary", {}).get("traffic_scenarios")
+    if not raw:
+        return None
+    points = []
+    for it in raw:
+        gib = it.get("gib_per_service_month", it.get("gib_per_month", it.get("gib")))
+        if gib is None:
+            continue
+        cur, new = it.get("current_monthly_usd"), it.get("proposed_monthly_usd")
+        sav = it.get("savings_monthly_usd")
+        if sav is None and cur is not None and new is not None:
+            sav = dec(cur) - dec(new)
+        if sav is None:
+            continue
+        points.append({"gib": Decimal(str(gib)), "savings": dec(sav),
+                       "current": None if cur is None else dec(cur), "proposed": None if new is None else dec(new)})
+    if not points:
+        return None
+    points.sort(key=lambda p: p["gib"])
+    break_even = None
+    for a, b in zip(points, points[1:]):
+        if a["savings"] >= 0 > b["savings"] or a["savings"] <= 0 < b["savings"]:
+            span = b["savings"] - a["savings"]
+            break_even = a["gib"] + (b["gib"] - a["gib"]) * (-a["savings"]) / span if span else a["gib"]
+            break
+    unit = "GiB per service per month" if any("gib_per_service_month" in it for it in raw) else "GiB per month"
+    return {
+        "unit": unit,
+        "rows": [{"gib": f"{p['gib']:,}", "savings_text": money(p["savings"]),
+                  "current_text": "" if p["current"] is None else money(p["current"]),
+                  "proposed_text": "" if p["proposed"] is None else money(p["proposed"])} for p in points],
+        "chart": {"labels": [f"{p['gib']:,}" for p in points], "savings": [float(p["savings"]) for p in points],
+                  "current": [None if p["current"] is None else float(p["current"]) for p in points],
+                  "proposed": [None if p["proposed"] is None else float(p["proposed"]) for p in points]},
+        "break_even": None if break_even is None else f"{break_even.quantize(Decimal('1')):,}",
+    }
+
+
+def _rates(plan: dict, as_of: date | None) -> tuple[list[dict], str | None]:
+    def parse(text):
+        try:
+            return date.fromisoformat(str(text)[:10])
+        except ValueError:
+            return None
+
+    dates = [d for d in (parse(r.get("effective")) for r in plan.get("rates", [])) if d]
+    ref = as_of or (max(dates) if dates else None)
+    rows = []
+    for r in sorted(plan.get("rates", []), key=lambda r: r["key"]):
+        eff = parse(r.get("effective"))
+        flags = []
+        if r.get("unsure"):
+            flags.append("unsure")
+        if eff is None:
+            flags.append("no valid date")
+        elif ref is not None and ref - eff > STALE_AFTER:
+            flags.append("older than 1 year")
+        rows.append({
+            "key": r["key"], "usd": rate(r["usd"]), "unit": r.get("unit", ""), "source": r.get("source", ""),
+            "effective": r.get("effective", ""), "note": r.get("note", ""), "flags": flags,
+            "source_is_url": str(r.get("source", "")).startswith("https://"),
+        })
+    return rows, (ref.isoformat() if ref else None)
+
+
+def _anchor_map(plan: dict) -> dict[str, str]:
+    """Object strings (as notes name them) → the id of the element showing that object."""
+    anchors = {}
+    for i, s in enumerate(plan.get("services", [])):
+        anchors[service_ref(s)] = f"svc-{i}"
+    for i, e in enumerate(plan.get("existing_entrypoints", [])):
+        anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
+    for i, e in enumerate(plan.get("entrypoints", [])):
+        anchors.setdefault(f"{e['kind']} {e['name']}", f"entrypoint-{i}")
+        anchors.setdefault(f"{e['kind']} {e.get('cluster', '')}/{e['namespace']}/{e['name']}", f"entrypoint-{i}")
+    return anchors
+
+
+def _table_rows(plan: dict) -> list[list]:
+    """Compact rows for the load-balancer table (one per Service of type LoadBalancer)."""
+    rows = []
+    for i, s in enumerate(plan.get("services", [])):
+        rows.append([
+            f"svc-{i}", s["cluster"], s["namespace"], s["name"], ports_text(s), s["decision"],
+            [[r["code"], r["message"]] for r in s.get("reasons") or []],
+            float(dec(s["current_monthly_usd"])), money(s["current_monthly_usd"]),
+            float(dec(s["proposed_monthly_usd"])), money(s["proposed_monthly_usd"]),
+            float(saving(s)), money(saving(s)),
+            s.get("entrypoint") or "", ", ".join(s.get("hosts") or []),
+            "internal" if s.get("internal") else "external",
+        ])
+    return rows
+
+
+TABLE_COLUMNS = ["id", "cluster", "namespace", "name", "ports", "decision", "reasons", "current", "current_text",
+                 "proposed", "proposed_text", "saving", "saving_text", "entrypoint", "hosts", "visibility"]
+
+
+def view_model(plan: dict, as_of: date | None = None) -> dict:
+    """Everything the template shows, computed from the plan dict. ``as_of`` is the date rates
+    are judged against (default: the newest effective date among the plan's rates)."""
+    try:
+        head = headline(plan)
+        services = plan.get("services", [])
+        anchors = _anchor_map(plan)
+        groups = notes_by_level(plan)
+        notes = []
+        for lvl in LEVEL_ORDER:
+            items = [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
+            notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
+                          "open": lvl != "info" or len(items) <= OPEN_NOTES_UP_TO})
+        by_cluster = _group_costs(plan, lambda s: s["cluster"])
+        by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
+                                    else f"{s['cluster']}/{s['namespace']}")
+        codes: dict[tuple[str, str], int] = defaultdict(int)
+        for s in services:
+            for c in reason_codes(s):
+                codes[(s["decision"], c)] += 1
+        reason_counts = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
+        comparison = _comparison(plan)
+        traffic = _traffic(plan)
+        rates, rates_as_of = _rates(plan, as_of)
+        entrypoints = []
+        for i, e in enumerate(plan.get("entrypoints", [])):
+            members = [s for s in services if s.get("entrypoint") == e["name"]]
+            entrypoints.append(dict(
+                e, anchor=f"entrypoint-{i}", monthly_text=money(e["monthly_usd"]),
+                visibility="internal" if e.get("internal") else "external",
+                services_count=len(members),
+                replaces_text=money(sum((dec(s["current_monthly_usd"]) for s in members), Decimal(0))),
+                routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
+            ))
+        existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
+                    for i, e in enumerate(plan.get("existing_entrypoints", []))]
+        decisions = sorted({s["decision"] for s in services})
+        data = {
+            "columns": TABLE_COLUMNS,
+            "rows": _table_rows(plan),
+            "charts": {
+                "total": {"labels": ["Monthly cost"], "current": [float(head["current"])], "proposed": [float(head["proposed"])]},
+                "cluster": _chart_series(by_cluster),
+                "namespace": _chart_series(by_namespace),
+                "reasons": {"labels": [f"{c} ({d})" for (d, c), _ in reason_counts[:MAX_CHART_GROUPS]],
+                            "counts": [n for _, n in reason_counts[:MAX_CHART_GROUPS]],
+                            "decisions": [d for (d, _), _ in reason_counts[:MAX_CHART_GROUPS]]},
+                "comparison": {"labels": [r["strategy"] for r in comparison],
+                               "monthly": [float(r["monthly"]) for r in comparison],
+                               "current": float(head["current"])} if comparison else None,
+                "traffic": traffic["chart"] if traffic else None,
+            },
+        }
+        clusters = plan.get("clusters", [])
+        return {
+            "head": head,
+            "title": "Load balancer consolidation plan",
+            "clusters": clusters,
+            "clusters_text": ", ".join(f"{c['name']} ({c.get('cloud', '')} {c.get('project', '')} {c.get('region', '')})"
+                                       for c in clusters),
+            "inputs": plan.get("inputs", {}),
+            "generator": plan.get("generator", {}),
+            "schema_version": plan.get("schema_version", ""),
+            "notes": notes,
+            "notes_total": sum(len(g["items"]) for g in notes),
+            "block_count": len(groups.get("block", [])),
+            "warn_count": len(groups.get("warn", [])),
+            "info_count": len(groups.get("info", [])),
+            "by_cluster": [dict(r, current_text=money(r["current"]), proposed_text=money(r["proposed"])) for r in by_cluster],
+            "by_namespace": [dict(r, current_text=money(r["current"]), proposed_text=money(r["proposed"])) for r in by_namespace],
+            "reason_counts": [{"decision": d, "code": c, "count": n} for (d, c), n in reason_counts],
+            "comparison": comparison,
+            "traffic": traffic,
+            "entrypoints": entrypoints,
+            "existing": existing,
+            "runbook": plan.get("runbook", []),
+            "dns_changes": plan.get("dns_changes", []),
+            "rates": rates,
+            "rates_as_of": rates_as_of,
+            "rates_flagged": sum(1 for r in rates if r["flags"]),
+            "decisions": decisions,
+            "services_count": len(services),
+            "data_json": Markup(script_json(data)),
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PlannerError(f"plan: cannot render the report: missing or malformed field {exc}") from None
+
+
+# --------------------------------------------------------------------------- rendering
+
+def script_json(data) -> str:
+    """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
+    so ``</script>`` or ``<!--`` in an inventory string cannot end or change the block."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _inline(rel: str) -> Markup:
+    """A vendored / own script or stylesheet from templates/, inlined verbatim."""
+    text = (templates_dir() / rel).read_text(encoding="utf-8")
+    if "</script" in text.lower() or "</style" in text.lower():
+        raise RuntimeError(f"templates/{rel} contains a closing script/style tag and cannot be inlined")
+    return Markup(text)
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render(plan: dict, as_of: date | None = None) -> str:
+    vm = view_model(plan, as_of)
+    assets = {
+        "css": _inline("report/report.css"),
+        "app_js": _inline("report/app.js"),
+        "chart_js": _inline("vendor/chart.umd.min.js"),
+    }
+    return _environment().get_template(TEMPLATE).render(vm=vm, assets=assets)
+
+
+def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
+    path = Path(path)
+    path.write_text(render(plan, as_of), encoding="utf-8")
+    return path
