@@ -2,6 +2,18 @@
 
 ``build_plan(inventory, options)`` returns the plan as a JSON-ready dict (schema
 ``schema/plan.schema.json``). It is the one contract renderers read.
+
+Stages of one strategy's plan (:func:`build_strategy_plan`):
+
+1. rules (``rules.py``) decide per Service: keep with a reason, or move with notes/policies;
+2. break-even with traffic (``breakeven.py``) keeps services whose move costs more than it saves;
+3. existing GKE Ingresses fold into the new Gateway (``existing.py``), hosts are claimed, and
+   collisions / certificate limits keep the losers;
+4. entrypoints with routes and certificates (``certificates.py``); pricing before and after;
+5. summary, DNS changes, runbook (``runbook.py``), notes.
+
+``--strategy auto`` builds every strategy and keeps the cheapest feasible one; ``--compare``
+puts all of them side by side in ``plan["comparison"]``.
 """
 from __future__ import annotations
 
@@ -10,7 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from planner import __version__
-from planner.consolidate.rules import evaluate, is_internal, primary_port, valid_hostname
+from planner.consolidate import breakeven, certificates, existing
+from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, primary_port, valid_hostname
+from planner.consolidate.runbook import runbook
 from planner.consolidate.strategies import STRATEGIES, Slot
 from planner.model import BLOCK, INFO, WARN, Footprint, Inventory, Note, PlannerError, Service, Usage, cents
 from planner.pricers import get_pricer
@@ -18,15 +32,22 @@ from planner.pricers.base import Pricing, allocate
 
 SCHEMA_VERSION = "1.0"
 EXTERNAL_DNS = "external-dns.alpha.kubernetes.io/hostname"
+#: ``auto`` tries these in order; on a tie the earlier one wins.
+STRATEGY_ORDER = ("gateway", "ingress")
+STRATEGY_CHOICES = ("auto", *STRATEGY_ORDER)
+LEVEL_ORDER = {"block": 0, "warn": 1, "info": 2}
 
 
 @dataclass
 class Options:
-    strategy: str = "gateway"
+    strategy: str = "auto"
     domain: str = "example.com"
     cloud: str = "gcp"
     cloud_reason: str = "default (GCP first)"
     files: list[str] = field(default_factory=list)
+    keep_nonstandard_ports: bool = False
+    fold_ingresses: bool = True
+    compare: bool = False
 
 
 def _usd(value: Decimal) -> float:
@@ -58,80 +79,222 @@ def _sum_usage(usages: list[Usage | None]) -> Usage | None:
     return Usage(sum((u.gib_in for u in usages), Decimal(0)), sum((u.gib_out for u in usages), Decimal(0)))
 
 
+def _keep(entry: dict, code: str, message: str) -> None:
+    entry["decision"] = "keep"
+    entry["reasons"] = [{"code": code, "message": message}]
+
+
 def build_plan(inv: Inventory, opts: Options) -> dict:
-    if opts.strategy not in STRATEGIES:
-        raise PlannerError(f"unknown strategy {opts.strategy!r} (choose from {', '.join(sorted(STRATEGIES))})")
+    """The plan for ``opts.strategy``; ``auto`` builds every strategy and keeps the cheapest
+    feasible one (fewest block notes, then lowest proposed cost, ties → gateway)."""
+    if opts.strategy not in STRATEGY_CHOICES:
+        raise PlannerError(f"unknown strategy {opts.strategy!r} (choose from {', '.join(STRATEGY_CHOICES)})")
+    if opts.strategy != "auto" and not opts.compare:
+        plan = build_strategy_plan(inv, opts, opts.strategy)
+        plan["inputs"]["strategy_requested"] = opts.strategy
+        plan["inputs"]["strategy_reason"] = f"--strategy {opts.strategy} requested"
+        return plan
+    plans = {name: build_strategy_plan(inv, opts, name) for name in STRATEGY_ORDER}
+    if opts.strategy == "auto":
+        chosen, why = choose(plans)
+    else:
+        chosen, why = opts.strategy, f"--strategy {opts.strategy} requested"
+    plan = plans[chosen]
+    plan["inputs"]["strategy_requested"] = opts.strategy
+    plan["inputs"]["strategy_reason"] = why
+    if opts.compare:
+        plan["comparison"] = [comparison_row(name, plans[name], name == chosen) for name in STRATEGY_ORDER]
+    return plan
+
+
+def _blocks(plan: dict) -> int:
+    return sum(1 for n in plan["notes"] if n["level"] == BLOCK)
+
+
+def choose(plans: dict[str, dict]) -> tuple[str, str]:
+    """Cheapest feasible strategy: fewest block notes, then lowest proposed monthly cost,
+    then the order of STRATEGY_ORDER (gateway first)."""
+    ranked = sorted(plans, key=lambda n: (_blocks(plans[n]), Decimal(str(plans[n]["summary"]["proposed_monthly_usd"])), STRATEGY_ORDER.index(n)))
+    best = ranked[0]
+    costs = "; ".join(f"{n} ${plans[n]['summary']['proposed_monthly_usd']:,.2f}/month, {_blocks(plans[n])} block note(s)" for n in STRATEGY_ORDER)
+    tie = any(plans[n]["summary"]["proposed_monthly_usd"] == plans[best]["summary"]["proposed_monthly_usd"] and _blocks(plans[n]) == _blocks(plans[best]) for n in ranked[1:])
+    return best, f"auto: {best} is the cheapest feasible strategy ({costs}){'; tie goes to gateway' if tie else ''}"
+
+
+def comparison_row(name: str, plan: dict, chosen: bool) -> dict:
+    s = plan["summary"]
+    by_code: dict[str, int] = defaultdict(int)
+    for n in plan["notes"]:
+        if n["level"] in (WARN, BLOCK):
+            by_code[f"{n['level']} {n['code']}"] += 1
+    risks = [f"{k} x{v}" for k, v in sorted(by_code.items())]
+    if name == "ingress" and plan["entrypoints"]:
+        risks.append("GKE Ingress is in maintenance mode; Google recommends the Gateway API")
+    return {
+        "strategy": name,
+        "chosen": chosen,
+        "entrypoints": len(plan["entrypoints"]),
+        "load_balancers_after": s["load_balancers_after"],
+        "forwarding_rules_after": s["forwarding_rules_after"],
+        "proposed_monthly_usd": s["proposed_monthly_usd"],
+        "savings_monthly_usd": s["savings_monthly_usd"],
+        "services_consolidated": s["services_consolidated"],
+        "notes_warn": sum(1 for n in plan["notes"] if n["level"] == WARN),
+        "notes_block": _blocks(plan),
+        "risks": risks,
+    }
+
+
+def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
     pricer = get_pricer(opts.cloud)
     notes: list[Note] = list(inv.notes)
-    lbs = inv.load_balancers
+    lbs = sorted(inv.load_balancers, key=lambda s: s.key)
     multi = len(inv.clusters) > 1
-    slot_of = STRATEGIES[opts.strategy]
+    slot_of = STRATEGIES[strategy]
+    routed = existing.routed_by(inv)
 
-    # 1. decide, service by service
-    decided: list[dict] = []
-    slots: dict[str, Slot] = {}
-    members: dict[str, list[dict]] = defaultdict(list)
-    claims: dict[tuple[str, str], str] = {}  # (entrypoint, host) -> service ref routed there
+    # 1. rules, service by service
+    entries: list[dict] = []
     for svc in lbs:
         internal = is_internal(svc)
-        verdict = evaluate(svc)
-        entry = {
+        slot: Slot = slot_of(svc, internal, multi)
+        ctx = Context(keep_nonstandard_ports=opts.keep_nonstandard_ports, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=tuple(routed.get(svc.key, ())))
+        verdict = evaluate(svc, ctx)
+        cluster = inv.clusters[svc.cluster]
+        e = {
             "svc": svc,
+            "cluster": cluster,
             "internal": internal,
-            "decision": "keep" if verdict.keep else "consolidate",
+            "slot": slot,
+            "verdict": verdict,
+            "decision": "consolidate",
             "reasons": [],
             "hosts": [],
             "policies": verdict.policies,
-            "slot": None,
+            "routed_by": list(ctx.routed_by),
+            "rules": pricer.service_footprint(svc, cluster, None).forwarding_rules,
+            "break_even_gib": None,
         }
         if verdict.keep:
-            code, msg = verdict.keep
-            entry["reasons"].append({"code": code, "message": msg})
-        else:
-            hosts = _hosts(svc, opts.domain, notes)
-            if not hosts:
-                entry["decision"] = "keep"
-                entry["reasons"].append({"code": "NO_VALID_HOST", "message": "no valid DNS name to route to it"})
-            else:
-                slot = slot_of(svc, internal, multi)
-                free = [h for h in hosts if (slot.name, h) not in claims]
-                for h in hosts:
-                    if (slot.name, h) in claims:
-                        winner = claims[(slot.name, h)]
-                        notes.append(Note(WARN, winner, "ROUTE_COLLISION", f"host {h} is also claimed by {svc.ref}; it stays routed here (first by cluster/namespace/name)"))
-                        notes.append(Note(WARN, svc.ref, "ROUTE_COLLISION", f"host {h} is already routed to {winner} on {slot.name}; not routed here"))
-                if not free:
-                    entry["decision"] = "keep"
-                    entry["reasons"].append({"code": "ROUTE_COLLISION", "message": f"every host of this service ({', '.join(hosts)}) is already routed to another service on {slot.name}; kept until the hostnames are made unique"})
-                    decided.append(entry)
-                    continue
-                hosts = free
-                for h in hosts:
-                    claims[(slot.name, h)] = svc.ref
-                slots[slot.name] = slot
-                members[slot.name].append(entry)
-                entry["slot"] = slot.name
-                entry["hosts"] = hosts
-                vis = "internal" if internal else "external"
-                entry["reasons"].append({"code": "HTTP_CONSOLIDATE", "message": f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in svc.ports)}: routed by host through the {vis} {slot.kind} {slot.name}"})
-                for level, code, message in verdict.notes:
-                    notes.append(Note(level, svc.ref, code, message))
-                    entry["reasons"].append({"code": code, "message": message})
-        decided.append(entry)
+            _keep(e, *verdict.keep)
+        entries.append(e)
 
-    # 2. build the entrypoints (routes, listeners) from their members
+    # 2. break-even with traffic
+    current_fps: list[Footprint] = [pricer.service_footprint(s, inv.clusters[s.cluster], inv.usage.get(s.key)) for s in lbs]
+    current_fps.extend(inv.extra_footprints)
+    breakeven.apply(entries, current_fps, pricer, inv)
+
+    # 3. existing entrypoints: fold or keep; their hosts are claimed first (they serve today)
+    wanted_slots = {(e["slot"].cluster, e["slot"].internal): e["slot"] for e in entries if e["decision"] == "consolidate"}
+    claims: dict[str, dict] = {}  # host -> {"entrypoint": slot name | None, "owner": ref, "paths": {path: ref}}
+    ex_items: list[dict] = []
+    for ing in sorted(inv.ingresses, key=lambda i: i.key):
+        fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
+        if fp is not None:
+            current_fps.append(fp)
+        item = {"ing": ing, "fp": fp, "decision": "keep", "reason": None, "slot": None}
+        blocker = existing.fold_blocker(ing, strategy, opts.fold_ingresses)
+        internal = existing.GKE_CLASSES.get(ing.ingress_class, False)
+        slot = wanted_slots.get((ing.cluster, internal))
+        if blocker is None and slot is None:
+            blocker = ("FOLD_NO_GATEWAY", f"no service in cluster {ing.cluster} moves to a new {'internal' if internal else 'external'} Gateway, so there is nothing to fold it into")
+        if blocker is None:
+            clash = sorted({(p.host, p.path, claims[p.host]["owner"]) for p in ing.paths if p.host in claims and (claims[p.host]["entrypoint"] != slot.name or p.path in claims[p.host]["paths"])})
+            if clash:
+                blocker = ("FOLD_HOST_COLLISION", "host/path " + ", ".join(f"{h}{path} (served by {owner})" for h, path, owner in clash) + " already taken; folding would make two entrypoints claim it")
+        target = slot.name if blocker is None else None
+        for p in ing.paths:
+            if p.host:
+                c = claims.setdefault(p.host, {"entrypoint": target, "owner": ing.ref, "paths": {}})
+                c["paths"].setdefault(p.path, ing.ref)
+        if blocker is None:
+            item.update(decision="fold", slot=slot, reason=("INGRESS_FOLDED", f"folded into Gateway {slot.name}: its {len(ing.paths)} rule(s) become HTTPRoutes there and its {fp.forwarding_rules if fp else 0} forwarding rule(s) are retired (kubectl delete ingress in the retire phase)"))
+            ip = existing.static_ip(ing)
+            if ip:
+                notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
+        else:
+            item["reason"] = blocker
+        notes.append(Note(INFO, ing.ref, item["reason"][0], item["reason"][1]))
+        ex_items.append(item)
+    for r in sorted(inv.routes, key=lambda r: r.key):
+        for h in getattr(r, "hostnames", ()) or ():
+            c = claims.setdefault(h, {"entrypoint": None, "owner": r.ref, "paths": {}})
+            for path in (getattr(r, "paths", ()) or ("/",)):
+                c["paths"].setdefault(path, r.ref)
+
+    # 4. hosts and collisions, certificate limits, slots
+    slots: dict[str, Slot] = {}
+    members: dict[str, list[dict]] = defaultdict(list)
+    tls_count: dict[str, int] = defaultdict(int)
+    for e in entries:
+        if e["decision"] != "consolidate":
+            continue
+        svc, slot = e["svc"], e["slot"]
+        hosts = _hosts(svc, opts.domain, notes)
+        if not hosts:
+            _keep(e, "NO_VALID_HOST", "no valid DNS name to route to it")
+            continue
+        free = []
+        for h in hosts:
+            c = claims.get(h)
+            if c is None:
+                free.append(h)
+                continue
+            where = c["entrypoint"] or "its existing entrypoint"
+            if c["entrypoint"] == slot.name and "/" not in c["paths"]:
+                free.append(h)
+                continue
+            notes.append(Note(WARN, c["owner"], "ROUTE_COLLISION", f"host {h} path / is also claimed by {svc.ref}; it stays with {c['owner']} on {where} (first claim wins: existing entrypoints, then services by cluster/namespace/name)"))
+            notes.append(Note(WARN, svc.ref, "ROUTE_COLLISION", f"host {h} path / is already routed to {c['owner']} on {where}; not routed here"))
+        if not free:
+            _keep(e, "ROUTE_COLLISION", f"every host of this service ({', '.join(hosts)}) is already routed elsewhere (see the ROUTE_COLLISION notes); kept until the hostnames are made unique")
+            continue
+        cap = certificates.host_capacity(slot.kind)
+        if e["policies"].get("tls") and cap is not None and tls_count[slot.name] + len(free) > cap:
+            _keep(e, "TLS_CERT_LIMIT", f"{slot.kind} {slot.name} already carries {tls_count[slot.name]} TLS hosts; {len(free)} more would exceed {certificates.MAX_CERTS_PER_INGRESS} certificates x {certificates.MAX_DOMAINS_PER_CERT} domains")
+            notes.append(Note(BLOCK, svc.ref, "TLS_CERT_LIMIT", e["reasons"][0]["message"] + "; kept on its own load balancer"))
+            continue
+        if e["policies"].get("tls"):
+            tls_count[slot.name] += len(free)
+        for h in free:
+            c = claims.setdefault(h, {"entrypoint": slot.name, "owner": svc.ref, "paths": {}})
+            c["paths"]["/"] = svc.ref
+        e["hosts"] = free
+        slots[slot.name] = slot
+        members[slot.name].append(e)
+        vis = "internal" if e["internal"] else "external"
+        e["reasons"] = [{"code": "HTTP_CONSOLIDATE", "message": f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in svc.ports)}: routed by host through the {vis} {slot.kind} {slot.name}"}]
+        for level, code, message in e["verdict"].notes:
+            notes.append(Note(level, svc.ref, code, message))
+            e["reasons"].append({"code": code, "message": message})
+
+    # a Gateway that ended up with no service keeps its would-be folded Ingresses as they are
+    for item in ex_items:
+        if item["decision"] == "fold" and item["slot"].name not in slots:
+            item.update(decision="keep", slot=None, reason=("FOLD_NO_GATEWAY", "every service bound for the new Gateway stayed, so there is nothing to fold it into"))
+            notes.append(Note(INFO, item["ing"].ref, "FOLD_NO_GATEWAY", item["reason"][1]))
+    folded_by_slot: dict[str, list] = defaultdict(list)
+    for item in ex_items:
+        if item["decision"] == "fold":
+            folded_by_slot[item["slot"].name].append(item["ing"])
+
+    # 5. entrypoints (routes, listeners, certificates)
     entrypoints: list[dict] = []
     for name in sorted(slots):
         slot = slots[name]
         routes = []
         tls_hosts: set[str] = set()
         for e in sorted(members[name], key=lambda e: e["svc"].key):
-            svc: Service = e["svc"]
+            svc = e["svc"]
             port = primary_port(svc).port
             for host in e["hosts"]:
                 routes.append({"host": host, "path": "/", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name})
                 if e["policies"].get("tls"):
                     tls_hosts.add(host)
+        for ing in folded_by_slot.get(name, []):
+            for i, p in enumerate(sorted(ing.paths, key=lambda p: (p.host or "", p.path, p.service or ""))):
+                routes.append({"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}", "origin": ing.ref})
+            tls_hosts.update(h for h in ing.tls_hosts if valid_hostname(h))
         listeners = [{"name": "http", "protocol": "HTTP", "port": 80}]
         if tls_hosts:
             listeners.append({"name": "https", "protocol": "HTTPS", "port": 443})
@@ -149,36 +312,23 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             "listeners": listeners,
             "routes": routes,
             "tls_hosts": sorted(tls_hosts),
+            "certificates": certificates.group(slot.name, slot.kind, slot.namespace, sorted(tls_hosts)),
         })
         if slot.internal:
             notes.append(Note(INFO, f"{slot.kind} {slot.name}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {cl.region} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
-    # 3. price before and after
-    current_fps: list[Footprint] = [pricer.service_footprint(s, inv.clusters[s.cluster], inv.usage.get(s.key)) for s in lbs]
-    current_fps.extend(inv.extra_footprints)
-    existing: list[dict] = []
-    for ing in inv.ingresses:
-        fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
-        if fp is not None:
-            current_fps.append(fp)
-        else:
-            notes.append(Note(INFO, ing.ref, "INGRESS_NOT_PRICED", f"ingress class {ing.ingress_class!r} is served by an in-cluster controller behind its own LoadBalancer Service; not priced as a load balancer"))
-        existing.append({"ing": ing, "fp": fp})
-    for gw in inv.gateways:  # existing Gateway API Gateways (issue 3)
-        fp = pricer.gateway_footprint(gw, inv.clusters[gw.cluster], inv.usage.get(gw.key))
-        if fp is not None:
-            current_fps.append(fp)
-        else:
-            notes.append(Note(INFO, gw.ref, "GATEWAY_NOT_PRICED", f"gateway class {gw.gateway_class!r} is not a GKE-managed load balancer class; not priced as a load balancer"))
-        existing.append({"gw": gw, "fp": fp})
-    moved_refs = {e["svc"].ref for e in decided if e["decision"] == "consolidate"}
+    # 6. price before and after
+    moved_refs = {e["svc"].ref for e in entries if e["decision"] == "consolidate"}
+    moved_refs |= {item["ing"].ref for item in ex_items if item["decision"] == "fold"}
     proposed_fps = [fp for fp in current_fps if fp.owner not in moved_refs]
     for ep in entrypoints:
         cl = inv.clusters[ep["cluster"]]
-        ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]])
+        ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]] + [inv.usage.get(i.key) for i in folded_by_slot.get(ep["name"], [])])
         proposed_fps.append(pricer.entrypoint_footprint(ep, cl, ep_usage))
     before: Pricing = pricer.price(current_fps)
     after: Pricing = pricer.price(proposed_fps)
+    notes.extend(getattr(before, "notes", []))
+    notes.extend(getattr(after, "notes", []))
 
     for ep in entrypoints:
         cost = after.by_owner.get(f"{ep['kind']} {ep['name']}", Decimal(0))
@@ -188,10 +338,11 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             e["proposed"] = shares[e["svc"].ref]
 
     services = []
-    for e in decided:
-        svc: Service = e["svc"]
-        proposed = after.by_owner.get(svc.ref, Decimal(0)) if e["decision"] == "keep" else e.get("proposed", Decimal(0))
-        services.append({
+    for e in entries:
+        svc = e["svc"]
+        moving = e["decision"] == "consolidate"
+        proposed = e.get("proposed", Decimal(0)) if moving else after.by_owner.get(svc.ref, Decimal(0))
+        row = {
             "cluster": svc.cluster,
             "namespace": svc.namespace,
             "name": svc.name,
@@ -201,23 +352,24 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             "reasons": e["reasons"],
             "current_monthly_usd": _usd(before.by_owner.get(svc.ref, Decimal(0))),
             "proposed_monthly_usd": _usd(proposed),
-            "entrypoint": e["slot"],
-            "hosts": e["hosts"],
-            "forwarding_rules": pricer.service_footprint(svc, inv.clusters[svc.cluster], None).forwarding_rules,
+            "entrypoint": e["slot"].name if moving else None,
+            "hosts": e["hosts"] if moving else [],
+            "forwarding_rules": e["rules"],
             "addresses": list(svc.status_addresses),
             "load_balancer_ip": svc.load_balancer_ip,
             "source": str(svc.source),
-            "policies": e["policies"] if e["decision"] == "consolidate" else {"source_ranges": [], "session_affinity": None, "timeout_sec": None, "app_protocol": None, "tls": False},
-        })
-        if e["decision"] == "keep":
+            "policies": e["policies"] if moving else default_policies(),
+            "routed_by": e["routed_by"],
+        }
+        if e["break_even_gib"] is not None and (moving or e["reasons"][0]["code"] == "TRAFFIC_BREAK_EVEN"):
+            row["break_even_gib_per_month"] = float(e["break_even_gib"])
+        services.append(row)
+        if not moving:
             notes.append(Note(INFO, svc.ref, e["reasons"][0]["code"], "kept: " + e["reasons"][0]["message"]))
 
     existing_out = []
-    for x in existing:
-        if "gw" in x:
-            existing_out.append(_existing_gateway(x["gw"], x["fp"], inv, before.by_owner.get(x["gw"].ref, Decimal(0))))
-            continue
-        ing, fp = x["ing"], x["fp"]
+    for item in ex_items:
+        ing, fp = item["ing"], item["fp"]
         existing_out.append({
             "cluster": ing.cluster,
             "namespace": ing.namespace,
@@ -230,18 +382,26 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
             "monthly_usd": _usd(before.by_owner.get(ing.ref, Decimal(0))),
             "priced": fp is not None,
             "routes": [{"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port} for p in ing.paths],
+            "decision": item["decision"],
+            "reason": {"code": item["reason"][0], "message": item["reason"][1]},
+            "folded_into": item["slot"].name if item["slot"] else None,
         })
 
-    # 4. summary, DNS, runbook
+    # 7. summary, DNS, runbook
     current_total = before.total
     proposed_total = after.total
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
-    priced_existing = sum(1 for x in existing if x["fp"] is not None)
+    priced_existing = sum(1 for x in ex_items if x["fp"] is not None)
+    n_folded = sum(1 for x in ex_items if x["fp"] is not None and x["decision"] == "fold")
     lbs_before = len(lbs) + priced_existing
-    lbs_after = (len(lbs) - n_cons) + priced_existing + len(entrypoints)
+    lbs_after = (len(lbs) - n_cons) + (priced_existing - n_folded) + len(entrypoints)
     if proposed_total > current_total:
-        notes.append(Note(WARN, "plan", "PROPOSAL_COSTS_MORE", f"the proposed design costs ${cents(proposed_total - current_total)}/month more than today; consolidation still removes {len(lbs) - (lbs_after - priced_existing - len(entrypoints))} load balancers' IPs and rules"))
-    # data-processing wording
+        removed = n_cons + n_folded
+        ep_cost = sum((after.by_owner.get(f"{ep['kind']} {ep['name']}", Decimal(0)) for ep in entrypoints), Decimal(0))
+        notes.append(Note(WARN, "plan", "PROPOSAL_COSTS_MORE", f"the proposed design costs ${cents(proposed_total - current_total)}/month more than today: the new entrypoint(s) cost ${cents(ep_cost)}/month while retiring {removed} load balancer(s) saves less (their pools stay within the flat first-5 tier, or traffic adds processing); consolidate only for other reasons (fewer IPs, one TLS/WAF point)"))
+    timeouts_default = [e["svc"] for e in entries if e["decision"] == "consolidate" and not e["policies"].get("timeout_sec")]
+    if timeouts_default:
+        notes.append(Note(WARN, "plan", "BACKEND_TIMEOUT_DEFAULT", f"{len(timeouts_default)} moved service(s) get the load balancer's 30s backend timeout, which their passthrough load balancer did not impose; requests or connections longer than 30s are cut: set planner.io/backend-timeout on those that need more"))
     regions = sorted({c.region for c in inv.clusters.values()}) or ["us-central1"]
     rin, rout = pricer.data_rates(regions[0])
     if before.data_priced or after.data_priced:
@@ -252,17 +412,22 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
     by_ref = {s.ref: s for s in lbs}
     for ep in entrypoints:
         for r in ep["routes"]:
-            svc = by_ref[f"Service {ep['cluster']}/{r['namespace']}/{r['service']}"]
-            old = sorted(set(svc.status_addresses) | ({svc.load_balancer_ip} if svc.load_balancer_ip else set()))
+            if not r["host"]:
+                continue
+            svc = by_ref.get(f"Service {ep['cluster']}/{r['namespace']}/{r['service']}") if "origin" not in r else None
+            old = sorted(set(svc.status_addresses) | ({svc.load_balancer_ip} if svc.load_balancer_ip else set())) if svc else []
             dns_changes.append({"host": r["host"], "entrypoint": ep["name"], "old_addresses": old})
-    dns_changes.sort(key=lambda d: (d["host"], d["entrypoint"]))
+    dns_changes = sorted({(d["host"], d["entrypoint"]): d for d in dns_changes}.values(), key=lambda d: (d["host"], d["entrypoint"]))
 
     rates = sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)
-    all_notes = sorted(set(notes), key=lambda n: ({"block": 0, "warn": 1, "info": 2}[n.level], n.object, n.code, n.message))
+    all_notes = sorted(set(notes), key=lambda n: (LEVEL_ORDER[n.level], n.object, n.code, n.message))
     plan = {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
-        "inputs": {"files": list(inv.files), "strategy": opts.strategy, "domain": opts.domain, "cloud": opts.cloud, "cloud_reason": opts.cloud_reason},
+        "inputs": {
+            "files": list(inv.files), "strategy": strategy, "strategy_requested": strategy, "domain": opts.domain, "cloud": opts.cloud, "cloud_reason": opts.cloud_reason,
+            "options": {"keep_nonstandard_ports": opts.keep_nonstandard_ports, "fold_ingresses": opts.fold_ingresses, "compare": opts.compare},
+        },
         "summary": {
             "current_monthly_usd": _usd(current_total),
             "proposed_monthly_usd": _usd(proposed_total),
@@ -284,51 +449,8 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         "costs": {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]},
         "rates": [r.to_dict() for r in rates],
         "dns_changes": dns_changes,
-        "runbook": runbook(entrypoints, services),
+        "runbook": [],
         "notes": [n.to_dict() for n in all_notes],
     }
+    plan["runbook"] = runbook(plan)
     return plan
-
-
-def _existing_gateway(gw, fp: Footprint | None, inv: Inventory, cost: Decimal) -> dict:
-    """An existing Gateway as an ``existing_entrypoints`` entry, routes from its HTTPRoutes."""
-    routes = []
-    for r in inv.routes:
-        if r.cluster != gw.cluster or f"{gw.namespace}/{gw.name}" not in r.parents:
-            continue
-        for host in r.hostnames or (None,):
-            for path in r.paths:
-                for b in r.backends:
-                    routes.append({"host": host, "path": path, "namespace": b.namespace, "service": b.service, "port": b.port, "name": r.name})
-    routes.sort(key=lambda x: (x["host"] or "", x["path"], x["namespace"], x["service"], x["port"] or 0, x["name"]))
-    return {
-        "cluster": gw.cluster, "namespace": gw.namespace, "name": gw.name, "kind": "Gateway",
-        "class": gw.gateway_class, "internal": fp is not None and fp.kind == "l7-internal", "tls": gw.has_tls,
-        "forwarding_rules": fp.forwarding_rules if fp else 0, "monthly_usd": _usd(cost), "priced": fp is not None,
-        "routes": routes,
-    }
-
-
-def runbook(entrypoints: list[dict], services: list[dict]) -> list[dict]:
-    n_routes = sum(len(e["routes"]) for e in entrypoints)
-    moving = [f"{s['cluster']}/{s['namespace']}/{s['name']}" for s in services if s["decision"] == "consolidate"]
-    return [
-        {
-            "phase": "build",
-            "title": "Build the new entrypoints beside the old load balancers",
-            "commands": ["pulumi stack init <stack>  # once", "pulumi config set gcp:project <project-id>", "pulumi config set planner:phase build", "pulumi preview", "pulumi up"],
-            "changes": [f"create {len(entrypoints)} entrypoint(s) with static address(es)", f"create {n_routes} route(s)", "no existing Service or load balancer changes"],
-        },
-        {
-            "phase": "cutover",
-            "title": "Point DNS at the new entrypoints",
-            "commands": ["pulumi config set planner:phase cutover", "pulumi preview", "pulumi up", "# without planner:dns-zone set, change the records listed under DNS changes by hand"],
-            "changes": ["DNS A records for each routed host point at the new address (managed zone from planner:dns-zone)", "gRPC services get appProtocol kubernetes.io/h2c on their ports", "old load balancers keep serving until TTLs expire"],
-        },
-        {
-            "phase": "retire",
-            "title": "Retire the old load balancers (Services patched to ClusterIP, never deleted)",
-            "commands": ["pulumi config set planner:phase retire", "pulumi preview", "pulumi up"],
-            "changes": [f"patch {len(moving)} Service(s) from LoadBalancer to ClusterIP (server-side apply)", "their forwarding rules and IPs are released by GKE"],
-        },
-    ]

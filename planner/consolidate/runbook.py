@@ -1,0 +1,85 @@
+"""The runbook: each phase of DESIGN.md §4 with its exact commands and what changes in it,
+computed from the plan at hand (names and counts of the resources)."""
+from __future__ import annotations
+
+
+def _names(items: list[str], limit: int = 30) -> str:
+    items = sorted(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"{n} {word}"
+    if word.endswith(("s", "sh", "ch", "x")):
+        return f"{n} {word}es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
+
+
+def runbook(plan: dict) -> list[dict]:
+    eps = plan["entrypoints"]
+    services = plan["services"]
+    moving = [s for s in services if s["decision"] == "consolidate"]
+    folded = [x for x in plan["existing_entrypoints"] if x.get("decision") == "fold"]
+    projects = sorted({c["project"] for c in plan["clusters"]}) or ["<project-id>"]
+    internal_regions = sorted({ep["address"]["region"] for ep in eps if ep["internal"] and ep["address"]["region"]})
+
+    build_cmds = ["pulumi stack init <stack>  # once"]
+    build_cmds += [f"pulumi config set gcp:project {p}" for p in projects]
+    for region in internal_regions:
+        build_cmds.append(
+            f"gcloud compute networks subnets create proxy-only-{region} --purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE "
+            f"--region={region} --network=<vpc-network> --range=<unused /23 CIDR>  # once per region and network, skip if it exists"
+        )
+    build_cmds += ["pulumi config set planner:phase build", "pulumi preview", "pulumi up"]
+    build_changes = []
+    if eps:
+        build_changes.append(f"create {_plural(len(eps), 'static address')}: {_names([ep['address']['name'] for ep in eps])}")
+        build_changes.append("create " + _plural(len(eps), "entrypoint") + ": " + _names([f"{ep['kind']} {ep['namespace']}/{ep['name']} (class {ep['class']}, {_plural(len(ep['routes']), 'route')})" for ep in eps]))
+        certs = [c for ep in eps for c in ep.get("certificates", [])]
+        if certs:
+            build_changes.append(f"create {_plural(len(certs), 'managed certificate')}: " + _names([f"{c['name']} ({_plural(len(c['hosts']), 'host')})" for c in certs]))
+        armor = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("source_ranges")]
+        if armor:
+            build_changes.append(f"create {_plural(len(armor), 'Cloud Armor security policy')} (allow listed ranges, deny the rest) for: {_names(armor)}")
+        affinity = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("session_affinity")]
+        if affinity:
+            build_changes.append(f"set CLIENT_IP session affinity for: {_names(affinity)}")
+        timeouts = [f"{s['namespace']}/{s['name']} ({s['policies']['timeout_sec']}s)" for s in moving if s["policies"].get("timeout_sec")]
+        if timeouts:
+            build_changes.append(f"set backend timeouts for: {_names(timeouts)}")
+        build_changes.append("no existing Service, Ingress or load balancer changes")
+    else:
+        build_changes.append("nothing to build: no service moves")
+
+    cut_cmds = ["pulumi config set planner:dns-zone <managed-zone>  # optional: without it, change the records below by hand",
+                "pulumi config set planner:phase cutover", "pulumi preview", "pulumi up"]
+    cut_changes = [f"{_plural(len(plan['dns_changes']), 'DNS record')} point at the new entrypoints: "
+                   + (_names([f"{d['host']} -> {d['entrypoint']}" for d in plan["dns_changes"]]) or "none")]
+    grpc = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("app_protocol") == "HTTP2"]
+    if grpc:
+        cut_changes.append(f"appProtocol kubernetes.io/h2c set on the gRPC port of: {_names(grpc)}")
+    pinned = [f"{s['namespace']}/{s['name']} ({s['load_balancer_ip']})" for s in moving if s.get("load_balancer_ip")]
+    if pinned:
+        cut_changes.append(f"clients pinned to old IPs must switch to DNS: {_names(pinned)}")
+    cut_changes.append("old load balancers keep serving until DNS TTLs expire")
+
+    retire_cmds = ["pulumi config set planner:phase retire", "pulumi preview", "pulumi up"]
+    for x in folded:
+        retire_cmds.append(f"kubectl --context {x['cluster']} -n {x['namespace']} delete ingress {x['name']}  # folded into {x.get('folded_into')}; run after its hosts resolve to the new address")
+    rules = sum(s["forwarding_rules"] for s in moving)
+    retire_changes = [f"patch {_plural(len(moving), 'Service')} from LoadBalancer to ClusterIP (server-side apply, never deleted): "
+                      + (_names([f"{s['cluster']}/{s['namespace']}/{s['name']}" for s in moving]) or "none"),
+                      f"GKE releases their {_plural(rules, 'forwarding rule')} and external IPs"]
+    if folded:
+        retire_changes.append(f"delete {_plural(len(folded), 'folded Ingress')} ({_plural(sum(x['forwarding_rules'] for x in folded), 'forwarding rule')}): "
+                              + _names([f"{x['cluster']}/{x['namespace']}/{x['name']}" for x in folded]))
+    return [
+        {"phase": "build", "title": "Build the new entrypoints beside the old load balancers", "commands": build_cmds, "changes": build_changes},
+        {"phase": "cutover", "title": "Point DNS at the new entrypoints", "commands": cut_cmds, "changes": cut_changes},
+        {"phase": "retire", "title": "Retire the old load balancers (Services patched to ClusterIP, never deleted)", "commands": retire_cmds, "changes": retire_changes},
+    ]
