@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from planner.model import CENT, CostLine, Rate
+from planner.model import CENT, CostLine, Note, Rate
 
 
 @dataclass
@@ -13,6 +13,12 @@ class Pricing:
     by_owner: dict[str, Decimal] = field(default_factory=dict)  # cents, sums to total
     rates: dict[str, Rate] = field(default_factory=dict)
     data_priced: bool = False
+    #: What the pricer had to assume (AZ counts, unpriced charges...); merged into the plan.
+    notes: list[Note] = field(default_factory=list)
+
+    def add(self, line: CostLine) -> None:
+        self.lines.append(line)
+        self.rates[line.rate.key] = line.rate
 
     @property
     def total(self) -> Decimal:

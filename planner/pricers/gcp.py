@@ -4,13 +4,19 @@ Billing shape (PRICING-FACTS.md): the first 5 forwarding rules of a project in o
 cost a flat hourly charge together; each further rule is charged per hour. Global rules pool
 separately. Passthrough Network LBs charge inbound data only; Application LBs (l7) charge
 inbound and outbound.
+
+Static external IPv4: free while a forwarding rule uses it; a footprint with
+``lb_type="address"`` (``addresses`` = count, ``forwarding_rules`` = 0) is a reserved address
+that nothing uses, billed per hour. Regional internal Application LBs are priced by their
+forwarding rules and data processing; the per-proxy-instance charge Google lists for Envoy-based
+regional LBs is not in the rate table, which a ``GCP_PROXY_CHARGE_UNPRICED`` note says.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, Cluster, CostLine, Footprint, Gateway, Ingress, Service, Usage
+from planner.model import HOURS_PER_MONTH, WARN, Cluster, CostLine, Footprint, Gateway, Ingress, Note, Service, Usage
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -77,6 +83,17 @@ class GcpPricer:
         by_owner: dict[str, Decimal] = defaultdict(Decimal)
         for (project, region), fps in sorted(pools.items()):
             pool = f"gcp {project} {region}"
+            reserved = [fp for fp in fps if fp.lb_type == "address"]
+            fps = [fp for fp in fps if fp.lb_type != "address"]
+            for fp in sorted(reserved, key=lambda f: f.owner):
+                rate = self.table.rate(region, "address_reserved_unused_hour")
+                qty = Decimal(fp.addresses) * HOURS_PER_MONTH
+                out.add(CostLine(pool, f"Reserved static IPv4 not in use ({fp.addresses}): {fp.owner}", "address-hour", qty, rate, rate.usd * qty, (fp.owner,)))
+                by_owner[fp.owner] += (rate.usd * qty).quantize(Decimal("0.01"))
+            if not fps:
+                continue
+            if any(fp.kind == "l7-internal" for fp in fps):
+                out.notes.append(Note(WARN, f"rates {self.table.name}", "GCP_PROXY_CHARGE_UNPRICED", f"regional internal Application LBs in {region} are priced by forwarding rules and data processing only; Google also lists a per-proxy-instance hourly charge for Envoy-based regional LBs that this rate table does not source (unsure)"))
             first5 = self.table.rate(region, "forwarding_rule_first5")
             extra = self.table.rate(region, "forwarding_rule_additional")
             rules = sum(fp.forwarding_rules for fp in fps)

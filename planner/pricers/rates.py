@@ -1,7 +1,21 @@
 """Rate tables: ``pricing/<cloud>.yaml`` → :class:`Rate` look-ups. The one place a missing
-rate or region is reported."""
+rate or region is reported.
+
+A table is YAML::
+
+    cloud: aws
+    currency: USD
+    regions:
+      us-east-1:
+        nlb_hour: {usd: "0.0225", unit: hour, source: "...", effective: "2026-10-01", unsure: false}
+
+Every rate carries its source (URL or catalog SKU / meter id) and effective date. ``as_of`` is the
+newest effective date in the table (not the wall clock, so output is deterministic); a rate whose
+effective date is more than :data:`STALE_AFTER_DAYS` before ``as_of`` is ``stale``.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -11,34 +25,67 @@ import yaml
 from planner.model import PlannerError, Rate
 from planner.resources import pricing_dir
 
+STALE_AFTER_DAYS = 365
+CLOUDS = ("gcp", "aws", "azure")
+
+
+def _date(text: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise PlannerError(f"{where}: effective date {text[:40]!r} is not YYYY-MM-DD") from None
+
 
 class RateTable:
     def __init__(self, cloud: str, path: Path, data: dict):
         self.cloud = cloud
         self.path = path
-        self.currency = data.get("currency", "USD")
+        self.currency = str(data.get("currency", "USD"))
+        if self.currency != "USD":
+            raise PlannerError(f"{path}: currency {self.currency!r} is not supported (planner prices in USD)")
         self._regions: dict[str, dict[str, Rate]] = {}
-        for region, rates in (data.get("regions") or {}).items():
-            table: dict[str, Rate] = {}
-            for key, spec in (rates or {}).items():
+        regions = data.get("regions")
+        if not isinstance(regions, dict) or not regions:
+            raise PlannerError(f"{path}: no 'regions' mapping in the rate table")
+        parsed: list[tuple[str, str, dict, Decimal, dt.date]] = []
+        for region, rates in regions.items():
+            if not isinstance(rates, dict):
+                raise PlannerError(f"{path}: region {region!r} must map rate names to rates")
+            for key, spec in rates.items():
                 try:
                     usd = Decimal(str(spec["usd"]))
-                    table[key] = Rate(
-                        key=f"{cloud}/{region}/{key}",
-                        usd=usd,
-                        unit=str(spec["unit"]),
-                        source=str(spec["source"]),
-                        effective=str(spec["effective"]),
-                        unsure=bool(spec.get("unsure", False)),
-                        note=str(spec.get("note", "")),
-                    )
+                    if not usd.is_finite() or usd < 0:
+                        raise InvalidOperation("usd must be a non-negative number")
+                    for req in ("unit", "source", "effective"):
+                        if not str(spec[req]).strip():
+                            raise KeyError(req)
                 except (KeyError, TypeError, InvalidOperation) as exc:
                     raise PlannerError(f"{path}: rate {region}/{key} is malformed ({exc!s}): needs usd, unit, source, effective") from None
-            self._regions[str(region)] = table
+                parsed.append((str(region), str(key), spec, usd, _date(str(spec["effective"]), f"{path}: rate {region}/{key}")))
+        self.as_of: dt.date = max(p[4] for p in parsed)
+        horizon = self.as_of - dt.timedelta(days=STALE_AFTER_DAYS)
+        for region, key, spec, usd, eff in parsed:
+            self._regions.setdefault(region, {})[key] = Rate(
+                key=f"{cloud}/{region}/{key}",
+                usd=usd,
+                unit=str(spec["unit"]),
+                source=str(spec["source"]),
+                effective=str(spec["effective"]),
+                unsure=bool(spec.get("unsure", False)),
+                note=str(spec.get("note", "")),
+                stale=eff < horizon,
+            )
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
     @property
     def regions(self) -> list[str]:
         return sorted(self._regions)
+
+    def has_region(self, region: str) -> bool:
+        return region in self._regions
 
     def rate(self, region: str, key: str) -> Rate:
         table = self._regions.get(region)
@@ -50,8 +97,27 @@ class RateTable:
         except KeyError:
             raise PlannerError(f"{self.path.name}: region {region!r} has no rate {key!r}") from None
 
+    def region_rates(self, region: str) -> list[Rate]:
+        if region not in self._regions:
+            self.rate(region, "")  # raises the region error
+        return [r for _, r in sorted(self._regions[region].items())]
+
     def all_rates(self) -> list[Rate]:
         return [r for region in self.regions for _, r in sorted(self._regions[region].items())]
+
+    def describe(self) -> dict:
+        """What the plan records about the table in use (``plan.rate_table``)."""
+        rates = self.all_rates()
+        return {
+            "cloud": self.cloud,
+            "file": self.path.name,
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "regions": self.regions,
+            "stale_after_days": STALE_AFTER_DAYS,
+            "unsure_rates": sum(1 for r in rates if r.unsure),
+            "stale_rates": sum(1 for r in rates if r.stale),
+        }
 
 
 @lru_cache(maxsize=None)
@@ -61,8 +127,11 @@ def load_table(cloud: str, path: str | None = None) -> RateTable:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlannerError(f"{p}: no rate table for cloud {cloud!r}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlannerError(f"{p}: cannot read rate table ({exc.__class__.__name__})") from None
     except yaml.YAMLError as exc:
         raise PlannerError(f"{p}: invalid rate table: {exc}") from None
     if not isinstance(data, dict) or data.get("cloud") != cloud:
-        raise PlannerError(f"{p}: not a {cloud} rate table (needs 'cloud: {cloud}')")
+        found = data.get("cloud") if isinstance(data, dict) else None
+        raise PlannerError(f"{p}: not a {cloud} rate table (needs 'cloud: {cloud}', found {found!r})")
     return RateTable(cloud, p, data)

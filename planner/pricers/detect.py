@@ -1,0 +1,108 @@
+"""Which cloud an inventory runs on, and which cloud the plan prices.
+
+Evidence read from the objects (any one object is enough; each cloud's evidence is counted):
+
+- aws: annotations ``service.beta.kubernetes.io/aws-*`` or ``alb.ingress.kubernetes.io/*``,
+  ``spec.loadBalancerClass: service.k8s.aws/*``, Ingress class ``alb``, status hostnames
+  ``*.elb.amazonaws.com``;
+- azure: annotations ``service.beta.kubernetes.io/azure-*``, Ingress class
+  ``azure-application-gateway`` / ``webapprouting.kubernetes.azure.com``, status hostnames
+  ``*.cloudapp.azure.com``;
+- gcp: annotations ``cloud.google.com/*`` or ``networking.gke.io/*``, Ingress class
+  ``gce`` / ``gce-internal`` set explicitly.
+
+Choice (:func:`resolve_cloud`): the ``--cloud`` flag, else the clouds the fleet file names,
+else the inventory's evidence, else ``gcp``. An explicit choice that disagrees with the evidence
+wins, with a ``CLOUD_MISMATCH`` warn note. Evidence for several clouds without an explicit
+choice is a ``CLOUD_AMBIGUOUS`` warn note and the cloud with most evidence (ties: gcp, aws,
+azure) is used.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from planner.model import INFO, WARN, Inventory, Note, PlannerError
+
+CLOUDS = ("gcp", "aws", "azure")
+DEFAULT_CLOUD = "gcp"
+
+
+def _evidence_service(svc) -> str | None:
+    for key in svc.annotations:
+        if key.startswith("service.beta.kubernetes.io/aws-"):
+            return "aws"
+        if key.startswith("service.beta.kubernetes.io/azure-"):
+            return "azure"
+        if key.startswith(("cloud.google.com/", "networking.gke.io/")):
+            return "gcp"
+    if (svc.load_balancer_class or "").startswith("service.k8s.aws/"):
+        return "aws"
+    for addr in svc.status_addresses:
+        a = addr.lower().rstrip(".")
+        if a.endswith(".elb.amazonaws.com") or a.endswith(".elb.amazonaws.com.cn"):
+            return "aws"
+        if a.endswith(".cloudapp.azure.com"):
+            return "azure"
+    return None
+
+
+def _evidence_ingress(ing) -> str | None:
+    if ing.ingress_class == "alb" or any(k.startswith("alb.ingress.kubernetes.io/") for k in ing.annotations):
+        return "aws"
+    if ing.ingress_class in ("azure-application-gateway", "webapprouting.kubernetes.azure.com") or any(k.startswith("appgw.ingress.kubernetes.io/") for k in ing.annotations):
+        return "azure"
+    explicit_gce = ing.annotations.get("kubernetes.io/ingress.class") in ("gce", "gce-internal")
+    if explicit_gce or any(k.startswith(("cloud.google.com/", "networking.gke.io/", "ingress.gcp.kubernetes.io/")) for k in ing.annotations):
+        return "gcp"
+    return None
+
+
+def detect_cloud(inv: Inventory) -> tuple[Counter, dict[str, str]]:
+    """Evidence count per cloud and, per cloud, the first object (sorted) that shows it."""
+    counts: Counter = Counter()
+    first: dict[str, str] = {}
+    for obj, cloud in [(s.ref, _evidence_service(s)) for s in sorted(inv.services, key=lambda s: s.key)] + [
+        (i.ref, _evidence_ingress(i)) for i in sorted(inv.ingresses, key=lambda i: i.key)
+    ]:
+        if cloud:
+            counts[cloud] += 1
+            first.setdefault(cloud, obj)
+    return counts, first
+
+
+def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str] | None = None) -> tuple[str, str, list[Note]]:
+    """``(cloud, reason, notes)`` for the plan. Deterministic; see the module docstring."""
+    counts, first = detect_cloud(inv)
+    notes: list[Note] = []
+    seen = ", ".join(f"{c} ({counts[c]} object(s), e.g. {first[c]})" for c in CLOUDS if counts[c])
+    if flag is not None and flag not in CLOUDS:
+        raise PlannerError(f"--cloud {flag!r} is not one of {', '.join(CLOUDS)}")
+    fleet = sorted(c for c in (fleet_clouds or set()) if c)
+    for c in fleet:
+        if c not in CLOUDS:
+            raise PlannerError(f"fleet file: cloud {c!r} is not one of {', '.join(CLOUDS)}")
+    if flag:
+        cloud, reason = flag, f"--cloud {flag}"
+    elif len(fleet) == 1:
+        cloud, reason = fleet[0], f"fleet file (cloud: {fleet[0]})"
+    elif len(fleet) > 1:
+        raise PlannerError(f"fleet file: clusters on several clouds ({', '.join(fleet)}); a plan prices one cloud, run planner analyze once per cloud with --cloud")
+    else:
+        cloud = reason = ""
+    detected = [c for c in CLOUDS if counts[c]]
+    if cloud:
+        others = [c for c in detected if c != cloud]
+        if others:
+            notes.append(Note(WARN, "inputs", "CLOUD_MISMATCH", f"priced as {cloud} ({reason}) but the inventory shows {seen}; the explicit choice wins"))
+        elif detected:
+            reason += f"; the inventory agrees ({seen})"
+        return cloud, reason, notes
+    if not detected:
+        return DEFAULT_CLOUD, "default: no cloud-specific annotation, class or hostname found in the inventory (use --cloud)", [
+            Note(INFO, "inputs", "CLOUD_DEFAULTED", "no cloud-specific annotation, load balancer class or status hostname found; priced as gcp (use --cloud aws|azure otherwise)")
+        ]
+    best = sorted(detected, key=lambda c: (-counts[c], CLOUDS.index(c)))[0]
+    reason = f"detected from the inventory: {seen}"
+    if len(detected) > 1:
+        notes.append(Note(WARN, "inputs", "CLOUD_AMBIGUOUS", f"the inventory shows several clouds ({seen}); priced as {best} (most evidence); use --cloud to choose"))
+    return best, reason, notes

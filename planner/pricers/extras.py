@@ -1,0 +1,89 @@
+"""What pricing adds to a plan after consolidation has built it: the rate table in use, the
+pricers' notes, flags on unsure / stale rates, honesty notes for non-GKE clouds, and traffic
+scenarios when no usage is known.
+
+``finish_plan`` is called once by :func:`planner.consolidate.build_plan`; it only adds keys
+(``rate_table``, ``traffic_scenarios``) and notes, it never changes a figure already there.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from planner.model import BLOCK, INFO, WARN, Footprint, Note, Usage, cents
+from planner.pricers.base import Pricing
+
+#: GiB per service per month (each of in and out) for the idle-vs-traffic scenarios.
+SCENARIOS_GIB = (0, 100, 1000)
+NOTE_ORDER = {"block": 0, "warn": 1, "info": 2}
+
+
+def _weight(fp: Footprint, entrypoint_members: dict[str, int]) -> int:
+    """How many services' traffic a footprint carries in a scenario."""
+    if fp.owner in entrypoint_members:
+        return entrypoint_members[fp.owner]
+    if fp.owner.startswith(("Service ", "Ingress ")) and fp.lb_type != "address":
+        return 1
+    return 0  # orphaned rules, reserved addresses: no traffic
+
+
+def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int]) -> list[dict]:
+    """Current / proposed / savings totals when every service moves G GiB in and G GiB out a
+    month (G in :data:`SCENARIOS_GIB`); an entrypoint carries the traffic of all its members."""
+    out = []
+    for gib in SCENARIOS_GIB:
+        def with_usage(fps: list[Footprint]) -> list[Footprint]:
+            res = []
+            for fp in fps:
+                g = Decimal(gib * _weight(fp, entrypoint_members))
+                res.append(replace(fp, usage=Usage(g, g)))
+            return res
+
+        before = pricer.price(with_usage(current_fps)).total
+        after = pricer.price(with_usage(proposed_fps)).total
+        out.append({
+            "gib_per_service": gib,
+            "current_monthly_usd": float(cents(before)),
+            "proposed_monthly_usd": float(cents(after)),
+            "savings_monthly_usd": float(cents(before - after)),
+        })
+    return out
+
+
+def _cloud_notes(cloud: str, plan: dict) -> list[Note]:
+    if cloud == "gcp":
+        notes = []
+        for s in plan.get("services", []):
+            if s.get("decision") == "consolidate" and s.get("load_balancer_ip"):
+                ref = f"Service {s['cluster']}/{s['namespace']}/{s['name']}"
+                notes.append(Note(INFO, ref, "RESERVED_IP_AFTER_RETIRE", f"after the retire phase, release the reserved address {s['load_balancer_ip']} if nothing else uses it: a reserved static IPv4 not in use bills $0.010/h ($7.30/month)"))
+        return notes
+    what = {
+        "aws": "on EKS the proposed entrypoints are priced as one ALB per cluster and visibility (AWS Load Balancer Controller IngressGroup planner-external / planner-internal)",
+        "azure": "on AKS the proposed entrypoints are priced as an in-cluster ingress controller's single LoadBalancer Service on the shared AKS load balancer (2 rules for 80/443, 1 public IP); Application Gateway (about $0.246/h plus capacity units, unsure) is the managed alternative and is not what the plan prices",
+    }[cloud]
+    notes = [Note(INFO, "plan", "ENTRYPOINT_COST_MODEL", what)]
+    if plan.get("entrypoints"):
+        notes.append(Note(BLOCK, "pulumi program", "PROGRAM_GKE_ONLY", f"the entrypoint classes and the generated Pulumi program are GKE-specific (GKE Gateway/Ingress, pulumi-gcp); do not apply them to a {cloud} cluster. The plan's costs are {cloud} prices; build the entrypoints with the cloud's own controller"))
+    return notes
+
+
+def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int]) -> dict:
+    table = pricer.table
+    plan["rate_table"] = table.describe()
+    notes = before.notes + after.notes + _cloud_notes(pricer.cloud, plan)
+    used = plan.get("rates", [])
+    unsure = sorted(r["key"] for r in used if r.get("unsure"))
+    stale = sorted(r["key"] for r in used if r.get("stale"))
+    if unsure:
+        notes.append(Note(WARN, f"rates {table.name}", "RATE_UNSURE", f"{len(unsure)} rate(s) used come from a weak source and may be off: {', '.join(unsure)}"))
+    if stale:
+        notes.append(Note(WARN, f"rates {table.name}", "RATE_STALE", f"{len(stale)} rate(s) used took effect more than a year before the table's newest rate ({plan['rate_table']['as_of']}): {', '.join(stale)}; re-import the catalog"))
+    data_priced = before.data_priced or after.data_priced
+    if not data_priced:
+        plan["traffic_scenarios"] = traffic_scenarios(pricer, current_fps, proposed_fps, entrypoint_members)
+        notes.append(Note(INFO, "plan", "IDLE_ESTIMATE", "no traffic usage given: totals are idle costs without data processing; see the traffic scenarios (0, 100, 1,000 GiB per service per month) or pass --usage / --usage-default"))
+    merged = {(n["level"], n["object"], n["code"], n["message"]) for n in plan.get("notes", [])}
+    merged |= {(n.level, n.object, n.code, n.message) for n in notes}
+    plan["notes"] = [Note(*t).to_dict() for t in sorted(merged, key=lambda t: (NOTE_ORDER[t[0]], t[1], t[2], t[3]))]
+    return plan
