@@ -25,7 +25,10 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--project", default=None, metavar="ID", help="GCP project of the cluster (default: my-project)")
     p.add_argument("--region", default=None, metavar="REGION", help="region of the cluster (default: us-central1)")
     p.add_argument("--cluster", default=None, metavar="NAME", help="cluster name used in the plan (default: main)")
-    p.add_argument("--strategy", default="gateway", choices=["gateway", "ingress"], help="gateway: one GKE Gateway per visibility; ingress: one GKE Ingress per namespace")
+    p.add_argument("--strategy", default="auto", choices=["auto", "gateway", "ingress"], help="gateway: one GKE Gateway per cluster and visibility; ingress: one GKE Ingress per namespace; auto (default): the cheapest feasible of the two")
+    p.add_argument("--compare", action="store_true", help="build the plan for every strategy and print/report them side by side")
+    p.add_argument("--keep-nonstandard-ports", action="store_true", help="keep services that clients reach on ports other than 80/443 instead of moving them with a warning")
+    p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
     p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
 
 
@@ -49,6 +52,26 @@ def _summary_lines(plan: dict) -> list[str]:
     ]
 
 
+def _comparison_lines(plan: dict) -> list[str]:
+    """``--compare``: the strategies side by side, one column each."""
+    rows = plan.get("comparison") or []
+    if not rows:
+        return []
+    table = [
+        ("strategy", [r["strategy"] + (" *" if r["chosen"] else "") for r in rows]),
+        ("load balancers after", [str(r["load_balancers_after"]) for r in rows]),
+        ("forwarding rules after", [str(r["forwarding_rules_after"]) for r in rows]),
+        ("monthly cost after", [f"${r['proposed_monthly_usd']:,.2f}" for r in rows]),
+        ("savings / month", [f"${r['savings_monthly_usd']:,.2f}" for r in rows]),
+        ("warn / block notes", [f"{r['notes_warn']} / {r['notes_block']}" for r in rows]),
+    ]
+    width = max(len(label) for label, _ in table)
+    cols = [max(len(v[i]) for _, v in table) for i in range(len(rows))]
+    out = ["compare:"] + [f"  {label:<{width}}  " + "  ".join(f"{v:>{cols[i]}}" for i, v in enumerate(vals)) for label, vals in table]
+    out.append(f"  (* chosen: {plan['inputs'].get('strategy_reason', plan['inputs']['strategy'])})")
+    return out
+
+
 def cmd_analyze(args) -> int:
     from planner.consolidate import Options, build_plan
     from planner.inventory import read_inventory
@@ -61,9 +84,11 @@ def cmd_analyze(args) -> int:
     if not inv.services and not inv.ingresses:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
         print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files))
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare))
     written = write_outputs(plan, Path(args.out))
     for line in _summary_lines(plan):
+        print(line)
+    for line in _comparison_lines(plan):
         print(line)
     levels = {lvl: sum(1 for n in plan["notes"] if n["level"] == lvl) for lvl in ("block", "warn", "info")}
     print(f"notes:          {levels['block']} block, {levels['warn']} warn, {levels['info']} info (see the report)")
