@@ -67,6 +67,24 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _cert_groups(ep: dict, tls_hosts: list[str]) -> list[dict]:
+    """Certificates of an entrypoint: the plan's grouping (``entrypoints[].certificates``) when it
+    has one, else one certificate per block of at most 100 hosts. Only ``tls_hosts`` are kept."""
+    wanted = set(tls_hosts)
+    planned = ep.get("certificates")
+    if planned:
+        groups = [{"name": c["name"], "hosts": sorted(h for h in c["hosts"] if h in wanted)} for c in planned]
+        covered = {h for g in groups for h in g["hosts"]}
+        rest = sorted(wanted - covered)
+        groups = [g for g in groups if g["hosts"]]
+    else:
+        rest = sorted(wanted)
+        groups = []
+    for chunk in _chunks(rest, MANAGED_CERT_MAX_DOMAINS):
+        groups.append({"name": f"{ep['name']}-cert-{len(groups) + 1}", "hosts": chunk})
+    return groups
+
+
 def program_data(plan: dict) -> dict:
     """Turn the plan into the records the program loops over (pure; sorted; JSON-safe)."""
     strategy = plan["inputs"]["strategy"]
@@ -107,10 +125,11 @@ def program_data(plan: dict) -> dict:
             if tls_hosts:
                 certmap = resource_name(name, "certmap")
                 cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
-                for host in tls_hosts:
-                    cert_name = resource_name("planner", host)
-                    certs.append({"key": _key(cl, name, host), "name": cert_name, "domains": [host]})
-                    cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": _key(cl, name, host)})
+                for group in _cert_groups(ep, tls_hosts):
+                    cert_key = _key(cl, name, group["name"])
+                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"]})
+                    for host in group["hosts"]:
+                        cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
             listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
             by_service: dict[tuple, dict] = {}
             for r in ep["routes"]:
@@ -140,15 +159,16 @@ def program_data(plan: dict) -> dict:
                     })
         else:  # Ingress
             cert_names = []
-            domain_chunks = _chunks(tls_hosts, MANAGED_CERT_MAX_DOMAINS)
+            groups = _cert_groups(ep, tls_hosts)
+            domain_chunks = [g["hosts"] for g in groups]
             if len(domain_chunks) > MANAGED_CERTS_PER_INGRESS:
                 left = [h for c in domain_chunks[MANAGED_CERTS_PER_INGRESS:] for h in c]
                 limit(f"Ingress {name}", "MANAGED_CERT_LIMIT", f"an Ingress takes at most {MANAGED_CERTS_PER_INGRESS} ManagedCertificates of {MANAGED_CERT_MAX_DOMAINS} domains; {len(left)} host(s) get no certificate: {', '.join(left)}")
                 domain_chunks = domain_chunks[:MANAGED_CERTS_PER_INGRESS]
             if len(domain_chunks) > 1:
                 limit(f"Ingress {name}", "MANAGED_CERT_SPLIT", f"{len(tls_hosts)} TLS hosts split over {len(domain_chunks)} ManagedCertificates (at most {MANAGED_CERT_MAX_DOMAINS} domains each)")
-            for i, chunk in enumerate(domain_chunks):
-                mc = resource_name(name, "cert") if len(domain_chunks) == 1 else resource_name(name, "cert", str(i + 1))
+            for group, chunk in zip(groups, domain_chunks):
+                mc = resource_name(group["name"])
                 cert_names.append(mc)
                 managed_certs.append({"key": _key(cl, ep["namespace"], mc), "cluster": cl, "name": mc, "namespace": ep["namespace"], "domains": chunk})
             rules = []

@@ -1,0 +1,508 @@
+"""The generated Pulumi program, run in-process under Pulumi mocks for each phase.
+
+Plans come from the CLI (`planner analyze --out DIR [--strategy ingress]`) on the bundled demo;
+the program is the generated ``DIR/pulumi/__main__.py``, executed by tests/pulumi_harness.py.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.render import jsonplan
+from planner.render import pulumi as render_pulumi
+
+from pulumi_harness import run_program
+
+GA = "gcp:compute/globalAddress:GlobalAddress"
+ADDR = "gcp:compute/address:Address"
+ARMOR = "gcp:compute/securityPolicy:SecurityPolicy"
+CERT = "gcp:certificatemanager/certificate:Certificate"
+CMAP = "gcp:certificatemanager/certificateMap:CertificateMap"
+CENTRY = "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry"
+DNS = "gcp:dns/recordSet:RecordSet"
+PROVIDER = "pulumi:providers:kubernetes"
+NS = "kubernetes:core/v1:Namespace"
+PATCH = "kubernetes:core/v1:ServicePatch"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+GBP = "kubernetes:networking.gke.io/v1:GCPBackendPolicy"
+MCERT = "kubernetes:networking.gke.io/v1:ManagedCertificate"
+BCONF = "kubernetes:cloud.google.com/v1:BackendConfig"
+
+PHASES = ("build", "cutover", "retire")
+DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+BASE_CONFIG = {"gcp:project": "acme-prod"}
+
+
+def _analyze(tmp: Path, *args: str) -> Path:
+    assert main(["analyze", "--out", str(tmp), *args]) == 0
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def gateway_out(tmp_path_factory) -> Path:
+    return _analyze(tmp_path_factory.mktemp("gateway"))
+
+
+@pytest.fixture(scope="module")
+def ingress_out(tmp_path_factory) -> Path:
+    return _analyze(tmp_path_factory.mktemp("ingress"), "--strategy", "ingress")
+
+
+@pytest.fixture(scope="module")
+def gateway_plan(gateway_out) -> dict:
+    return jsonplan.load(gateway_out / "plan.json")
+
+
+@pytest.fixture(scope="module")
+def ingress_plan(ingress_out) -> dict:
+    return jsonplan.load(ingress_out / "plan.json")
+
+
+@pytest.fixture(scope="module")
+def gw_runs(gateway_out) -> dict:
+    """Gateway program per phase, with a public DNS zone configured."""
+    return {ph: run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": ph, "planner:dns-zone": "acme-public"}) for ph in PHASES}
+
+
+@pytest.fixture(scope="module")
+def ing_runs(ingress_out) -> dict:
+    return {ph: run_program(ingress_out / "pulumi", {**BASE_CONFIG, "planner:phase": ph}) for ph in PHASES}
+
+
+def _count(run, typ) -> int:
+    return len(run.of_type(typ))
+
+
+def _ints(value):
+    """Mocks hand numbers over as floats (the wire format); turn integral ones back into ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
+def _k8s(run, typ) -> dict[str, dict]:
+    return {f"{r.inputs['metadata']['namespace']}/{r.inputs['metadata']['name']}": _ints(r.inputs) for r in run.of_type(typ)}
+
+
+def _consolidated(plan) -> set[str]:
+    return {f"{s['namespace']}/{s['name']}" for s in plan["services"] if s["decision"] == "consolidate"}
+
+
+# --- the project on disk ---------------------------------------------------------------------
+
+def test_project_files(gateway_out, gateway_plan):
+    out = gateway_out / "pulumi"
+    assert sorted(p.name for p in out.iterdir()) == ["Pulumi.yaml", "__main__.py", "program.json", "requirements.txt"]
+    reqs = (out / "requirements.txt").read_text().split()
+    assert reqs == ["pulumi>=3.100,<4", "pulumi-gcp>=7.0,<11", "pulumi-kubernetes>=4.0,<5"]
+    assert "runtime:\n  name: python\n" in (out / "Pulumi.yaml").read_text()
+    source = (out / "__main__.py").read_text()
+    compile(source, "__main__.py", "exec")
+    # no inventory string is spliced into the code: every name, namespace and host is data
+    for s in gateway_plan["services"]:
+        for text in [s["name"], *s["hosts"]]:
+            assert text not in source, text
+    assert json.loads((out / "program.json").read_text())["strategy"] == "gateway"
+
+
+def test_root_pulumi_yaml_points_at_the_program():
+    root = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+    assert "main: reports/pulumi/" in root.read_text()
+
+
+def test_byte_identical_for_the_same_plan(gateway_plan, tmp_path):
+    a = render_pulumi.write(gateway_plan, tmp_path / "a")
+    b = render_pulumi.write(copy.deepcopy(gateway_plan), tmp_path / "b")
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for n in names:
+        assert (a / n).read_bytes() == (b / n).read_bytes(), n
+
+
+def test_regenerated_from_plan_json_matches_cli_output(gateway_out, tmp_path):
+    again = render_pulumi.write(jsonplan.load(gateway_out / "plan.json"), tmp_path / "p")
+    for n in ("__main__.py", "program.json", "Pulumi.yaml", "requirements.txt"):
+        assert (again / n).read_bytes() == (gateway_out / "pulumi" / n).read_bytes(), n
+
+
+# --- gateway strategy --------------------------------------------------------------------------
+
+def test_gateway_counts_per_phase(gw_runs, gateway_plan):
+    n_routes = len({(r["namespace"], r["service"]) for ep in gateway_plan["entrypoints"] for r in ep["routes"]})
+    assert n_routes == 15
+    expected_build = {PROVIDER: 1, GA: 1, ADDR: 1, ARMOR: 1, CMAP: 1, CERT: 1, CENTRY: 4, NS: 1, GATEWAY: 2, ROUTE: 15, GBP: 3}
+    build = gw_runs["build"]
+    assert {t: _count(build, t) for t in expected_build} == expected_build
+    assert len(build.resources) == sum(expected_build.values())  # nothing else, no ServicePatch, no DNS
+    cut = gw_runs["cutover"]
+    assert _count(cut, DNS) == 12  # external hosts; internal hosts wait for planner:dns-zone-internal
+    assert _count(cut, PATCH) == 5
+    assert len(cut.resources) == sum(expected_build.values()) + 12 + 5
+    ret = gw_runs["retire"]
+    assert _count(ret, PATCH) == 15 and _count(ret, DNS) == 12
+    assert len(ret.resources) == sum(expected_build.values()) + 12 + 15
+
+
+def test_phases_are_cumulative_so_nothing_is_deleted(gw_runs, ing_runs):
+    for runs in (gw_runs, ing_runs):
+        declared = [{(r.typ, r.name) for r in runs[ph].resources} for ph in PHASES]
+        assert declared[0] <= declared[1] <= declared[2]
+        assert len(declared[0]) < len(declared[2])
+
+
+def test_addresses(gw_runs):
+    run = gw_runs["build"]
+    (ext,) = run.of_type(GA)
+    assert ext.inputs["name"] == "planner-external-ip" and ext.inputs["project"] == "acme-prod"
+    (internal,) = run.of_type(ADDR)
+    assert {k: internal.inputs[k] for k in ("name", "region", "addressType", "purpose", "project")} == {
+        "name": "planner-internal-ip", "region": "us-central1", "addressType": "INTERNAL",
+        "purpose": "SHARED_LOADBALANCER_VIP", "project": "acme-prod"}
+
+
+def test_every_gcp_resource_gets_the_configured_project(gw_runs):
+    gcp = [r for r in gw_runs["cutover"].resources if r.typ.startswith("gcp:")]
+    assert len(gcp) == 21  # 2 addresses, 1 Cloud Armor policy, 1 map + 1 certificate + 4 entries, 12 records
+    assert {r.inputs.get("project") for r in gcp} == {"acme-prod"}
+
+
+def test_gateways(gw_runs, gateway_plan):
+    gws = _k8s(gw_runs["build"], GATEWAY)
+    assert sorted(gws) == ["planner-gateway/planner-external", "planner-gateway/planner-internal"]
+    ext, internal = gws["planner-gateway/planner-external"], gws["planner-gateway/planner-internal"]
+    ext_ns = sorted({r["namespace"] for ep in gateway_plan["entrypoints"] if ep["name"] == "planner-external" for r in ep["routes"]})
+    assert ext_ns == ["default", "payments", "platform", "search", "shop"]
+    allowed = {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ext_ns}]}}}
+    assert ext["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert ext["spec"] == {
+        "gatewayClassName": "gke-l7-global-external-managed",
+        "listeners": [{"name": "http", "protocol": "HTTP", "port": 80, "allowedRoutes": allowed},
+                      {"name": "https", "protocol": "HTTPS", "port": 443, "allowedRoutes": allowed}],
+        "addresses": [{"type": "NamedAddress", "value": "planner-external-ip"}],
+    }
+    assert ext["metadata"]["annotations"] == {"networking.gke.io/certmap": "planner-external-certmap"}
+    # internal: HTTP only (no certificate map for gke-l7-rilb), and the limitation is exported
+    assert internal["spec"]["gatewayClassName"] == "gke-l7-rilb"
+    assert [(l["protocol"], l["port"]) for l in internal["spec"]["listeners"]] == [("HTTP", 80)]
+    assert internal["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["data", "internal-tools"]
+    assert "annotations" not in internal["metadata"]
+    lims = gw_runs["build"].exports["limitations"]
+    assert [(x["object"], x["code"]) for x in lims] == [("Gateway planner-internal", "INTERNAL_HTTP_ONLY")]
+    assert "admin.corp.acme-demo.com" in lims[0]["message"]
+
+
+def test_http_routes(gw_runs, gateway_plan):
+    routes = _k8s(gw_runs["build"], ROUTE)
+    expected = {f"{r['namespace']}/planner-{r['service']}": (ep["name"], r["host"], r["service"], r["port"])
+                for ep in gateway_plan["entrypoints"] for r in ep["routes"]}
+    assert sorted(routes) == sorted(expected)
+    for key, (gw, host, svc, port) in expected.items():
+        spec = routes[key]["spec"]
+        assert spec["parentRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw, "namespace": "planner-gateway"}]
+        assert spec["hostnames"] == [host]
+        assert spec["rules"] == [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": svc, "port": port}]}]
+    assert routes["payments/planner-fraud-scoring"]["spec"]["hostnames"] == ["fraud.acme-demo.com"]
+    assert routes["payments/planner-fraud-scoring"]["spec"]["rules"][0]["backendRefs"] == [{"name": "fraud-scoring", "port": 50051}]
+
+
+def test_security_policy_from_source_ranges(gw_runs):
+    (armor,) = gw_runs["build"].of_type(ARMOR)
+    assert armor.name == "main/shop/checkout"
+    assert armor.inputs["name"] == "planner-shop-checkout"
+    rules = _ints(armor.inputs["rules"])
+    assert [(r["priority"], r["action"], r["match"]["versionedExpr"], r["match"]["config"]["srcIpRanges"]) for r in rules] == [
+        (1000, "allow", "SRC_IPS_V1", ["198.51.100.10/32", "203.0.113.0/24"]),
+        (2147483647, "deny(403)", "SRC_IPS_V1", ["*"]),
+    ]
+
+
+def test_backend_policies(gw_runs):
+    pols = _k8s(gw_runs["build"], GBP)
+    assert {k: v["spec"] for k, v in pols.items()} == {
+        "shop/planner-checkout": {"default": {"securityPolicy": "planner-shop-checkout"}, "targetRef": {"group": "", "kind": "Service", "name": "checkout"}},
+        "payments/planner-payments-api": {"default": {"sessionAffinity": {"type": "CLIENT_IP"}}, "targetRef": {"group": "", "kind": "Service", "name": "payments-api"}},
+        "platform/planner-chat": {"default": {"timeoutSec": 3600}, "targetRef": {"group": "", "kind": "Service", "name": "chat"}},
+    }
+
+
+def test_certificate_manager(gw_runs, gateway_plan):
+    run = gw_runs["build"]
+    (ext,) = [ep for ep in gateway_plan["entrypoints"] if ep["name"] == "planner-external"]
+    assert ext["tls_hosts"] == ["autocomplete.search.example.com", "cart.acme-demo.com", "checkout.acme-demo.com", "pay.acme-demo.com"]
+    (cmap,) = run.of_type(CMAP)
+    assert cmap.inputs["name"] == "planner-external-certmap"
+    certs = run.of_type(CERT)
+    assert len(certs) == 1  # at most 100 domains per certificate
+    assert sorted(d for c in certs for d in c.inputs["managed"]["domains"]) == ext["tls_hosts"]
+    assert all(c.inputs["scope"] == "DEFAULT" and GCP_NAME.match(c.inputs["name"]) for c in certs)
+    cert_domains = {f"{c.name}-id": c.inputs["managed"]["domains"] for c in certs}
+    entries = run.of_type(CENTRY)
+    assert sorted(e.inputs["hostname"] for e in entries) == ext["tls_hosts"]
+    for e in entries:
+        assert e.inputs["map"] == "planner-external-certmap"
+        assert len(e.inputs["certificates"]) == 1 and e.inputs["hostname"] in cert_domains[e.inputs["certificates"][0]]
+        assert GCP_NAME.match(e.inputs["name"])
+
+
+def test_cutover_dns_records(gw_runs, gateway_plan):
+    run = gw_runs["cutover"]
+    ext_ip = run.exports["entrypoint_addresses"]["planner-external"]
+    records = {r.inputs["name"]: _ints(r.inputs) for r in run.of_type(DNS)}
+    ext_hosts = sorted(d["host"] for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
+    assert sorted(records) == [h + "." for h in ext_hosts]
+    for rec in records.values():
+        assert (rec["type"], rec["ttl"], rec["managedZone"], rec["rrdatas"]) == ("A", 300, "acme-public", [ext_ip])
+    manual = run.exports["manual_dns_changes"]
+    assert [m["host"] for m in manual] == ["admin.corp.acme-demo.com", "analytics-dashboard.data.example.com", "grafana.internal-tools.example.com"]
+    assert manual[0]["old_addresses"] == ["10.128.0.31"] and manual[0]["new_address"] == run.exports["entrypoint_addresses"]["planner-internal"]
+    assert len(run.exports["dns_changes"]) == len(gateway_plan["dns_changes"]) == 15
+    assert run.exports["phase"] == "cutover"
+    assert gw_runs["build"].exports["manual_dns_changes"] == [] and gw_runs["build"].exports["phase"] == "build"
+
+
+def test_cutover_without_zone_creates_no_dns_and_lists_changes(gateway_out, gateway_plan):
+    run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover"})
+    assert _count(run, DNS) == 0
+    assert sorted(m["host"] for m in run.exports["manual_dns_changes"]) == sorted(d["host"] for d in gateway_plan["dns_changes"])
+
+
+def test_internal_zone_gets_internal_records(gateway_out):
+    run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone-internal": "corp-private"})
+    recs = sorted((r.inputs["name"], r.inputs["managedZone"]) for r in run.of_type(DNS))
+    assert recs == [("admin.corp.acme-demo.com.", "corp-private"), ("analytics-dashboard.data.example.com.", "corp-private"), ("grafana.internal-tools.example.com.", "corp-private")]
+    assert len(run.exports["manual_dns_changes"]) == 12
+
+
+def test_cutover_service_patches_only_add_app_protocol(gw_runs):
+    patches = _k8s(gw_runs["cutover"], PATCH)
+    assert {k: v["spec"] for k, v in patches.items()} == {
+        "payments/fraud-scoring": {"ports": [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]},
+        "payments/payments-api": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
+        "shop/checkout": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
+        "search/autocomplete": {"ports": [{"port": 8443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
+        "internal-tools/admin-portal": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
+    }
+    # fraud-scoring already declares appProtocol "grpc": overwriting it needs patchForce; the others only add
+    assert patches["payments/fraud-scoring"]["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
+    assert all(v["metadata"]["annotations"] == {} for k, v in patches.items() if k != "payments/fraud-scoring")
+
+
+def test_retire_patches_exactly_the_consolidated_services(gw_runs, gateway_plan):
+    patches = _k8s(gw_runs["retire"], PATCH)
+    assert set(patches) == _consolidated(gateway_plan)
+    assert len(patches) == 15
+    kept = {f"{s['namespace']}/{s['name']}" for s in gateway_plan["services"] if s["decision"] == "keep"}
+    assert kept and not kept & set(patches)
+    for p in patches.values():
+        assert p["spec"]["type"] == "ClusterIP"
+        assert p["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+        assert (p["apiVersion"], p["kind"]) == ("v1", "Service")
+    assert not any("type" in p.inputs.get("spec", {}) for ph in ("build", "cutover") for p in gw_runs[ph].of_type(PATCH))
+    assert not any("delete" in r.typ.lower() for ph in PHASES for r in gw_runs[ph].resources)
+
+
+# --- ingress strategy --------------------------------------------------------------------------
+
+def test_ingress_strategy(ing_runs, ingress_plan):
+    build = ing_runs["build"]
+    eps = ingress_plan["entrypoints"]
+    assert all(ep["kind"] == "Ingress" for ep in eps)
+    ings = _k8s(build, INGRESS)
+    assert sorted(ings) == sorted(f"{ep['namespace']}/{ep['name']}" for ep in eps)
+    for ep in eps:
+        ing = ings[f"{ep['namespace']}/{ep['name']}"]
+        ann = ing["metadata"]["annotations"]
+        ip_key = "kubernetes.io/ingress.regional-static-ip-name" if ep["internal"] else "kubernetes.io/ingress.global-static-ip-name"
+        assert ann[ip_key] == ep["address"]["name"]
+        assert ann["kubernetes.io/ingress.class"] == ep["class"] == ("gce-internal" if ep["internal"] else "gce")
+        got = sorted((rule["host"], p["path"], p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["number"])
+                     for rule in ing["spec"]["rules"] for p in rule["http"]["paths"])
+        assert got == sorted((r["host"], r["path"], "Prefix", r["service"], r["port"]) for r in ep["routes"])
+    assert _count(build, GA) == sum(1 for ep in eps if not ep["internal"])
+    assert _count(build, ADDR) == sum(1 for ep in eps if ep["internal"])
+    assert _count(build, GATEWAY) == _count(build, ROUTE) == _count(build, GBP) == _count(build, CERT) == 0
+
+
+def test_ingress_managed_certificates(ing_runs, ingress_plan):
+    certs = _k8s(ing_runs["build"], MCERT)
+    ings = _k8s(ing_runs["build"], INGRESS)
+    expected = {}
+    for ep in ingress_plan["entrypoints"]:
+        if ep["tls_hosts"] and not ep["internal"]:
+            expected[ep["namespace"]] = ep["tls_hosts"]
+    assert expected == {"payments": ["pay.acme-demo.com"], "search": ["autocomplete.search.example.com"],
+                        "shop": ["cart.acme-demo.com", "checkout.acme-demo.com"]}
+    assert {k.split("/")[0]: v["spec"]["domains"] for k, v in certs.items()} == expected
+    for key, cert in certs.items():
+        ns, name = key.split("/")
+        (ing,) = [i for k, i in ings.items() if k.startswith(ns + "/") and not k.endswith("-internal")]
+        assert ing["metadata"]["annotations"]["networking.gke.io/managed-certificates"] == name
+
+
+def test_ingress_backend_configs_and_annotations(ing_runs):
+    confs = _k8s(ing_runs["build"], BCONF)
+    assert {k: v["spec"] for k, v in confs.items()} == {
+        "shop/planner-checkout": {"securityPolicy": {"name": "planner-shop-checkout"}},
+        "payments/planner-payments-api": {"sessionAffinity": {"affinityType": "CLIENT_IP"}},
+        "platform/planner-chat": {"timeoutSec": 3600},
+    }
+    (armor,) = ing_runs["build"].of_type(ARMOR)
+    assert armor.inputs["name"] == "planner-shop-checkout"
+    # the backend-config annotation is added at build, so the new Ingress never serves without Cloud Armor
+    build = _k8s(ing_runs["build"], PATCH)
+    assert {k: v["metadata"]["annotations"] for k, v in build.items()} == {
+        "shop/checkout": {"cloud.google.com/backend-config": '{"default": "planner-checkout"}'},
+        "payments/payments-api": {"cloud.google.com/backend-config": '{"default": "planner-payments-api"}'},
+        "platform/chat": {"cloud.google.com/backend-config": '{"default": "planner-chat"}'},
+    }
+    assert all(v["spec"] == {} for v in build.values())
+    cut = _k8s(ing_runs["cutover"], PATCH)
+    assert cut["payments/fraud-scoring"]["metadata"]["annotations"]["cloud.google.com/app-protocols"] == '{"grpc": "HTTP2"}'
+    assert cut["payments/fraud-scoring"]["spec"]["ports"] == [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]
+    assert cut["shop/checkout"]["metadata"]["annotations"] == {
+        "cloud.google.com/backend-config": '{"default": "planner-checkout"}', "cloud.google.com/app-protocols": '{"https": "HTTPS"}'}
+
+
+def test_ingress_internal_limitation(ing_runs):
+    lims = ing_runs["build"].exports["limitations"]
+    assert [(x["object"], x["code"]) for x in lims] == [("Ingress planner-internal-tools-internal", "INTERNAL_HTTP_ONLY")]
+
+
+# --- offline validation of every generated Kubernetes object -----------------------------------
+
+def _validate_crd(obj: dict) -> None:
+    kind, spec, meta = obj["kind"], obj["spec"], obj["metadata"]
+    assert DNS_1123.match(meta["name"]) and len(meta["name"]) <= 63, meta["name"]
+    assert DNS_1123.match(meta["namespace"]), meta["namespace"]
+    if kind == "Gateway":
+        assert obj["apiVersion"] == "gateway.networking.k8s.io/v1" and spec["gatewayClassName"]
+        assert 1 <= len(spec["listeners"]) <= 64
+        names = [l["name"] for l in spec["listeners"]]
+        assert len(set(names)) == len(names)
+        for l in spec["listeners"]:
+            assert l["protocol"] in ("HTTP", "HTTPS") and 1 <= l["port"] <= 65535 and DNS_1123.match(l["name"])
+        assert all(a["type"] == "NamedAddress" and a["value"] for a in spec["addresses"])
+    elif kind == "HTTPRoute":
+        assert obj["apiVersion"] == "gateway.networking.k8s.io/v1"
+        assert spec["parentRefs"] and all(p["name"] for p in spec["parentRefs"])
+        assert len(spec["hostnames"]) <= 16
+        assert 1 <= len(spec["rules"]) <= 16
+        for rule in spec["rules"]:
+            for ref in rule["backendRefs"]:
+                assert ref["name"] and isinstance(ref["port"], int) and 1 <= ref["port"] <= 65535
+            for m in rule["matches"]:
+                assert m["path"]["type"] == "PathPrefix" and m["path"]["value"].startswith("/")
+    elif kind == "GCPBackendPolicy":
+        assert obj["apiVersion"] == "networking.gke.io/v1"
+        assert spec["targetRef"]["kind"] == "Service" and spec["targetRef"]["name"] and spec["default"]
+    elif kind == "BackendConfig":
+        assert obj["apiVersion"] == "cloud.google.com/v1" and spec
+    elif kind == "ManagedCertificate":
+        assert obj["apiVersion"] == "networking.gke.io/v1" and 1 <= len(spec["domains"]) <= 100
+    else:
+        raise AssertionError(f"unexpected custom resource {kind}")
+
+
+def test_every_kubernetes_object_validates(gw_runs, ing_runs):
+    import kubernetes_validate
+
+    core = crds = 0
+    for runs in (gw_runs, ing_runs):
+        for r in runs["retire"].resources:
+            if not r.typ.startswith("kubernetes:"):
+                continue
+            obj = _ints(r.inputs)
+            if obj["kind"] in ("Ingress", "Namespace", "Service"):
+                kubernetes_validate.validate(obj, "1.30", strict=True)
+                core += 1
+            else:
+                _validate_crd(obj)
+                crds += 1
+    assert core == 1 + 15 + 7 + 15  # namespace + gateway patches + ingresses + ingress patches
+    assert crds == 2 + 15 + 3 + 3 + 3
+
+
+# --- empty plan, multi-cluster, bad config ---------------------------------------------------
+
+def _empty_plan(plan: dict) -> dict:
+    p = copy.deepcopy(plan)
+    p["entrypoints"], p["dns_changes"] = [], []
+    for s in p["services"]:
+        s.update(decision="keep", entrypoint=None, reasons=s["reasons"] or [{"code": "TCP_ONLY", "message": "x"}])
+    jsonplan.validate(p)
+    return p
+
+
+def test_empty_plan_registers_nothing(gateway_plan, tmp_path):
+    out = render_pulumi.write(_empty_plan(gateway_plan), tmp_path / "p")
+    for ph in PHASES:
+        run = run_program(out, {**BASE_CONFIG, "planner:phase": ph, "planner:dns-zone": "z"})
+        assert run.resources == []
+        assert run.exports["phase"] == ph and run.exports["dns_changes"] == [] and run.exports["entrypoint_addresses"] == {}
+
+
+def test_several_clusters_get_one_provider_each(gateway_plan, tmp_path):
+    p = copy.deepcopy(gateway_plan)
+    p["clusters"].append({"name": "eu", "cloud": "gcp", "project": "my-project", "region": "europe-west1"})
+    for ep in p["entrypoints"]:
+        if ep["internal"]:
+            ep["cluster"] = "eu"
+    for s in p["services"]:
+        if s["entrypoint"] == "planner-internal":
+            s["cluster"] = "eu"
+    jsonplan.validate(p)
+    out = render_pulumi.write(p, tmp_path / "p")
+    with pytest.raises(Exception, match="context-eu"):
+        run_program(out, {**BASE_CONFIG, "planner:context-main": "gke_main"})
+    run = run_program(out, {**BASE_CONFIG, "planner:phase": "retire", "planner:context-main": "gke_main", "planner:context-eu": "gke_eu"})
+    provs = {r.name: r.inputs.get("context") for r in run.of_type(PROVIDER)}
+    assert provs == {"k8s-eu": "gke_eu", "k8s-main": "gke_main"}
+    by_provider = {}
+    for r in run.resources:
+        if r.typ.startswith("kubernetes:"):
+            meta = r.inputs["metadata"]
+            by_provider.setdefault(r.provider.split("::")[-2], set()).add(meta.get("namespace", meta["name"]))
+    assert by_provider["k8s-eu"] == {"planner-gateway", "data", "internal-tools"}
+    assert {"shop", "payments"} <= by_provider["k8s-main"] and not by_provider["k8s-main"] & {"data", "internal-tools"}
+
+
+def test_single_cluster_uses_ambient_context(gw_runs):
+    (prov,) = gw_runs["build"].of_type(PROVIDER)
+    assert prov.name == "k8s-main" and "context" not in prov.inputs
+
+
+def test_unknown_phase_fails(gateway_out):
+    with pytest.raises(Exception, match="planner:phase must be one of build, cutover, retire, not 'destroy'"):
+        run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "destroy"})
+
+
+# --- names -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("parts,expected", [
+    (("planner", "shop", "checkout"), "planner-shop-checkout"),
+    (("planner", "pay.acme-demo.com"), "planner-pay-acme-demo-com-"),
+    (("planner", "x" * 80), "planner-xxxx"),
+    (("9lives",), "p-9lives-"),
+])
+def test_resource_name(parts, expected):
+    name = render_pulumi.resource_name(*parts)
+    assert name.startswith(expected) and GCP_NAME.match(name) and len(name) <= 63
+    if name != expected:
+        assert re.search(r"-[0-9a-f]{8}$", name)
+
+
+def test_resource_names_do_not_collide():
+    assert render_pulumi.resource_name("a.b") != render_pulumi.resource_name("a-b")
