@@ -48,7 +48,7 @@ def main():
     items = [
         # shop: the storefront team, all HTTP(S)
         svc("shop", "storefront", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "shop.acme-demo.com"}, spec={"externalTrafficPolicy": "Local"}, ip="34.31.10.11"),
-        svc("shop", "cart", [(80, "TCP", "http"), (443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "cart.acme-demo.com"}, ip="34.31.10.12"),
+        svc("shop", "cart", [(80, "TCP", "http"), (443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "cart.acme-demo.com", "networking.gke.io/load-balancer-ip-addresses": "cart-ip"}, ip="34.31.10.12"),
         svc("shop", "catalog-api", [(8080, "TCP", "http")], ip="34.31.10.13"),
         svc("shop", "checkout", [(443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "checkout.acme-demo.com"}, spec={"loadBalancerSourceRanges": ["203.0.113.0/24", "198.51.100.10/32"]}, ip="34.31.10.14"),
         svc("shop", "recommendations", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "shop.acme-demo.com"}, ip="34.31.10.15"),
@@ -57,24 +57,29 @@ def main():
         svc("payments", "fraud-scoring", [(50051, "TCP", "grpc", "grpc")], ann={"external-dns.alpha.kubernetes.io/hostname": "fraud.acme-demo.com"}, ip="34.31.20.6"),
         svc("payments", "ledger-db", [(5432, "TCP", "postgres")], ip="34.31.20.7"),
         # search
-        svc("search", "search-frontend", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "search.acme-demo.com"}, ip="34.31.30.1"),
+        svc("search", "search-frontend", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "search.acme-demo.com", "planner.io/backend-timeout": "120"}, ip="34.31.30.1"),
         svc("search", "autocomplete", [(8443, "TCP", "https")], ip="34.31.30.2"),
         svc("search", "elasticsearch", [(9200, "TCP", "http")], ip="34.31.30.3"),
+        # two different HTTP apps on one Service: one host can only route to one of them
+        svc("search", "kibana", [(5601, "TCP", "http"), (9600, "TCP", "http-metrics")], ip="34.31.30.4"),
         # data: TCP stays, one internal dashboard moves to the internal gateway
         svc("data", "redis-cache", [(6379, "TCP", "redis")], ann=INTERNAL, ip="10.128.0.21"),
         svc("data", "kafka", [(9092, "TCP", "kafka")], ip="34.31.40.2"),
         svc("data", "analytics-dashboard", [(80, "TCP", "http")], ann=INTERNAL, ip="10.128.0.23"),
         # internal tools
-        svc("internal-tools", "admin-portal", [(443, "TCP", "https")], ann={**INTERNAL, "external-dns.alpha.kubernetes.io/hostname": "admin.corp.acme-demo.com"}, ip="10.128.0.31"),
+        svc("internal-tools", "admin-portal", [(443, "TCP", "https")], ann={**INTERNAL, "external-dns.alpha.kubernetes.io/hostname": "admin.corp.acme-demo.com", "networking.gke.io/internal-load-balancer-allow-global-access": "true"}, ip="10.128.0.31"),
         svc("internal-tools", "grafana", [(3000, "TCP", "http")], ann=INTERNAL, ip="10.128.0.32"),
+        svc("internal-tools", "vault-ui", [(443, "TCP", "https")], ann=INTERNAL, spec={"loadBalancerSourceRanges": ["10.20.0.0/16"]}, ip="10.128.0.33"),
         # media and games: streaming TCP and UDP
         svc("media", "rtmp-ingest", [(1935, "TCP", "rtmp")], ip="34.31.50.1"),
         svc("media", "webrtc-turn", [(3478, "UDP", "turn-udp"), (3478, "TCP", "turn-tcp")], ip="34.31.50.2"),
         svc("games", "game-server", [(7777, "UDP", "game")], ip="34.31.60.1"),
+        svc("telecom", "diameter", [(3868, "SCTP", "diameter")], ip="34.31.65.1"),
         # platform
         svc("ingress-nginx", "ingress-nginx-controller", [(80, "TCP", "http"), (443, "TCP", "https")], labels={"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}, ip="34.31.70.1"),
         svc("platform", "legacy-billing", [(80, "TCP", "http")], ann={"planner.io/keep": "true", "planner.io/keep-reason": "vendor appliance health-checks its IP"}, ip="34.31.80.1"),
-        svc("platform", "chat", [(80, "TCP", "http-ws", "kubernetes.io/ws")], ann={"external-dns.alpha.kubernetes.io/hostname": "chat.acme-demo.com"}, ip="34.31.80.2"),
+        svc("platform", "chat", [(80, "TCP", "http-ws", "kubernetes.io/ws")], ann={"external-dns.alpha.kubernetes.io/hostname": "chat.acme-demo.com", "planner.io/backend-timeout": "5m"}, ip="34.31.80.2"),
+        svc("platform", "mail-gateway", [(80, "TCP", "http"), (25, "TCP", "smtp")], ip="34.31.80.4"),
         svc("platform", "docs", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "docs_site..acme-demo.com"}, ip="34.31.80.3"),
         # ClusterIP noise
         svc("shop", "storefront-internal", [(8080, "TCP", "http")], stype="ClusterIP"),
@@ -89,7 +94,10 @@ def main():
             "metadata": {"name": "shop-legacy", "namespace": "shop", "annotations": {"kubernetes.io/ingress.global-static-ip-name": "shop-legacy-ip"}},
             "spec": {
                 "tls": [{"hosts": ["www.acme-demo.com"], "secretName": "www-tls"}],
-                "rules": [{"host": "www.acme-demo.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "storefront-internal", "port": {"number": 8080}}}}]}}],
+                "rules": [{"host": "www.acme-demo.com", "http": {"paths": [
+                    {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "storefront-internal", "port": {"number": 8080}}}},
+                    {"path": "/cart", "pathType": "Prefix", "backend": {"service": {"name": "cart", "port": {"number": 80}}}},
+                ]}}],
             },
             "status": {"loadBalancer": {"ingress": [{"ip": "34.120.1.1"}]}},
         },
