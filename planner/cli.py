@@ -30,6 +30,53 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--keep-nonstandard-ports", action="store_true", help="keep services that clients reach on ports other than 80/443 instead of moving them with a warning")
     p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
     p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
+    _format_argument(p)
+
+
+def _format_argument(p) -> None:
+    from planner.render import FORMATS
+
+    p.add_argument("--format", action="append", dest="formats", choices=list(FORMATS), metavar="FORMAT",
+                   help=f"output format, repeatable: {', '.join(FORMATS)} (default: html and json; plan.json and the "
+                   "Pulumi program are always written)")
+
+
+def _render_parser(sub) -> None:
+    p = sub.add_parser(
+        "render",
+        help="re-render the report, summaries and Pulumi program from a plan.json alone",
+        description="Validate PLAN.json against the plan schema and write the chosen formats (and the Pulumi program) again.",
+    )
+    p.add_argument("plan", metavar="PLAN.json", help="a plan written by planner analyze")
+    p.add_argument("--out", default=None, metavar="DIR", help="output directory (default: the plan's directory)")
+    _format_argument(p)
+
+
+def cmd_render(args) -> int:
+    import json
+
+    import jsonschema
+
+    from planner.render import DEFAULT_FORMATS, jsonplan, write_outputs
+
+    path = Path(args.plan)
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlannerError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PlannerError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise PlannerError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    try:
+        jsonplan.validate(plan)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise PlannerError(f"{path}: not a valid plan: {where}: {exc.message[:200]}") from None
+    out = Path(args.out) if args.out else path.resolve().parent
+    for label, written in write_outputs(plan, out, tuple(args.formats or DEFAULT_FORMATS)):
+        print(f"wrote {label}: {written}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _analyze_parser(sub)
+    _render_parser(sub)
     return parser
 
 
@@ -85,7 +133,7 @@ def cmd_analyze(args) -> int:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
         print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)
     plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare))
-    written = write_outputs(plan, Path(args.out))
+    written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)
     for line in _comparison_lines(plan):
@@ -106,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return cmd_analyze(args)
+        if args.command == "render":
+            return cmd_render(args)
         parser.error(f"unknown command {args.command}")
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -100,6 +100,8 @@ def _comparison(plan: dict) -> list[dict]:
         if savings is None:
             savings = dec(plan["summary"]["current_monthly_usd"]) - dec(monthly)
         risks = it.get("risks") or []
+        if not risks and ("notes_warn" in it or "notes_block" in it):
+            risks = [f"{it.get('notes_block', 0)} blocking, {it.get('notes_warn', 0)} warning note(s)"]
         rows.append({
             "strategy": str(it["strategy"]),
             "monthly": dec(monthly),
@@ -121,7 +123,7 @@ def _traffic(plan: dict) -> dict | None:
         return None
     points = []
     for it in raw:
-        gib = it.get("gib_per_service_month", it.get("gib_per_month", it.get("gib")))
+        gib = next((it[k] for k in ("gib_per_service", "gib_per_service_month", "gib_per_month", "gib") if k in it), None)
         if gib is None:
             continue
         cur, new = it.get("current_monthly_usd"), it.get("proposed_monthly_usd")
@@ -141,7 +143,8 @@ def _traffic(plan: dict) -> dict | None:
             span = b["savings"] - a["savings"]
             break_even = a["gib"] + (b["gib"] - a["gib"]) * (-a["savings"]) / span if span else a["gib"]
             break
-    unit = "GiB per service per month" if any("gib_per_service_month" in it for it in raw) else "GiB per month"
+    per_service = any(k in it for it in raw for k in ("gib_per_service", "gib_per_service_month"))
+    unit = "GiB in and out per service per month" if per_service else "GiB per month"
     return {
         "unit": unit,
         "rows": [{"gib": f"{p['gib']:,}", "savings_text": money(p["savings"]),
@@ -162,7 +165,8 @@ def _rates(plan: dict, as_of: date | None) -> tuple[list[dict], str | None]:
             return None
 
     dates = [d for d in (parse(r.get("effective")) for r in plan.get("rates", [])) if d]
-    ref = as_of or (max(dates) if dates else None)
+    table_as_of = parse((plan.get("rate_table") or {}).get("as_of", "")) if isinstance(plan.get("rate_table"), dict) else None
+    ref = as_of or table_as_of or (max(dates) if dates else None)
     rows = []
     for r in sorted(plan.get("rates", []), key=lambda r: r["key"]):
         eff = parse(r.get("effective"))
@@ -171,7 +175,7 @@ def _rates(plan: dict, as_of: date | None) -> tuple[list[dict], str | None]:
             flags.append("unsure")
         if eff is None:
             flags.append("no valid date")
-        elif ref is not None and ref - eff > STALE_AFTER:
+        elif r.get("stale") or (ref is not None and ref - eff > STALE_AFTER):
             flags.append("older than 1 year")
         rows.append({
             "key": r["key"], "usd": rate(r["usd"]), "unit": r.get("unit", ""), "source": r.get("source", ""),
