@@ -31,6 +31,9 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
     p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
     _format_argument(p)
+    from planner.inventory.sources import add_source_arguments
+
+    add_source_arguments(p)
 
 
 def _format_argument(p) -> None:
@@ -84,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _analyze_parser(sub)
+    from planner.inventory.collect import add_parser as _collect_parser
+
+    _collect_parser(sub)
     _render_parser(sub)
     return parser
 
@@ -122,13 +128,13 @@ def _comparison_lines(plan: dict) -> list[str]:
 
 def cmd_analyze(args) -> int:
     from planner.consolidate import Options, build_plan
-    from planner.inventory import read_inventory
     from planner.render import write_outputs
     from planner.resources import demo_inventory
 
-    paths = args.inventory or [str(demo_inventory())]
-    cluster = Cluster(name=args.cluster or "main", cloud="gcp", project=args.project or "my-project", region=args.region or "us-central1")
-    inv = read_inventory(paths, cluster)
+    from planner.inventory.sources import assemble_inventory
+    from planner.pricers.rates import load_table
+
+    inv = assemble_inventory(args, [str(demo_inventory())], load_table("gcp"))
     if not inv.services and not inv.ingresses:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
         print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)
@@ -156,9 +162,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "collect":
+            from planner.inventory.collect import run as cmd_collect
+
+            return cmd_collect(args)
         parser.error(f"unknown command {args.command}")
     except PlannerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

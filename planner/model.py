@@ -120,6 +120,7 @@ class Ingress:
     source: Source
     default_backend: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
 
     @property
     def key(self) -> tuple[str, str, str]:

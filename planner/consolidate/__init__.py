@@ -107,6 +107,25 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
     return plan
 
 
+def _existing_gateway(gw, fp: Footprint | None, inv: Inventory, cost: Decimal) -> dict:
+    """An existing Gateway as an ``existing_entrypoints`` entry, routes from its HTTPRoutes."""
+    routes = []
+    for r in inv.routes:
+        if r.cluster != gw.cluster or f"{gw.namespace}/{gw.name}" not in r.parents:
+            continue
+        for host in r.hostnames or (None,):
+            for path in r.paths:
+                for b in r.backends:
+                    routes.append({"host": host, "path": path, "namespace": b.namespace, "service": b.service, "port": b.port, "name": r.name})
+    routes.sort(key=lambda x: (x["host"] or "", x["path"], x["namespace"], x["service"], x["port"] or 0, x["name"]))
+    return {
+        "cluster": gw.cluster, "namespace": gw.namespace, "name": gw.name, "kind": "Gateway",
+        "class": gw.gateway_class, "internal": fp is not None and fp.kind == "l7-internal", "tls": gw.has_tls,
+        "forwarding_rules": fp.forwarding_rules if fp else 0, "monthly_usd": _usd(cost), "priced": fp is not None,
+        "routes": routes,
+    }
+
+
 def _blocks(plan: dict) -> int:
     return sum(1 for n in plan["notes"] if n["level"] == BLOCK)
 
@@ -216,6 +235,14 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
             item["reason"] = blocker
         notes.append(Note(INFO, ing.ref, item["reason"][0], item["reason"][1]))
         ex_items.append(item)
+    ex_gws: list[tuple] = []  # existing Gateway API Gateways: priced, always kept (issue 3)
+    for gw in sorted(inv.gateways, key=lambda g: g.key):
+        gfp = pricer.gateway_footprint(gw, inv.clusters[gw.cluster], inv.usage.get(gw.key))
+        if gfp is not None:
+            current_fps.append(gfp)
+        else:
+            notes.append(Note(INFO, gw.ref, "GATEWAY_NOT_PRICED", f"gateway class {gw.gateway_class!r} is not a GKE-managed load balancer class; not priced as a load balancer"))
+        ex_gws.append((gw, gfp))
     for r in sorted(inv.routes, key=lambda r: r.key):
         for h in getattr(r, "hostnames", ()) or ():
             c = claims.setdefault(h, {"entrypoint": None, "owner": r.ref, "paths": {}})
@@ -387,11 +414,14 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
             "folded_into": item["slot"].name if item["slot"] else None,
         })
 
+    for gw, gfp in ex_gws:
+        existing_out.append(_existing_gateway(gw, gfp, inv, before.by_owner.get(gw.ref, Decimal(0))))
+
     # 7. summary, DNS, runbook
     current_total = before.total
     proposed_total = after.total
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
-    priced_existing = sum(1 for x in ex_items if x["fp"] is not None)
+    priced_existing = sum(1 for x in ex_items if x["fp"] is not None) + sum(1 for _, gfp in ex_gws if gfp is not None)
     n_folded = sum(1 for x in ex_items if x["fp"] is not None and x["decision"] == "fold")
     lbs_before = len(lbs) + priced_existing
     lbs_after = (len(lbs) - n_cons) + (priced_existing - n_folded) + len(entrypoints)

@@ -25,6 +25,10 @@ GCE_DEFAULT_CLASS = "gce"
 DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _str_map(value) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -78,14 +82,6 @@ def parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | No
             ports.append(Port(port=port, protocol=proto, name=pname, target_port=tp, app_protocol=ap))
     ranges = spec.get("loadBalancerSourceRanges")
     ranges = tuple(sorted(str(r) for r in ranges)) if isinstance(ranges, list) else ()
-    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
-    lb = status.get("loadBalancer") if isinstance(status.get("loadBalancer"), dict) else {}
-    addrs = []
-    for ing in lb.get("ingress") or []:
-        if isinstance(ing, dict):
-            addr = ing.get("ip") or ing.get("hostname")
-            if isinstance(addr, str):
-                addrs.append(addr)
     selector = _str_map(spec.get("selector"))
     svc = Service(
         cluster=cluster,
@@ -102,9 +98,16 @@ def parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | No
         load_balancer_class=spec.get("loadBalancerClass") if isinstance(spec.get("loadBalancerClass"), str) else None,
         external_traffic_policy=spec.get("externalTrafficPolicy") if isinstance(spec.get("externalTrafficPolicy"), str) else None,
         session_affinity=spec.get("sessionAffinity") if isinstance(spec.get("sessionAffinity"), str) else None,
-        status_addresses=tuple(sorted(addrs)),
+        status_addresses=_status_addresses(doc),
     )
     return svc, []
+
+
+def _status_addresses(doc: dict) -> tuple[str, ...]:
+    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
+    lb = status.get("loadBalancer") if isinstance(status.get("loadBalancer"), dict) else {}
+    ingress = lb.get("ingress") if isinstance(lb.get("ingress"), list) else []
+    return tuple(sorted({a for i in ingress if isinstance(i, dict) for a in (i.get("ip") or i.get("hostname"),) if isinstance(a, str) and a}))
 
 
 def _backend(backend) -> tuple[str | None, int | str | None]:
@@ -122,20 +125,21 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
     if name is None:
         return None, [Note(WARN, f"Ingress <unnamed> ({source})", "MISSING_NAME", "Ingress has no metadata.name; left out of pricing")]
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
-    cls = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
+    cls = spec.get("ingressClassName") if isinstance(spec.get("ingressClassName"), str) else None
+    cls = cls or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
     paths: list[IngressPath] = []
-    for rule in spec.get("rules") or []:
+    for rule in _list(spec.get("rules")):
         if not isinstance(rule, dict):
             continue
         host = rule.get("host") if isinstance(rule.get("host"), str) else None
         http = rule.get("http") if isinstance(rule.get("http"), dict) else {}
-        for p in http.get("paths") or []:
+        for p in _list(http.get("paths")):
             if not isinstance(p, dict):
                 continue
             svc, port = _backend(p.get("backend"))
-            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) else None))
+            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) and not isinstance(port, bool) else None))
     tls = spec.get("tls") if isinstance(spec.get("tls"), list) else []
-    tls_hosts = sorted({h for t in tls if isinstance(t, dict) for h in (t.get("hosts") or []) if isinstance(h, str)})
+    tls_hosts = sorted({h for t in tls if isinstance(t, dict) for h in _list(t.get("hosts")) if isinstance(h, str)})
     has_tls = bool(tls) or "ingress.gcp.kubernetes.io/pre-shared-cert" in annotations or "networking.gke.io/managed-certificates" in annotations
     dsvc, _ = _backend(spec.get("defaultBackend") or spec.get("backend"))
     ing = Ingress(
@@ -149,6 +153,7 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         source=source,
         default_backend=dsvc if isinstance(dsvc, str) else None,
         annotations=annotations,
+        status_addresses=_status_addresses(doc),
     )
     return ing, []
 

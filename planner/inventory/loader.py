@@ -185,7 +185,7 @@ def parse_documents(path: str, text: str) -> Iterator[tuple[object, int | None, 
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         raise PlannerError(f"{path}{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PlannerError(f"{path}: invalid YAML: {exc}") from None
+        raise PlannerError(f"{path}: invalid YAML: {' '.join(str(exc).split())[:200]}") from None
     except RecursionError:
         raise PlannerError(f"{path}: YAML nested too deeply") from None
     finally:
@@ -239,3 +239,49 @@ def expand_paths(inputs: list[str]) -> list[str]:
         else:
             raise PlannerError(f"{item}: no such file or directory")
     return files
+
+
+def load_config(path: str) -> tuple[object, dict[tuple, int]]:
+    """Read a small YAML/JSON config (fleet or usage file) as ONE document, with the line of
+    every mapping value and list item up to three levels deep: ``{("clusters", 0): 4, ...}``.
+    Same bounds as inventories (size, aliases, depth)."""
+    text = decode(path, read_bytes(path))
+    if not text.strip():
+        raise PlannerError(f"{path}: empty file")
+    if len(text) > MAX_YAML_BYTES:
+        raise PlannerError(f"{path}: larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB (refused)")
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise PlannerError(f"{path}: empty file")
+        problem = check_node_graph(node)
+        if problem:
+            raise PlannerError(f"{path}:{node.start_mark.line + 1}: document {problem}")
+        lines: dict[tuple, int] = {(): node.start_mark.line + 1}
+        todo = [((), node)]
+        while todo:
+            prefix, n = todo.pop()
+            if len(prefix) >= 3:
+                continue
+            if isinstance(n, yaml.MappingNode):
+                for k, v in n.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        lines[prefix + (k.value,)] = k.start_mark.line + 1
+                        todo.append((prefix + (k.value,), v))
+            elif isinstance(n, yaml.SequenceNode):
+                for i, v in enumerate(n.value):
+                    lines[prefix + (i,)] = v.start_mark.line + 1
+                    todo.append((prefix + (i,), v))
+        return loader.construct_document(node), lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise PlannerError(f"{path}{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise PlannerError(f"{path}: invalid YAML: {' '.join(str(exc).split())[:200]}") from None
+    except RecursionError:
+        raise PlannerError(f"{path}: nested too deeply") from None
+    finally:
+        loader.dispose()

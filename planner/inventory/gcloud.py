@@ -1,0 +1,156 @@
+"""``--gcp-forwarding-rules FILE``: the cloud's own list of forwarding rules, as written by
+``gcloud compute forwarding-rules list --format=json``.
+
+Each rule is matched to the inventory object that owns it:
+
+1. GKE writes ``{"kubernetes.io/service-name":"ns/name"}`` (Services) or
+   ``{"kubernetes.io/ingress-name":"ns/name"}`` (Ingress) into the rule's ``description``;
+2. otherwise by IP: a Service's ``status.loadBalancer`` addresses / ``spec.loadBalancerIP``, an
+   Ingress's status addresses, a Gateway's addresses;
+
+only among clusters of the rule's project (and region, for regional rules). Rules nobody owns
+are *orphans*: each becomes an extra :class:`Footprint` (priced with the rest of its pool) and a
+``warn`` note ``ORPHANED_FORWARDING_RULE`` saying what deleting it would save. A Service with
+more rules in the listing than the inventory implies gets ``MORE_FORWARDING_RULES`` and its
+surplus rules are priced under its name; a LoadBalancer Service of a listed pool with no rule at
+all gets ``NO_FORWARDING_RULE_FOUND``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from planner.inventory.loader import decode, read_bytes
+from planner.model import HOURS_PER_MONTH, INFO, WARN, Footprint, Inventory, Note, PlannerError, cents
+
+FREE_TIER_RULES = 5
+_SELF = re.compile(r"projects/([^/]+)/(?:regions/([^/]+)|global)/forwardingRules/([^/]+)$")
+_REGION = re.compile(r"regions/([^/]+)$")
+
+
+def _rule_place(path: str, i: int, rule: dict) -> tuple[str, str, str]:
+    name = rule.get("name")
+    if not isinstance(name, str) or not name:
+        raise PlannerError(f"{path}: [{i}]: forwarding rule has no name")
+    link = rule.get("selfLink")
+    if isinstance(link, str):
+        m = _SELF.search(link)
+        if m:
+            return m.group(1), m.group(2) or "global", name
+    raise PlannerError(f"{path}: [{i}] ({name[:60]}): no selfLink naming projects/<project>/regions/<region>|global (use gcloud ... --format=json)")
+
+
+def _owner_hint(rule: dict) -> tuple[str | None, str | None]:
+    """(kind, "ns/name") from a GKE-written description, else (None, None)."""
+    desc = rule.get("description")
+    if not isinstance(desc, str) or not desc.lstrip().startswith("{"):
+        return None, None
+    try:
+        data = json.loads(desc)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    for key, kind in (("kubernetes.io/service-name", "Service"), ("kubernetes.io/ingress-name", "Ingress")):
+        if isinstance(data.get(key), str) and data[key].count("/") == 1:
+            return kind, data[key]
+    return None, None
+
+
+def read_forwarding_rules(path: str, inv: Inventory, table=None) -> dict:
+    """Match a gcloud listing against ``inv``; add orphans to ``inv.extra_footprints`` and notes.
+
+    ``table`` is the GCP :class:`RateTable` (for the saving figures and to know which regions
+    are priced). Returns counts for the CLI: ``{"rules", "matched", "orphans", "pools"}``."""
+    text = decode(path, read_bytes(path))
+    if not text.strip():
+        raise PlannerError(f"{path}: empty file")
+    try:
+        rules = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (expected gcloud ... --format=json)") from None
+    except RecursionError:
+        raise PlannerError(f"{path}: JSON nested too deeply") from None
+    if not isinstance(rules, list):
+        raise PlannerError(f"{path}: expected a JSON list of forwarding rules (gcloud compute forwarding-rules list --format=json)")
+    inv.files.append(path)
+
+    # what the inventory owns, per project
+    by_name: dict[tuple[str, str, str], object] = {}  # (kind, project, "ns/name") -> object
+    by_ip: dict[tuple[str, str], object] = {}  # (project, ip) -> object
+    region_of: dict[object, str] = {}
+    lbs = inv.load_balancers
+    for obj in list(lbs) + list(inv.ingresses) + list(inv.gateways):
+        cl = inv.clusters[obj.cluster]
+        kind = type(obj).__name__
+        by_name.setdefault((kind, cl.project, f"{obj.namespace}/{obj.name}"), obj)
+        ips = set(getattr(obj, "status_addresses", ()) or ()) | set(getattr(obj, "addresses", ()) or ())
+        if getattr(obj, "load_balancer_ip", None):
+            ips.add(obj.load_balancer_ip)
+        for ip in ips:
+            by_ip.setdefault((cl.project, ip), obj)
+        region_of[obj] = cl.region
+
+    pool_rules: Counter[tuple[str, str]] = Counter()
+    owned: Counter[object] = Counter()
+    orphans: list[tuple[str, str, str, dict]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise PlannerError(f"{path}: [{i}]: expected a forwarding rule object, got {type(rule).__name__}")
+        project, region, name = _rule_place(path, i, rule)
+        if (project, region, name) in seen:
+            raise PlannerError(f"{path}: [{i}]: forwarding rule {project}/{region}/{name[:60]} listed twice")
+        seen.add((project, region, name))
+        pool_rules[(project, region)] += 1
+        kind, ref = _owner_hint(rule)
+        obj = by_name.get((kind, project, ref)) if kind else None
+        if obj is None and isinstance(rule.get("IPAddress"), str):
+            obj = by_ip.get((project, rule["IPAddress"]))
+        if obj is not None and type(obj).__name__ == "Service" and region != region_of[obj]:
+            obj = None  # a regional NLB rule lives in its cluster's region
+        if obj is None:
+            orphans.append((project, region, name, rule))
+        else:
+            owned[obj] += 1
+
+    # surplus rules on a Service, and Services with no rule in a listed pool
+    listed_pools = set(pool_rules)
+    for svc in lbs:
+        cl = inv.clusters[svc.cluster]
+        implied = max(1, len({p.protocol for p in svc.ports}))
+        got = owned.get(svc, 0)
+        if got > implied:
+            inv.notes.append(Note(WARN, svc.ref, "MORE_FORWARDING_RULES", f"{path} lists {got} forwarding rules for this Service, the inventory implies {implied}; the {got - implied} extra rule(s) are priced under it"))
+            inv.extra_footprints.append(Footprint(owner=svc.ref, cloud="gcp", project=cl.project, region=cl.region, kind="passthrough", forwarding_rules=got - implied, usage=None, addresses=0))
+        elif got == 0 and (cl.project, cl.region) in listed_pools:
+            inv.notes.append(Note(INFO, svc.ref, "NO_FORWARDING_RULE_FOUND", f"{path} shows no forwarding rule for this Service in {cl.project}/{cl.region} (not provisioned yet, or matched by neither description nor IP); priced as the inventory implies"))
+
+    for project, region, name, rule in sorted(orphans, key=lambda o: o[:3]):
+        owner = f"ForwardingRule {project}/{region}/{name}"
+        if table is not None and region not in table.regions:
+            inv.notes.append(Note(WARN, owner, "ORPHANED_FORWARDING_RULE", f"not owned by any Service, Ingress or Gateway in the inventory; region {region} has no rates, so it is not priced"))
+            continue
+        scheme = rule.get("loadBalancingScheme") if isinstance(rule.get("loadBalancingScheme"), str) else ""
+        kind = "l7" if region == "global" or scheme == "EXTERNAL_MANAGED" else ("l7-internal" if scheme == "INTERNAL_MANAGED" else "passthrough")
+        inv.extra_footprints.append(Footprint(owner=owner, cloud="gcp", project=project, region=region, kind=kind, forwarding_rules=1, usage=None, addresses=1))
+        n = pool_rules[(project, region)]
+        inv.notes.append(Note(WARN, owner, "ORPHANED_FORWARDING_RULE", f"not owned by any Service, Ingress or Gateway in the inventory (IP {str(rule.get('IPAddress', '?'))[:45]}); {_saving(project, region, n, table)}"))
+    return {"rules": len(rules), "matched": sum(owned.values()), "orphans": len(orphans), "pools": dict(sorted(pool_rules.items()))}
+
+
+def _saving(project: str, region: str, n: int, table) -> str:
+    """What deleting one rule of a pool of ``n`` listed rules saves (marginal, per month)."""
+    if table is None:
+        return f"its pool {project}/{region} has {n} rule(s)"
+    first5 = table.rate(region, "forwarding_rule_first5").usd * HOURS_PER_MONTH
+    extra = table.rate(region, "forwarding_rule_additional").usd * HOURS_PER_MONTH
+    if n > FREE_TIER_RULES:
+        return f"deleting it would save ${cents(extra)}/month (its pool {project}/{region} has {n} rules, beyond the flat first {FREE_TIER_RULES})"
+    if n == 1:
+        return f"deleting it would save ${cents(first5)}/month (the only rule in {project}/{region}: the pool's flat charge goes away)"
+    return f"deleting it saves $0.00/month on its own: its pool {project}/{region} has {n} rules, within the flat ${cents(first5)}/month charge for the first {FREE_TIER_RULES}"
+
+
+__all__ = ["read_forwarding_rules"]

@@ -1,0 +1,43 @@
+"""Every inventory source the ``analyze`` command accepts, assembled into one Inventory.
+
+Order matters and is fixed: Kubernetes objects first (positional files, or ``--fleet``), then
+usage (it names objects), then the gcloud listing (it matches objects and uses their IPs).
+"""
+from __future__ import annotations
+
+from planner.inventory import read_inventory
+from planner.inventory.fleet import read_fleet
+from planner.inventory.gcloud import read_forwarding_rules
+from planner.inventory.usage import read_usage
+from planner.model import Cluster, Inventory, PlannerError
+
+
+def add_source_arguments(p) -> None:
+    """The source flags of ``planner analyze``."""
+    p.add_argument("--fleet", default=None, metavar="FILE", help="YAML file listing several clusters (name, cloud, project, region, inventory, usage); replaces INVENTORY and --project/--region/--cluster")
+    p.add_argument("--usage", default=None, metavar="FILE", help="GiB in/out per month per service (CSV service,gib_in,gib_out or YAML), for data-processing charges")
+    p.add_argument("--gcp-forwarding-rules", default=None, metavar="FILE", dest="gcp_forwarding_rules", help="output of 'gcloud compute forwarding-rules list --format=json': exact rule counts and orphaned rules")
+
+
+def assemble_inventory(args, default_paths: list[str], rate_table=None) -> Inventory:
+    """Build the Inventory from parsed ``analyze`` arguments."""
+    fleet = getattr(args, "fleet", None)
+    if fleet:
+        clash = [flag for flag, val in (("INVENTORY", args.inventory), ("--project", args.project), ("--region", args.region), ("--cluster", args.cluster)) if val]
+        if clash:
+            raise PlannerError(f"{fleet}: --fleet cannot be combined with {', '.join(clash)}; add those files as another cluster entry of the fleet file")
+        inv, clusters = read_fleet(fleet)
+        for fc in clusters:
+            if fc.usage:
+                read_usage(fc.usage, inv, default_cluster=fc.cluster.name)
+        default_cluster = None
+    else:
+        paths = args.inventory or default_paths
+        cluster = Cluster(name=args.cluster or "main", cloud="gcp", project=args.project or "my-project", region=args.region or "us-central1")
+        inv = read_inventory(paths, cluster)
+        default_cluster = cluster.name
+    if getattr(args, "usage", None):
+        read_usage(args.usage, inv, default_cluster=default_cluster)
+    if getattr(args, "gcp_forwarding_rules", None):
+        read_forwarding_rules(args.gcp_forwarding_rules, inv, rate_table)
+    return inv
