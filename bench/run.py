@@ -46,10 +46,10 @@ TARGET_GROWTH = 12.0
 
 
 # --- data ---------------------------------------------------------------------------------
-def ensure_data(n: int, seed: int) -> Path:
+def ensure_data(n: int, seed: int, work: Path) -> Path:
     import generate
 
-    out = BENCH / "out" / f"n{n}-s{seed}"
+    out = work / f"n{n}-s{seed}"
     man = out / "manifest.json"
     if man.exists():
         m = json.loads(man.read_text())
@@ -116,7 +116,9 @@ def read_fleet_inventory(data: Path):
                 reader = getattr(fleet_mod, name)
                 break
     if reader is not None:
-        return reader(str(data / "fleet.yaml")), f"planner.inventory.fleet.{reader.__name__}"
+        got = reader(str(data / "fleet.yaml"))
+        inv = got[0] if isinstance(got, tuple) else got  # read_fleet returns (inventory, clusters)
+        return inv, f"planner.inventory.fleet.{reader.__name__}"
     from planner.inventory import read_inventory
     from planner.model import Cluster, Inventory
 
@@ -186,7 +188,8 @@ def child_stages(data: Path, out: Path) -> dict:
 
 # --- child: the generated program under Pulumi mocks ----------------------------------------
 def child_pulumi(data: Path, out: Path) -> dict:
-    """Build the plan, render the program and run it under Pulumi mocks; time the run."""
+    """Build the plan, render the program and run it under Pulumi mocks (the tests' harness,
+    ``tests/pulumi_harness.py``), once per phase; time each run."""
     from planner.consolidate import Options, build_plan
     from planner.render import pulumi as pulumi_render
 
@@ -195,27 +198,25 @@ def child_pulumi(data: Path, out: Path) -> dict:
     del inv
     routes = sum(len(e["routes"]) for e in plan["entrypoints"])
     prog = out / "pulumi"
+    t = time.perf_counter()
     pulumi_render.write(plan, prog)
-    (prog / "plan.json").exists() or (prog / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
-    main = prog / "__main__.py"
-    if not main.exists():
+    render_s = time.perf_counter() - t
+    if not (prog / "__main__.py").exists():
         return {"routes": routes, "error": "the Pulumi renderer wrote no __main__.py"}
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        import pulumi_harness  # noqa: F401  (tests/pulumi_harness.py, when it exists)
-        harness = "tests/pulumi_harness.py"
+        from pulumi_harness import run_program
     except ImportError:
-        harness = None
-    t = time.perf_counter()
-    result = _run_program_with_mocks(prog, harness)
-    result.update({"routes": routes, "seconds": time.perf_counter() - t, "harness": harness or "pulumi.runtime.set_mocks (bench/run.py)", "rss_mb": _rss_mb()})
-    return result
-
-
-def _run_program_with_mocks(prog: Path, harness: str | None) -> dict:
-    import pulumi_harness_bench
-
-    return pulumi_harness_bench.run(prog, harness)
+        return {"routes": routes, "error": "tests/pulumi_harness.py not found: the program was not run"}
+    config = {"gcp:project": "acme-prod"}
+    if len(plan["clusters"]) > 1:  # a fleet's program needs each cluster's kube context
+        config.update({f"planner:context-{c['name']}": f"ctx-{c['name']}" for c in plan["clusters"]})
+    phases = {}
+    for phase in ("build", "retire"):
+        t = time.perf_counter()
+        run = run_program(prog, {**config, "planner:phase": phase})
+        phases[phase] = {"seconds": time.perf_counter() - t, "resources": len(run.resources)}
+    return {"routes": routes, "entrypoints": len(plan["entrypoints"]), "render_s": render_s, "phases": phases, "rss_mb": _rss_mb()}
 
 
 # --- parent -------------------------------------------------------------------------------
@@ -301,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated N values (default 1000,10000,100000)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--work", default=str(BENCH / "out"), metavar="DIR", help="generated fleets and outputs (default bench/out/, reused between runs)")
     ap.add_argument("--json", default=str(BENCH / "results.json"), metavar="PATH", help="write results here (default bench/results.json)")
-    ap.add_argument("--pulumi-sizes", default="1000,10000", help="LoadBalancer counts whose program is run under Pulumi mocks ('' to skip)")
+    ap.add_argument("--pulumi-sizes", default="1500,15000", help="LoadBalancer counts whose program is run under Pulumi mocks; about 2/3 of them become routes (default 1500,15000: ~1,000 and ~10,000 routes; '' to skip)")
     ap.add_argument("--child", choices=["stages", "floor", "pulumi"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -323,10 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or any(n < 1 for n in sizes):
         ap.error("--sizes needs positive integers")
 
+    work = Path(args.work)
     rows = []
     for n in sizes:
-        data = ensure_data(n, args.seed)
-        out = BENCH / "out" / f"run-n{n}"
+        data = ensure_data(n, args.seed, work)
+        out = work / f"run-n{n}"
         man = json.loads((data / "manifest.json").read_text())
         print(f"N={n:,}: floor ...", file=sys.stderr, flush=True)
         floor = _child("floor", data, out)
@@ -345,9 +348,9 @@ def main(argv: list[str] | None = None) -> int:
 
     pul = []
     for n in psizes:
-        data = ensure_data(n, args.seed)
+        data = ensure_data(n, args.seed, work)
         print(f"pulumi mocks N={n:,} ...", file=sys.stderr, flush=True)
-        res = _child("pulumi", data, BENCH / "out" / f"pulumi-n{n}")
+        res = _child("pulumi", data, work / f"pulumi-n{n}")
         res["n"] = n
         pul.append(res)
 
@@ -372,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in p:
             print(f"pulumi mocks N={p['n']:,}: {p['error']}")
         else:
-            print(f"pulumi mocks N={p['n']:,}: {p['routes']:,} routes, {p['resources']:,} resources registered in {p['seconds']:.2f} s (peak RSS {p['rss_mb']:.0f} MB)")
+            runs = "; ".join(f"phase {ph}: {r['resources']:,} resources in {r['seconds']:.2f} s" for ph, r in p["phases"].items())
+            print(f"pulumi mocks N={p['n']:,} ({p['routes']:,} routes, {p['entrypoints']} entrypoints): {runs} (peak RSS {p['rss_mb']:.0f} MB)")
     if targets:
         print("targets at N={:,}: ".format(targets["n"]) + ", ".join(f"{k}={'ok' if v else 'MISS'}" for k, v in targets.items() if k != "n"))
     m = result["machine"]

@@ -16,12 +16,55 @@ def _validator():
     return jsonschema.Draft202012Validator(schema)
 
 
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """jsonschema-rs (compiled) when installed: ~100x faster on large plans; None otherwise."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(schema)
+
+
 def validate(plan: dict) -> None:
-    """Raise jsonschema.ValidationError when ``plan`` breaks the published schema."""
+    """Raise jsonschema.ValidationError when ``plan`` breaks the published schema.
+
+    A plan the fast validator accepts is done; anything else goes through ``jsonschema``, so
+    errors (and any disagreement between the two) are exactly those of ``jsonschema``."""
+    fast = _fast_validator()
+    if fast is not None and fast.is_valid(plan):
+        return
     _validator().validate(plan)
 
 
+def _orjson_safe(value) -> bool:
+    """True when orjson writes ``value`` byte for byte as ``json.dumps`` does: every float is
+    finite and either 0 or at least 1e-4 in size (json writes smaller ones as ``1e-05``)."""
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is dict:
+            extend(v.values())
+        elif t is list or t is tuple:
+            extend(v)
+        elif t is float and v and not 1e-4 <= abs(v) < float("inf"):
+            return False
+    return True
+
+
 def dumps(plan: dict) -> str:
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+    if orjson is not None and _orjson_safe(plan):
+        try:  # identical text, ~30x faster on large plans; anything unusual falls back
+            return orjson.dumps(plan, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME).decode("utf-8") + "\n"
+        except (TypeError, ValueError):
+            pass
     return json.dumps(plan, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

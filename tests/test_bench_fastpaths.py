@@ -1,0 +1,73 @@
+"""The speed-ups found by the benchmark change nothing a user sees: plan.json text is byte for
+byte what ``json.dumps`` wrote, and validation accepts and rejects exactly what ``jsonschema``
+does, with jsonschema's own error."""
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.render import jsonplan
+
+
+def _reference(value) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_dumps_is_byte_identical_to_json_dumps(value):
+    assert jsonplan.dumps(value) == _reference(value)
+
+
+@pytest.mark.parametrize("value", [1e-05, 3.1e-05, -2e-7, float("nan"), float("inf"), 1e16, 1.5e300, 0.0001, 0.0, -0.0, 2**64, {1: "int key"}])
+def test_dumps_edge_values(value):
+    assert jsonplan.dumps({"x": value}) == _reference({"x": value})
+
+
+def test_orjson_fast_path_is_taken_for_real_plans(demo_plan):
+    assert jsonplan._orjson_safe(demo_plan)
+    assert jsonplan.dumps(demo_plan) == _reference(demo_plan)
+    assert not jsonplan._orjson_safe({"a": [{"b": 1e-05}]})
+    assert not jsonplan._orjson_safe({"a": (math.nan,)})
+
+
+def test_fast_validator_is_installed_and_agrees(demo_plan):
+    assert jsonplan._fast_validator() is not None  # jsonschema-rs is a dependency
+    jsonplan.validate(demo_plan)
+    assert jsonplan._fast_validator().is_valid(demo_plan)
+
+
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (("services", 0, "decision"), "maybe", "'maybe' is not one of ['consolidate', 'keep']"),
+        (("summary", "services_total"), "many", "'many' is not of type 'integer'"),
+        (("notes", 0, "code"), "lower_case", "'lower_case' does not match '^[A-Z][A-Z0-9_]*$'"),
+    ],
+)
+def test_invalid_plans_raise_jsonschemas_own_error(demo_plan, path, value, message):
+    bad = copy.deepcopy(demo_plan)
+    target = bad
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert not jsonplan._fast_validator().is_valid(bad)
+    with pytest.raises(jsonschema.ValidationError) as err:
+        jsonplan.validate(bad)
+    assert err.value.message == message
+    with pytest.raises(jsonschema.ValidationError) as ref:
+        jsonschema.Draft202012Validator(json.loads(jsonplan.schema_path().read_text())).validate(bad)
+    assert ref.value.message == err.value.message
