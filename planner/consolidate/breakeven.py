@@ -46,8 +46,8 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
     save as kept, and fill ``break_even_gib`` / ``saving`` / ``added`` on each moving entry.
     Iterates to a fixed point: keeping a service raises its pool's remaining rules, which can
     only raise the others' savings, so the kept set only grows."""
-    if not hasattr(pricer, "data_rates"):
-        return
+    if not hasattr(pricer, "data_rates") or getattr(pricer, "cloud", "gcp") != "gcp":
+        return  # GCP pool economics; on AWS/Azure a BREAK_EVEN_NOT_MODELLED note says so (pricers/extras.py)
     pool_rules: dict[tuple[str, str], int] = defaultdict(int)
     for fp in current_fps:
         if fp.region != "global":
