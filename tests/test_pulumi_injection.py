@@ -77,7 +77,7 @@ def test_payloads_stay_inert_strings(tmp_path, strategy):
 
     if strategy == "gateway":
         (route,) = [r.inputs for r in run.resources if r.inputs.get("kind") == "HTTPRoute" and r.inputs["metadata"]["namespace"] == table["shop"]
-                    and r.inputs["spec"]["rules"][0]["backendRefs"][0]["name"] == table["cart"]]
+                    and r.inputs["spec"]["rules"][0]["backendRefs"][0]["name"] == table["cart"] and r.inputs["spec"]["rules"][0]["matches"][0]["path"]["value"] == "/"]
         assert route["spec"]["hostnames"] == [table["cart.acme-demo.com"]]
         assert route["spec"]["parentRefs"][0]["name"] == table["planner-external"]
         gws = [r.inputs["metadata"]["name"] for r in run.resources if r.inputs.get("kind") == "Gateway"]

@@ -136,7 +136,9 @@ def program_data(plan: dict) -> dict:
                 if r.get("service") is None or not isinstance(r.get("port"), int):
                     limit(f"route {r.get('host')}{r['path']}", "ROUTE_NOT_RENDERED", f"route to service {r.get('service')!r} port {r.get('port')!r} has no numeric service port; add it to an HTTPRoute by hand")
                     continue
-                by_service.setdefault((r["namespace"], r["service"]), {}).setdefault(r["host"], set()).add((r["path"], r["port"]))
+                # one HTTPRoute per plan route name (the service's name; a folded Ingress rule keeps its own)
+                group_key = (r["namespace"], r.get("name") or r["service"])
+                by_service.setdefault(group_key, {}).setdefault(r["host"], set()).add((r["path"], r["service"], r["port"]))
             route_namespaces = sorted({ns for ns, _ in by_service})
             gateways.append({
                 "key": ep_key, "cluster": cl, "name": name, "namespace": ep["namespace"], "class": ep["class"],
@@ -144,18 +146,18 @@ def program_data(plan: dict) -> dict:
                 "listeners": listeners, "route_namespaces": route_namespaces,
                 "certificate_map": certmap, "certificate_map_key": ep_key if certmap else None,
             })
-            for (ns, svc), hosts in sorted(by_service.items()):
+            for (ns, route_name), hosts in sorted(by_service.items()):
                 # hosts that share the same rules share one HTTPRoute
                 groups: dict[tuple, list] = {}
                 for host, rules in sorted(hosts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
                     groups.setdefault(tuple(sorted(rules)), []).append(host)
                 for i, (rules, group_hosts) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0] or "")):
-                    rname = resource_name("planner", svc) if len(groups) == 1 else resource_name("planner", svc, str(i + 1))
+                    rname = resource_name("planner", route_name) if len(groups) == 1 else resource_name("planner", route_name, str(i + 1))
                     http_routes.append({
                         "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
                         "gateway": {"name": name, "namespace": ep["namespace"], "key": ep_key},
                         "hostnames": [h for h in group_hosts if h is not None],
-                        "rules": [{"path": p, "service": svc, "port": port} for p, port in rules],
+                        "rules": [{"path": p, "service": svc, "port": port} for p, svc, port in rules],
                     })
         else:  # Ingress
             cert_names = []
@@ -186,11 +188,12 @@ def program_data(plan: dict) -> dict:
 
     # per consolidated service: security policy, backend policy/config, Service patch
     patches = []
+    eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
     for key in consolidated:
         s = services[key]
         cl, ns, svc = key
         pol = s.get("policies") or {}
-        ep = next((e for e in plan["entrypoints"] if e["name"] == s["entrypoint"]), None)
+        ep = eps_by_name.get(s["entrypoint"])
         if ep is None:
             limit(f"Service {cl}/{ns}/{svc}", "ENTRYPOINT_MISSING", f"consolidated into {s['entrypoint']!r}, which is not among the plan's entrypoints; nothing rendered for it")
             continue
@@ -248,8 +251,14 @@ def program_data(plan: dict) -> dict:
             continue
         dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "old_addresses": sorted(d.get("old_addresses", []))})
 
+    folded = []
+    for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"])):
+        if x.get("decision") == "fold":
+            folded.append({"cluster": x["cluster"], "namespace": x["namespace"], "name": x["name"], "kind": x["kind"], "folded_into": x.get("folded_into")})
+
     return {
         "format": DATA_FORMAT,
+        "folded": folded,
         "generator": dict(plan.get("generator", {})),
         "strategy": strategy,
         "clusters": sorted(used_clusters),
