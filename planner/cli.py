@@ -34,6 +34,9 @@ def _analyze_parser(sub) -> None:
     from planner.inventory.sources import add_source_arguments
 
     add_source_arguments(p)
+    from planner.pricers.options import add_pricing_arguments
+
+    add_pricing_arguments(p)
 
 
 def _format_argument(p) -> None:
@@ -91,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _collect_parser(sub)
     _render_parser(sub)
+    from planner.pricers.options import add_prices_parser
+
+    add_prices_parser(sub)
     return parser
 
 
@@ -138,7 +144,10 @@ def cmd_analyze(args) -> int:
     if not inv.services and not inv.ingresses:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
         print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare))
+    from planner.pricers.options import apply_pricing_options
+
+    pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, **pricing))
     written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)
@@ -160,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return cmd_analyze(args)
+        if args.command == "prices":
+            from planner.pricers.options import cmd_prices
+
+            return cmd_prices(args)
         if args.command == "render":
             return cmd_render(args)
         if args.command == "collect":

@@ -45,6 +45,7 @@ class Options:
     cloud: str = "gcp"
     cloud_reason: str = "default (GCP first)"
     files: list[str] = field(default_factory=list)
+    rates: str | None = None  # rate table file (planner prices import) instead of pricing/<cloud>.yaml
     keep_nonstandard_ports: bool = False
     fold_ingresses: bool = True
     compare: bool = False
@@ -165,7 +166,7 @@ def comparison_row(name: str, plan: dict, chosen: bool) -> dict:
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
-    pricer = get_pricer(opts.cloud)
+    pricer = get_pricer(opts.cloud, opts.rates)
     notes: list[Note] = list(inv.notes)
     lbs = sorted(inv.load_balancers, key=lambda s: s.key)
     multi = len(inv.clusters) > 1
@@ -483,4 +484,7 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
         "notes": [n.to_dict() for n in all_notes],
     }
     plan["runbook"] = runbook(plan)
+    from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
+
+    finish_plan(plan, pricer, before, after, current_fps, proposed_fps, {f"{ep['kind']} {ep['name']}": len(members[ep["name"]]) + len(folded_by_slot.get(ep["name"], [])) for ep in entrypoints})
     return plan

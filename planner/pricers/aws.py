@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, INFO, WARN, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage
+from planner.model import HOURS_PER_MONTH, INFO, WARN, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage, cents
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -189,7 +189,7 @@ class AwsPricer:
                     rate, label = self.table.rate(region, key), f"{unit.split('-')[0]}s from data processed (1 GB/h each; bytes dimension only)"
                 cost = gb * rate.usd
                 out.add(CostLine(pool, f"{label}: {fp.owner}", unit, gb, rate, cost, (fp.owner,)))
-                by_owner[fp.owner] += cost.quantize(Decimal("0.01"))
+                by_owner[fp.owner] += cents(cost)
         if assumed_azs:
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_AZS_ASSUMED", f"internet-facing load balancers without a subnets / EIP annotation are priced in {DEFAULT_AZS} availability zones ({DEFAULT_AZS} public IPv4 addresses each)"))
         if out.data_priced:

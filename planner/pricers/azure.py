@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, INFO, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage
+from planner.model import HOURS_PER_MONTH, INFO, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage, cents
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -116,7 +116,7 @@ class AzurePricer:
                 out.add(CostLine(pool, f"Public IPv4 frontends ({ips})", "address-hour", qty, ip, ip.usd * qty, tuple(f.owner for f in fps if f.addresses)))
                 for f in fps:
                     if f.addresses:
-                        by_owner[f.owner] += (ip.usd * f.addresses * HOURS_PER_MONTH).quantize(Decimal("0.01"))
+                        by_owner[f.owner] += cents(ip.usd * f.addresses * HOURS_PER_MONTH)
             for fp in fps:
                 if fp.usage is None:
                     continue
@@ -126,7 +126,7 @@ class AzurePricer:
                     continue
                 cost = gb * data.usd
                 out.add(CostLine(pool, f"Data processed (in + out): {fp.owner}", "GB", gb, data, cost, (fp.owner,)))
-                by_owner[fp.owner] += cost.quantize(Decimal("0.01"))
+                by_owner[fp.owner] += cents(cost)
         if any(not f.internal for f in footprints):
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AZURE_OUTBOUND_NOT_COUNTED", "the outbound rule and outbound public IP AKS adds to the 'kubernetes' load balancer (outboundType loadBalancer) are not in the inventory and not counted; they bill the same before and after, but the outbound rule can move the 5-rule tier by one"))
         out.by_owner = dict(sorted(by_owner.items()))

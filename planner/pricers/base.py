@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from planner.model import CENT, CostLine, Note, Rate
 
@@ -26,10 +26,10 @@ class Pricing:
 
 
 def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
-    """Split ``amount`` (rounded to cents) over owners in proportion to ``weights`` so that the
+    """Split ``amount`` (rounded to cents, half up: 27.375 → 27.38) over owners in proportion to ``weights`` so that the
     shares are whole cents and add up exactly (largest remainder; ties by owner name)."""
     total_w = sum(weights.values())
-    amount = amount.quantize(CENT)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if total_w == 0:
         return {k: Decimal(0) for k in weights}
     raw = {k: amount * w / total_w for k, w in weights.items()}

@@ -16,6 +16,8 @@ from planner.pricers.base import Pricing
 #: GiB per service per month (each of in and out) for the idle-vs-traffic scenarios.
 SCENARIOS_GIB = (0, 100, 1000)
 NOTE_ORDER = {"block": 0, "warn": 1, "info": 2}
+ENGINE = {"aws": "EKS", "azure": "AKS"}
+CONTROLLER = {"aws": "AWS Load Balancer Controller, Ingress class alb with alb.ingress.kubernetes.io/group.name", "azure": "an ingress controller or Gateway implementation behind one LoadBalancer Service, or Application Gateway"}
 
 
 def _weight(fp: Footprint, entrypoint_members: dict[str, int]) -> int:
@@ -62,9 +64,14 @@ def _cloud_notes(cloud: str, plan: dict) -> list[Note]:
         "aws": "on EKS the proposed entrypoints are priced as one ALB per cluster and visibility (AWS Load Balancer Controller IngressGroup planner-external / planner-internal)",
         "azure": "on AKS the proposed entrypoints are priced as an in-cluster ingress controller's single LoadBalancer Service on the shared AKS load balancer (2 rules for 80/443, 1 public IP); Application Gateway (about $0.246/h plus capacity units, unsure) is the managed alternative and is not what the plan prices",
     }[cloud]
-    notes = [Note(INFO, "plan", "ENTRYPOINT_COST_MODEL", what)]
+    notes = [
+        Note(INFO, "plan", "ENTRYPOINT_COST_MODEL", what),
+        Note(INFO, "plan", "BREAK_EVEN_NOT_MODELLED", f"the per-service traffic break-even check models GCP forwarding-rule pools; on {cloud} it is skipped: compare the traffic scenarios or pass --usage"),
+    ]
+    if cloud == "azure":
+        notes.append(Note(INFO, "plan", "AZURE_SHARED_LB", "on AKS every LoadBalancer Service is a frontend (public IP + rules) of the cluster's one shared load balancer: the load-balancer counts in the summary are frontends; consolidation saves rules beyond the 5th and public IPs, not a load balancer"))
     if plan.get("entrypoints"):
-        notes.append(Note(BLOCK, "pulumi program", "PROGRAM_GKE_ONLY", f"the entrypoint classes and the generated Pulumi program are GKE-specific (GKE Gateway/Ingress, pulumi-gcp); do not apply them to a {cloud} cluster. The plan's costs are {cloud} prices; build the entrypoints with the cloud's own controller"))
+        notes.append(Note(BLOCK, "pulumi program", "PROGRAM_GKE_ONLY", f"the entrypoint classes and the generated Pulumi program are GKE-specific (GKE Gateway/Ingress, pulumi-gcp); do not apply them to an {ENGINE[cloud]} cluster. The plan's costs are {cloud} prices; build the entrypoints with the cloud's own controller ({CONTROLLER[cloud]})"))
     return notes
 
 

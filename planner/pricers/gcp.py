@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, WARN, Cluster, CostLine, Footprint, Gateway, Ingress, Note, Service, Usage
+from planner.model import HOURS_PER_MONTH, WARN, Cluster, CostLine, Footprint, Gateway, Ingress, Note, Service, Usage, cents
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 
@@ -89,7 +89,7 @@ class GcpPricer:
                 rate = self.table.rate(region, "address_reserved_unused_hour")
                 qty = Decimal(fp.addresses) * HOURS_PER_MONTH
                 out.add(CostLine(pool, f"Reserved static IPv4 not in use ({fp.addresses}): {fp.owner}", "address-hour", qty, rate, rate.usd * qty, (fp.owner,)))
-                by_owner[fp.owner] += (rate.usd * qty).quantize(Decimal("0.01"))
+                by_owner[fp.owner] += cents(rate.usd * qty)
             if not fps:
                 continue
             if any(fp.kind == "l7-internal" for fp in fps):
@@ -131,6 +131,6 @@ class GcpPricer:
                     cost = gib * rate.usd
                     out.rates[rate.key] = rate
                     out.lines.append(CostLine(pool, f"{label}: {fp.owner}", "GiB", gib, rate, cost, (fp.owner,)))
-                    by_owner[fp.owner] += cost.quantize(Decimal("0.01"))
+                    by_owner[fp.owner] += cents(cost)
         out.by_owner = dict(sorted(by_owner.items()))
         return out
