@@ -1,0 +1,263 @@
+"""report.html content, without a browser: numbers, rows, reasons, notes, runbook, rates,
+escaping of hostile inventories, offline-ness and determinism."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.model import PlannerError
+from planner.render import html as report
+from planner.render.jsonplan import validate
+from planner.render.view import money
+from tests.report_plans import report_data, synthetic_plan, table_rows
+
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def _testid(page: str, tid: str) -> str:
+    m = re.search(rf'data-testid="{tid}">([^<]*)<', page)
+    assert m, tid
+    return m.group(1)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["analyze", "--out", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    return plan, (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hostile")
+    assert main(["analyze", str(HOSTILE), "--out", str(out)]) == 0
+    return json.loads((out / "plan.json").read_text()), (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_money_format():
+    assert money(1234.56) == "$1,234.56"
+    assert money(0) == "$0.00"
+    assert money(1234567.5) == "$1,234,567.50"
+    assert money(-12.3) == "-$12.30"
+
+
+def test_headline_cards_equal_the_plan(demo):
+    plan, page = demo
+    s = plan["summary"]
+    assert _testid(page, "current-monthly") == f"${s['current_monthly_usd']:,.2f}"
+    assert _testid(page, "proposed-monthly") == f"${s['proposed_monthly_usd']:,.2f}"
+    assert _testid(page, "savings-monthly") == f"${s['savings_monthly_usd']:,.2f}"
+    assert _testid(page, "lb-before") == str(s["load_balancers_before"])
+    assert _testid(page, "lb-after") == str(s["load_balancers_after"])
+    assert _testid(page, "rules-before") == str(s["forwarding_rules_before"])
+    assert _testid(page, "rules-after") == str(s["forwarding_rules_after"])
+    assert s["data_processing"]["message"] in page
+
+
+def test_headline_thousands_separator():
+    plan = synthetic_plan(30)
+    plan["summary"].update(current_monthly_usd=1234.56, proposed_monthly_usd=234.5, savings_monthly_usd=1000.06)
+    validate(plan)
+    page = report.render(plan)
+    assert _testid(page, "current-monthly") == "$1,234.56"
+    assert _testid(page, "proposed-monthly") == "$234.50"
+    assert _testid(page, "savings-monthly") == "$1,000.06"
+    assert _testid(page, "savings-pct") == "81%"
+    assert "$12,000.72 per year" in page
+
+
+def test_every_service_is_a_row_with_its_reasons_and_costs(demo):
+    plan, page = demo
+    rows = table_rows(page)
+    assert len(rows) == len(plan["services"]) > 0
+    for svc, row in zip(plan["services"], rows):
+        assert (row["cluster"], row["namespace"], row["name"]) == (svc["cluster"], svc["namespace"], svc["name"])
+        assert [r[0] for r in row["reasons"]] == [r["code"] for r in svc["reasons"]]
+        assert [r[1] for r in row["reasons"]] == [r["message"] for r in svc["reasons"]]
+        assert row["decision"] == svc["decision"]
+        assert row["current_text"] == f"${svc['current_monthly_usd']:,.2f}"
+        assert row["proposed_text"] == f"${svc['proposed_monthly_usd']:,.2f}"
+        assert row["entrypoint"] == (svc["entrypoint"] or "")
+    names = {r["name"] for r in rows}
+    assert {"payments-api", "kafka", "game-server"} <= names
+
+
+def test_entrypoints_and_routes_are_listed(demo):
+    plan, page = demo
+    assert plan["entrypoints"]
+    for i, ep in enumerate(plan["entrypoints"]):
+        assert f'id="entrypoint-{i}"' in page
+        assert f"<code>{ep['namespace']}/{ep['name']}</code>" in page
+        for r in ep["routes"]:
+            if r["host"]:
+                assert f"<td>{r['host']}</td>" in page
+    for e in plan["existing_entrypoints"]:
+        assert f"<code>{e['cluster']}/{e['namespace']}/{e['name']}</code>" in page
+
+
+def test_notes_grouped_by_level_with_links_to_rows(demo):
+    plan, page = demo
+    sections = {}
+    for lvl, nxt in (("block", 'id="notes-warn"'), ("warn", 'id="notes-info"'), ("info", 'id="runbook"')):
+        start = page.index(f'id="notes-{lvl}"')
+        sections[lvl] = page[start:page.index(nxt, start)]
+    rows = {f"Service {r['cluster']}/{r['namespace']}/{r['name']}": r["id"] for r in table_rows(page)}
+    for lvl, chunk in sections.items():
+        mine = [n for n in plan["notes"] if n["level"] == lvl]
+        assert f"({len(mine)})</h3>" in chunk
+        assert chunk.count(f'<span class="level level-{lvl}">{lvl.upper()}</span></td>') == len(mine)
+        for n in mine:
+            assert f"<code>{n['code']}</code>" in chunk
+            if n["object"] in rows:
+                assert f'<a href="#{rows[n["object"]]}" class="obj-link">{n["object"]}</a>' in chunk
+    assert any(n["object"] in rows for n in plan["notes"])
+
+
+def test_runbook_commands_and_dns_changes(demo):
+    plan, page = demo
+    assert [s["phase"] for s in plan["runbook"]] == ["build", "cutover", "retire"]
+    for step in plan["runbook"]:
+        assert f'id="phase-{step["phase"]}"' in page
+        for cmd in step["commands"]:
+            assert report._environment().from_string("{{ c }}").render(c=cmd) in page
+    assert "pulumi config set planner:phase retire" in page
+    for d in plan["dns_changes"]:
+        assert f"<td>{d['host']}</td>" in page
+
+
+def test_rates_with_source_date_and_flags():
+    plan = synthetic_plan(12)
+    vm = report.view_model(plan)
+    by_key = {r["key"]: r for r in vm["rates"]}
+    assert vm["rates_as_of"] == "2026-10-01"  # newest effective date in the plan, not today
+    assert by_key["gcp/global/forwarding_rule_first5"]["flags"] == []
+    assert by_key["gcp/europe-west3/forwarding_rule_additional"]["flags"] == ["unsure"]
+    assert by_key["gcp/asia-south1/data_processing_inbound"]["flags"] == ["older than 1 year"]  # 2025-06-30
+    assert by_key["gcp/us-central1/forwarding_rule_additional"]["usd"] == "$0.010"
+    # judged against another date, the same rate is current
+    assert report.view_model(plan, as_of=date(2026, 6, 1))["rates"][0]["flags"] == []
+    page = report.render(plan)
+    rates = page[page.index('id="rates"'):]
+    assert "https://cloud.google.com/load-balancing/pricing" in rates
+    assert "2025-06-30" in rates and "2026-10-01" in rates
+    assert rates.count('<span class="badge badge-flag">unsure</span>') == 1
+    assert rates.count('<span class="badge badge-flag">older than 1 year</span>') == 1
+    assert rates.count('<span class="badge badge-ok">current</span>') == 2
+
+
+def test_demo_rates_carry_source_and_date(demo):
+    plan, page = demo
+    assert plan["rates"]
+    for r in plan["rates"]:
+        assert f"<code>{r['key']}</code>" in page
+        assert r["effective"] in page
+
+
+def test_breakdowns_add_up_to_the_headline(demo):
+    plan, _ = demo
+    vm = report.view_model(plan)
+    for rows in (vm["by_namespace"], vm["by_cluster"]):
+        assert sum(r["current"] for r in rows) == vm["head"]["current"]
+        assert sum(r["proposed"] for r in rows) == vm["head"]["proposed"]
+    namespaces = {s["namespace"] for s in plan["services"]}
+    assert {r["label"] for r in vm["by_namespace"]} - {"existing Ingress/Gateway"} == namespaces
+
+
+def test_many_groups_are_summed_into_one_bar():
+    plan = synthetic_plan(600, clusters=2, namespaces=50)
+    vm = report.view_model(plan)
+    labels = [r["label"] for r in vm["by_namespace"]]
+    assert len(labels) == report.MAX_CHART_GROUPS
+    # two clusters: groups are cluster/namespace, 2 x 50 = 100 of them; 11 bars + the rest
+    assert all("/" in label for label in labels[:-1])
+    assert labels[-1] == "89 more"
+    assert sum(r["current"] for r in vm["by_namespace"]) == vm["head"]["current"]
+    chart = report_data(report.render(plan))["charts"]["namespace"]
+    assert chart["labels"] == labels
+
+
+def test_strategy_comparison_and_break_even_when_present():
+    plan = synthetic_plan(30)
+    page = report.render(plan)
+    assert 'id="strategies"' not in page
+    assert "carries no traffic scenarios" in page
+    assert report_data(page)["charts"]["comparison"] is None
+    plan["comparison"] = [
+        {"strategy": "gateway", "chosen": True, "load_balancers_after": 12, "proposed_monthly_usd": 87.6, "savings_monthly_usd": 94.9, "risks": ["warn PORT_CHANGES x5"]},
+        {"strategy": "ingress", "chosen": False, "load_balancers_after": 19, "proposed_monthly_usd": 140.16, "savings_monthly_usd": 42.34, "risks": []},
+    ]
+    plan["traffic_scenarios"] = [
+        {"gib_per_service": 0, "current_monthly_usd": 500.0, "proposed_monthly_usd": 400.0, "savings_monthly_usd": 100.0},
+        {"gib_per_service": 100, "current_monthly_usd": 600.0, "proposed_monthly_usd": 550.0, "savings_monthly_usd": 50.0},
+        {"gib_per_service": 1000, "current_monthly_usd": 1500.0, "proposed_monthly_usd": 1900.0, "savings_monthly_usd": -400.0},
+    ]
+    page = report.render(plan)
+    chunk = page[page.index('id="strategies"'):page.index('id="break-even"')]
+    assert "gateway <span class=\"badge badge-chosen\">chosen</span>" in chunk
+    assert "<td class=\"num\">$140.16</td><td class=\"num\">$42.34</td>" in chunk
+    assert "<li>warn PORT_CHANGES x5</li>" in chunk
+    # savings fall from $50 at 100 GiB to -$400 at 1,000 GiB: zero at 100 + 900 * 50/450 = 200
+    assert "Savings reach zero at about <strong>200 GiB in and out per service per month</strong>" in page
+    assert '<th scope="row" class="num">1,000</th><td class="num">$1,500.00</td><td class="num">$1,900.00</td><td class="num">-$400.00</td>' in page
+    charts = report_data(page)["charts"]
+    assert charts["comparison"]["labels"] == ["gateway", "ingress"]
+    assert charts["traffic"]["savings"] == [100.0, 50.0, -400.0]
+
+
+def test_hostile_inventory_is_escaped(hostile):
+    plan, page = hostile
+    # the payloads did reach the plan (so this test checks something) ...
+    raw = json.dumps(plan)
+    assert "<script>alert(1)</script>" in raw and "onerror=alert(1)" in raw
+    # ... and reach the page only escaped: our three script elements and no other markup
+    assert len(re.findall(r"<script\b", page)) == 3
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="application/json" id="planner-data">', "<script>", "<script>"]
+    for bad in ("<img", "<svg", "<script>alert", "</script><script>", "onerror=\"window", "javascript:alert"):
+        assert bad not in page.replace("[link](javascript:alert(1))", ""), bad
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown to the reader, as text
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+    # every string still round-trips through the JSON block intact
+    rows = {r["name"]: r for r in table_rows(page)}
+    kept = {s["name"]: s for s in plan["services"]}["kept-db"]
+    assert rows["kept-db"]["reasons"][0][1] == kept["reasons"][0]["message"]
+    assert "<script>window.__pwned=1;alert(1)</script>" in rows["kept-db"]["reasons"][0][1]
+
+
+def test_script_json_cannot_end_its_element():
+    value = {"name": "</script><script>alert(1)</script><!-- & \u2028"}
+    text = report.script_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
+
+
+def test_report_is_offline_and_self_contained(demo):
+    _, page = demo
+    assert not re.search(r"<(script|img|link|iframe|object|embed)\b[^>]*\b(src|href)=", page)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert "Chart.js v4" in page  # the chart library is inlined
+    assert "@import" not in page and "url(http" not in page
+
+
+def test_render_is_deterministic_and_timeless(demo):
+    plan, page = demo
+    again = report.render(copy.deepcopy(plan))
+    assert again == page
+    assert date.today().isoformat() not in page
+
+
+def test_plan_without_required_fields_is_a_planner_error():
+    plan = synthetic_plan(3)
+    del plan["services"][0]["name"]
+    with pytest.raises(PlannerError, match="plan: cannot render the report"):
+        report.render(plan)
+
+
+def test_synthetic_plans_are_valid():
+    validate(synthetic_plan(50))
