@@ -540,6 +540,34 @@ def test_several_clusters_get_one_provider_each(gateway_plan, tmp_path):
     assert {"shop", "payments"} <= by_provider["k8s-main"] and not by_provider["k8s-main"] & {"data", "internal-tools"}
 
 
+def test_fleet_of_two_clusters(tmp_path):
+    fleet = Path(__file__).resolve().parent.parent / "examples" / "fleet.yaml"
+    assert main(["analyze", "--fleet", str(fleet), "--strategy", "gateway", "--out", str(tmp_path)]) == 0
+    plan = jsonplan.load(tmp_path / "plan.json")
+    assert sorted(c["name"] for c in plan["clusters"]) == ["prod", "staging"]
+    run = run_program(tmp_path / "pulumi", {**BASE_CONFIG, "planner:phase": "retire", "planner:context-prod": "gke_prod", "planner:context-staging": "gke_staging"})
+    assert {r.name: r.inputs["context"] for r in run.of_type(PROVIDER)} == {"k8s-prod": "gke_prod", "k8s-staging": "gke_staging"}
+    gw_by_cluster = {}
+    for r in run.of_type(GATEWAY):
+        gw_by_cluster.setdefault(r.provider.split("::")[-2], []).append(r.inputs["metadata"]["name"])
+    assert {k: sorted(v) for k, v in gw_by_cluster.items()} == {
+        "k8s-prod": sorted(ep["name"] for ep in plan["entrypoints"] if ep["cluster"] == "prod"),
+        "k8s-staging": sorted(ep["name"] for ep in plan["entrypoints"] if ep["cluster"] == "staging"),
+    }
+    patched = {(r.provider.split("::")[-2], r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]) for r in run.of_type(PATCH)}
+    assert patched == {(f"k8s-{s['cluster']}", s["namespace"], s["name"]) for s in plan["services"] if s["decision"] == "consolidate"}
+
+
+def test_host_routed_by_two_entrypoints_is_left_to_the_user(gateway_plan, tmp_path):
+    p = copy.deepcopy(gateway_plan)
+    p["dns_changes"].append({"host": "fraud.acme-demo.com", "entrypoint": "planner-internal", "old_addresses": []})
+    out = render_pulumi.write(p, tmp_path / "p")
+    run = run_program(out, {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone": "z", "planner:dns-zone-internal": "zi"})
+    assert "fraud.acme-demo.com." not in {r.inputs["name"] for r in run.of_type(DNS)}
+    assert sorted(m["entrypoint"] for m in run.exports["manual_dns_changes"] if m["host"] == "fraud.acme-demo.com") == ["planner-external", "planner-internal"]
+    assert ("host fraud.acme-demo.com", "DNS_HOST_CONFLICT") in [(x["object"], x["code"]) for x in run.exports["limitations"]]
+
+
 def test_single_cluster_uses_ambient_context(gw_runs):
     (prov,) = gw_runs["build"].of_type(PROVIDER)
     assert prov.name == "k8s-main" and "context" not in prov.inputs

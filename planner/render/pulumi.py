@@ -244,12 +244,18 @@ def program_data(plan: dict) -> dict:
             "cutover_ports": ports, "cutover_force": force, "retire": True,
         })
 
+    host_count: dict[str, int] = {}
+    for d in plan.get("dns_changes", []):
+        host_count[d["host"]] = host_count.get(d["host"], 0) + 1
     for d in sorted(plan.get("dns_changes", []), key=lambda d: (d["host"], d["entrypoint"])):
         ep = ep_by_name.get(d["entrypoint"])
+        conflict = host_count[d["host"]] > 1
+        if conflict:
+            limit(f"host {d['host']}", "DNS_HOST_CONFLICT", f"host {d['host']} is routed by several entrypoints; its A record is left to you (listed under manual_dns_changes)")
         if ep is None:
             limit(f"host {d['host']}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {d['entrypoint']!r}, which the plan does not create")
             continue
-        dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "old_addresses": sorted(d.get("old_addresses", []))})
+        dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict, "old_addresses": sorted(d.get("old_addresses", []))})
 
     folded = []
     for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"])):
@@ -276,7 +282,7 @@ def program_data(plan: dict) -> dict:
         "backend_configs": sorted((b for b in backend_objs if b["kind"] == "BackendConfig"), key=lambda r: r["key"]),
         "service_patches": sorted(patches, key=lambda r: r["key"]),
         "dns": dns,
-        "limitations": sorted(limitations, key=lambda r: (r["object"], r["code"], r["message"])),
+        "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
     }
 
 
