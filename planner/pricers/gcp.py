@@ -120,7 +120,8 @@ class GcpPricer:
                     by_owner.setdefault(fp.owner, Decimal(0))
                     continue
                 out.data_priced = True
-                rin = self.table.rate(region if region != "global" else "global", "data_inbound_gib")
+                # an imported catalog may carry the passthrough NLB's own inbound SKU
+                rin = (not fp.kind.startswith("l7") and self.table.find(region, "passthrough_data_inbound_gib")) or self.table.rate(region, "data_inbound_gib")
                 charges = [("Inbound data processing", fp.usage.gib_in, rin)]
                 if fp.kind.startswith("l7"):
                     rout = self.table.rate(region, "data_outbound_gib")

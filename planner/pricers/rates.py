@@ -97,6 +97,10 @@ class RateTable:
         except KeyError:
             raise PlannerError(f"{self.path.name}: region {region!r} has no rate {key!r}") from None
 
+    def find(self, region: str, key: str) -> Rate | None:
+        """The rate if the table has it, else None (for optional, more specific rates)."""
+        return self._regions.get(region, {}).get(key)
+
     def region_rates(self, region: str) -> list[Rate]:
         if region not in self._regions:
             self.rate(region, "")  # raises the region error
