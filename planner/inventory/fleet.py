@@ -5,7 +5,7 @@ Format (YAML or JSON)::
 
     clusters:
       - name: prod                 # unique; becomes Service.cluster
-        cloud: gcp                 # gcp (the clouds planner prices)
+        cloud: gcp                 # gcp | aws | azure (the clouds planner prices)
         project: acme-prod
         region: us-central1
         inventory: [prod/]         # files or directories, relative to the fleet file
@@ -24,12 +24,12 @@ from planner.inventory import read_inventory
 from planner.inventory.loader import load_config
 from planner.model import Cluster, Inventory, PlannerError
 
-#: Clouds a fleet entry may name: the clouds planner has a pricer for.
-SUPPORTED_CLOUDS = ("gcp",)
+#: Clouds a fleet entry may name: the clouds planner has a pricer for (planner/pricers PRICERS).
+SUPPORTED_CLOUDS = ("aws", "azure", "gcp")
 REQUIRED = ("name", "cloud", "project", "region", "inventory")
 OPTIONAL = ("usage",)
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")
-_REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+_REGION = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")  # us-central1, us-east-1, westeurope
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def parse_fleet(path: str) -> list[FleetCluster]:
         if entry["cloud"] not in SUPPORTED_CLOUDS:
             raise PlannerError(f"{path}:{lines.get(('clusters', i, 'cloud'), line)}: {label}: cloud {entry['cloud'][:30]!r} is not supported (supported: {', '.join(SUPPORTED_CLOUDS)})")
         if not _REGION.match(entry["region"]):
-            raise PlannerError(f"{path}:{lines.get(('clusters', i, 'region'), line)}: {label}: region {entry['region'][:40]!r} is not a region name like us-central1")
+            raise PlannerError(f"{path}:{lines.get(('clusters', i, 'region'), line)}: {label}: region {entry['region'][:40]!r} is not a region name like us-central1, us-east-1 or westeurope")
         inv = entry["inventory"]
         if isinstance(inv, str):
             inv = [inv]
