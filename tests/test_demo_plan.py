@@ -1,0 +1,143 @@
+"""The spine: the bundled demo's plan, asserted to the cent against a hand computation.
+
+Rates (PRICING-FACTS.md, us-central1 and global): first 5 forwarding rules of a pool $0.025/h
+flat = 730 x 0.025 = $18.25/month; each further rule $0.010/h = $7.30/month.
+
+Today
+  28 LoadBalancer Services, webrtc-turn (TCP+UDP) has 2 rules → 29 regional rules in
+  us-central1: 18.25 + 24 x 7.30 = 18.25 + 175.20 = $193.45
+  existing GKE Ingress shop/shop-legacy (class gce, TLS) → 2 global rules: $18.25
+  total $211.70; load balancers 28 Services + 1 priced Ingress = 29 (the nginx-class Ingress
+  has none of its own); forwarding rules 29 + 2 = 31.
+Proposed (strategy auto → gateway)
+  13 Services stay (14 rules, webrtc-turn 2) + Gateway planner-internal (regional internal ALB,
+  HTTP + HTTPS = 2 rules) → 16 regional rules: 18.25 + 11 x 7.30 = 18.25 + 80.30 = $98.55
+  Gateway planner-external (HTTP + HTTPS) 2 global rules, shop-legacy folded into it: $18.25
+  total $116.80; savings 211.70 - 116.80 = $94.90
+  load balancers 13 + 2 = 15; forwarding rules 16 + 2 = 18.
+  planner-internal's share of the regional pool: 98.55 x 2/16 = 12.31875 → $12.32.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from planner.render.jsonplan import validate
+
+KEPT = {
+    "data/kafka": "TCP_ONLY",
+    "data/redis-cache": "TCP_ONLY",
+    "games/game-server": "UDP",
+    "ingress-nginx/ingress-nginx-controller": "INGRESS_CONTROLLER",
+    "internal-tools/vault-ui": "SOURCE_RANGES_INTERNAL",
+    "media/rtmp-ingest": "TCP_ONLY",
+    "media/webrtc-turn": "MIXED_PROTOCOL",
+    "payments/ledger-db": "TCP_ONLY",
+    "platform/legacy-billing": "OPT_OUT",
+    "platform/mail-gateway": "NON_HTTP_PORT",
+    "search/kibana": "MULTIPLE_HTTP_PORTS",
+    "shop/storefront": "ROUTE_COLLISION",
+    "telecom/diameter": "SCTP",
+}
+MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
+    "data/analytics-dashboard": ("planner-internal", ["INTERNAL_ENTRYPOINT"]),
+    "default/status-page": ("planner-external", []),
+    "internal-tools/admin-portal": ("planner-internal", ["INTERNAL_ENTRYPOINT", "INTERNAL_GLOBAL_ACCESS", "TLS_MANAGED_CERT"]),
+    "internal-tools/grafana": ("planner-internal", ["INTERNAL_ENTRYPOINT", "PORT_CHANGES"]),
+    "payments/fraud-scoring": ("planner-external", ["GRPC_HTTP2", "PORT_CHANGES"]),
+    "payments/payments-api": ("planner-external", ["TLS_MANAGED_CERT", "SESSION_AFFINITY", "PINNED_IP"]),
+    "platform/chat": ("planner-external", ["INVALID_BACKEND_TIMEOUT", "WEBSOCKET_TIMEOUT"]),
+    "platform/docs": ("planner-external", []),
+    "search/autocomplete": ("planner-external", ["PORT_CHANGES", "TLS_MANAGED_CERT"]),
+    "search/elasticsearch": ("planner-external", ["PORT_CHANGES"]),
+    "search/search-frontend": ("planner-external", ["BACKEND_TIMEOUT"]),
+    "shop/cart": ("planner-external", ["TLS_MANAGED_CERT", "PINNED_IP", "ALREADY_ROUTED"]),
+    "shop/catalog-api": ("planner-external", ["PORT_CHANGES"]),
+    "shop/checkout": ("planner-external", ["TLS_MANAGED_CERT", "SOURCE_RANGES_CLOUD_ARMOR"]),
+    "shop/recommendations": ("planner-external", []),
+}
+
+
+def test_demo_dollar_figures(demo_plan):
+    s = demo_plan["summary"]
+    assert s["current_monthly_usd"] == 211.70
+    assert s["proposed_monthly_usd"] == 116.80
+    assert s["savings_monthly_usd"] == 94.90
+    # the Services' shares of the regional pool add up to it exactly
+    assert sum(Decimal(str(x["current_monthly_usd"])) for x in demo_plan["services"]) == Decimal("193.45")
+    eps = {e["name"]: e for e in demo_plan["entrypoints"]}
+    assert eps["planner-external"]["monthly_usd"] == 18.25
+    assert eps["planner-internal"]["monthly_usd"] == 12.32
+    (legacy,) = [x for x in demo_plan["existing_entrypoints"] if x["name"] == "shop-legacy"]
+    assert legacy["monthly_usd"] == 18.25
+
+
+def test_demo_counts(demo_plan):
+    s = demo_plan["summary"]
+    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 15)
+    assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 18)
+    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 15, 13)
+    assert demo_plan["inputs"]["strategy"] == "gateway" and demo_plan["inputs"]["strategy_requested"] == "auto"
+
+
+def test_demo_decisions_and_reason_codes(demo_plan):
+    got_kept = {f"{x['namespace']}/{x['name']}": x["reasons"][0]["code"] for x in demo_plan["services"] if x["decision"] == "keep"}
+    assert got_kept == KEPT
+    got_moved = {f"{x['namespace']}/{x['name']}": (x["entrypoint"], [r["code"] for r in x["reasons"]]) for x in demo_plan["services"] if x["decision"] == "consolidate"}
+    assert got_moved == {k: (ep, ["HTTP_CONSOLIDATE", *codes]) for k, (ep, codes) in MOVED.items()}
+
+
+def test_demo_entrypoints_and_routes(demo_plan):
+    eps = {e["name"]: e for e in demo_plan["entrypoints"]}
+    assert sorted(eps) == ["planner-external", "planner-internal"]
+    ext, internal = eps["planner-external"], eps["planner-internal"]
+    assert (ext["kind"], ext["class"], ext["internal"], ext["forwarding_rules"]) == ("Gateway", "gke-l7-global-external-managed", False, 2)
+    assert (internal["kind"], internal["class"], internal["internal"], internal["forwarding_rules"]) == ("Gateway", "gke-l7-rilb", True, 2)
+    assert sorted((r["host"], r["path"], r["namespace"], r["service"]) for r in internal["routes"]) == [
+        ("admin.corp.acme-demo.com", "/", "internal-tools", "admin-portal"),
+        ("analytics-dashboard.data.example.com", "/", "data", "analytics-dashboard"),
+        ("grafana.internal-tools.example.com", "/", "internal-tools", "grafana"),
+    ]
+    assert sorted((r["host"], r["path"], r["service"]) for r in ext["routes"]) == [
+        ("autocomplete.search.example.com", "/", "autocomplete"),
+        ("cart.acme-demo.com", "/", "cart"),
+        ("catalog-api.shop.example.com", "/", "catalog-api"),
+        ("chat.acme-demo.com", "/", "chat"),
+        ("checkout.acme-demo.com", "/", "checkout"),
+        ("docs.platform.example.com", "/", "docs"),
+        ("elasticsearch.search.example.com", "/", "elasticsearch"),
+        ("fraud.acme-demo.com", "/", "fraud-scoring"),
+        ("pay.acme-demo.com", "/", "payments-api"),
+        ("search.acme-demo.com", "/", "search-frontend"),
+        ("shop.acme-demo.com", "/", "recommendations"),
+        ("status-page.default.example.com", "/", "status-page"),
+        ("www.acme-demo.com", "/", "storefront-internal"),  # folded from Ingress shop/shop-legacy
+        ("www.acme-demo.com", "/cart", "cart"),
+    ]
+    assert ext["certificates"] == [{"name": "planner-external-cert-1", "kind": "CertificateManager", "namespace": "planner-gateway",
+                                    "hosts": ["autocomplete.search.example.com", "cart.acme-demo.com", "checkout.acme-demo.com", "pay.acme-demo.com", "www.acme-demo.com"]}]
+    assert internal["certificates"][0]["hosts"] == ["admin.corp.acme-demo.com"]
+
+
+def test_demo_existing_entrypoints(demo_plan):
+    ex = {x["name"]: x for x in demo_plan["existing_entrypoints"]}
+    assert (ex["shop-legacy"]["decision"], ex["shop-legacy"]["reason"]["code"], ex["shop-legacy"]["folded_into"]) == ("fold", "INGRESS_FOLDED", "planner-external")
+    assert (ex["blog"]["decision"], ex["blog"]["reason"]["code"]) == ("keep", "INGRESS_NOT_PRICED")
+    cart = next(x for x in demo_plan["services"] if x["name"] == "cart")
+    assert cart["routed_by"] == ["Ingress main/shop/shop-legacy"]
+
+
+def test_demo_policies(demo_plan):
+    s = {x["name"]: x["policies"] for x in demo_plan["services"]}
+    assert s["checkout"]["source_ranges"] == ["198.51.100.10/32", "203.0.113.0/24"]
+    assert s["payments-api"]["session_affinity"] == "CLIENT_IP"
+    assert (s["chat"]["timeout_sec"], s["search-frontend"]["timeout_sec"]) == (3600, 120)
+    assert s["fraud-scoring"]["app_protocol"] == "HTTP2"
+
+
+def test_demo_pinned_ip_note(demo_plan):
+    (n,) = [n for n in demo_plan["notes"] if n["code"] == "PINNED_IP" and n["object"] == "Service main/payments/payments-api"]
+    assert n["message"] == "loadBalancerIP 34.31.20.5 cannot move; the new address is static address planner-external-ip, assigned at build: clients and firewall rules pinned to 34.31.20.5 must move by DNS"
+
+
+def test_demo_plan_is_valid(demo_plan):
+    validate(demo_plan)
