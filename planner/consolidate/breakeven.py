@@ -52,6 +52,7 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
     for fp in current_fps:
         if fp.region != "global":
             pool_rules[(fp.project, fp.region)] += fp.forwarding_rules
+    savings: dict[tuple, Decimal] = {}  # rule_saving is pure; services of one pool share a few keys
     while True:
         moving = [e for e in entries if e["decision"] == "consolidate"]
         leaving: dict[tuple[str, str], int] = defaultdict(int)
@@ -62,7 +63,10 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
             cl = e["cluster"]
             pool = (cl.project, cl.region)
             remaining = pool_rules[pool] - leaving[pool]
-            saving = rule_saving(pricer, cl.project, cl.region, remaining, e["rules"], leaving[pool], cl.cloud)
+            key = (cl.project, cl.region, remaining, e["rules"], leaving[pool], cl.cloud)
+            saving = savings.get(key)
+            if saving is None:
+                saving = savings[key] = rule_saving(pricer, *key)
             rin_pt, _ = pricer.data_rates(cl.region)
             rin_l7, rout_l7 = pricer.data_rates(cl.region if e["internal"] else "global")
             usage: Usage | None = inv.usage.get(e["svc"].key)
