@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from planner.model import Cluster, Footprint, Ingress, PlannerError, Port, Service, Source, Usage
+from planner.model import (
+    Cluster,
+    Footprint,
+    Ingress,
+    PlannerError,
+    Port,
+    Service,
+    Source,
+    Usage,
+)
 from planner.pricers import PRICERS, get_pricer
 from planner.pricers.aws import AwsPricer, classify_service
 from planner.pricers.azure import AzurePricer
@@ -178,8 +187,9 @@ def test_aws_alb_shared_by_ingress_group_across_namespaces():
     assert p.ingress_footprint(ing("n", cls="nginx"), cl, None) is None
     pricing = p.price(fps)
     assert sum(1 for line in pricing.lines if line.component == "Application LB hours") == 2
-    assert pricing.by_owner == {"Ingress eks/team-a/a": D("13.69"), "Ingress eks/team-b/b": D("13.69"), "Ingress eks/team-c/c": D("16.43")}
-    assert pricing.total == D("43.81")
+    # exact: shared ALB 27.375 (13.6875 each) + internal ALB 16.425 = 43.80; cents by largest remainder
+    assert pricing.total == D("43.80")
+    assert pricing.by_owner == {"Ingress eks/team-a/a": D("13.69"), "Ingress eks/team-b/b": D("13.69"), "Ingress eks/team-c/c": D("16.42")}
 
 
 def test_aws_capacity_units_and_classic_data():
@@ -191,6 +201,14 @@ def test_aws_capacity_units_and_classic_data():
     clb = p.price([p.service_footprint(svc("x"), cl, use)])
     assert clb.total == D("29.20") + D("8.00")  # 1,000 GB x 0.008
     assert "AWS_CAPACITY_UNITS_BYTES_ONLY" in {n.code for n in nlb.notes}
+
+
+def test_aws_invoice_rounding_once_per_bill():
+    """4 NLBs of 27.375 are billed 109.50 (usage summed, rounded once), not 4 x 27.38."""
+    p = AwsPricer()
+    pricing = p.price([p.service_footprint(svc(f"s{i}", annotations=NLB_EXT), Cluster("eks", region="us-east-1"), None) for i in range(4)])
+    assert pricing.total == D("109.50")
+    assert sorted(pricing.by_owner.values()) == [D("27.37"), D("27.37"), D("27.38"), D("27.38")]
 
 
 def test_aws_entrypoints_of_a_cluster_share_one_alb():

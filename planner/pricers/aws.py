@@ -35,8 +35,19 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, INFO, WARN, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage, cents
-from planner.pricers.base import Pricing, allocate
+from planner.model import (
+    HOURS_PER_MONTH,
+    INFO,
+    WARN,
+    Cluster,
+    CostLine,
+    Footprint,
+    Ingress,
+    Note,
+    Service,
+    Usage,
+)
+from planner.pricers.base import Pricing, settle
 from planner.pricers.rates import RateTable, load_table
 
 DEFAULT_AZS = 3
@@ -148,7 +159,7 @@ class AwsPricer:
         lbs: dict[tuple[str, str], list[Footprint]] = defaultdict(list)
         for fp in footprints:
             lbs[(fp.region, fp.group or fp.owner)].append(fp)
-        by_owner: dict[str, Decimal] = defaultdict(Decimal)
+        by_owner: dict[str, Decimal] = defaultdict(Decimal)  # exact; settled to cents once at the end
         assumed_azs = False
         for (region, ident), fps in sorted(lbs.items()):
             fps = sorted(fps, key=lambda f: f.owner)
@@ -156,7 +167,7 @@ class AwsPricer:
             owners = tuple(f.owner for f in fps)
             if lb_type == "none":
                 for fp in fps:
-                    by_owner.setdefault(fp.owner, Decimal(0))
+                    by_owner[fp.owner] += 0
                     out.notes.append(Note(WARN, fp.owner, "AWS_LB_CLASS_NOT_PRICED", "spec.loadBalancerClass names a controller other than AWS's; no AWS load balancer is priced for it"))
                 continue
             pool = f"aws {region} {LABEL[lb_type]} {ident}"
@@ -173,8 +184,9 @@ class AwsPricer:
                 qty = Decimal(ips) * HOURS_PER_MONTH
                 out.add(CostLine(pool, f"Public IPv4 addresses ({ips}, one per AZ)", "address-hour", qty, ip, ip.usd * qty, owners))
                 fixed += ip.usd * qty
-            for owner, share in allocate(fixed, {f.owner: f.forwarding_rules for f in fps}).items():
-                by_owner[owner] += share
+            weight = sum(f.forwarding_rules for f in fps)
+            for f in fps:
+                by_owner[f.owner] += fixed * f.forwarding_rules / weight
             for fp in fps:
                 if fp.usage is None:
                     continue
@@ -189,10 +201,10 @@ class AwsPricer:
                     rate, label = self.table.rate(region, key), f"{unit.split('-')[0]}s from data processed (1 GB/h each; bytes dimension only)"
                 cost = gb * rate.usd
                 out.add(CostLine(pool, f"{label}: {fp.owner}", unit, gb, rate, cost, (fp.owner,)))
-                by_owner[fp.owner] += cents(cost)
+                by_owner[fp.owner] += cost
         if assumed_azs:
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_AZS_ASSUMED", f"internet-facing load balancers without a subnets / EIP annotation are priced in {DEFAULT_AZS} availability zones ({DEFAULT_AZS} public IPv4 addresses each)"))
         if out.data_priced:
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_CAPACITY_UNITS_BYTES_ONLY", "ALB LCUs and NLB NLCUs are priced from processed bytes only (1 GB/h per unit, traffic spread evenly); new connections, active connections or rule evaluations can bill more"))
-        out.by_owner = dict(sorted(by_owner.items()))
+        out.by_owner = settle(by_owner)
         return out

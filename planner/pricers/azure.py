@@ -26,8 +26,18 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, INFO, Cluster, CostLine, Footprint, Ingress, Note, Service, Usage, cents
-from planner.pricers.base import Pricing, allocate
+from planner.model import (
+    HOURS_PER_MONTH,
+    INFO,
+    Cluster,
+    CostLine,
+    Footprint,
+    Ingress,
+    Note,
+    Service,
+    Usage,
+)
+from planner.pricers.base import Pricing, settle
 from planner.pricers.rates import RateTable, load_table
 
 FREE_TIER_RULES = 5
@@ -89,7 +99,7 @@ class AzurePricer:
         lbs: dict[tuple[str, str], list[Footprint]] = defaultdict(list)
         for fp in footprints:
             lbs[(fp.region, fp.group or fp.owner)].append(fp)
-        by_owner: dict[str, Decimal] = defaultdict(Decimal)
+        by_owner: dict[str, Decimal] = defaultdict(Decimal)  # exact; settled to cents once at the end
         first5 = self.table.rate(METER_REGION, "lb_rules_first5_hour")
         extra = self.table.rate(METER_REGION, "lb_rule_additional_hour")
         data = self.table.rate(METER_REGION, "lb_data_gb")
@@ -107,8 +117,8 @@ class AzurePricer:
                 qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
                 out.add(CostLine(pool, f"Additional LB rules ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
                 lb_cost += extra.usd * qty
-            for owner, share in allocate(lb_cost, {f.owner: f.forwarding_rules for f in fps}).items():
-                by_owner[owner] += share
+            for f in fps:
+                by_owner[f.owner] += lb_cost * f.forwarding_rules / rules if rules else Decimal(0)
             ips = sum(f.addresses for f in fps)
             if ips:
                 ip = self.table.rate(region, "public_ipv4_hour")
@@ -116,7 +126,7 @@ class AzurePricer:
                 out.add(CostLine(pool, f"Public IPv4 frontends ({ips})", "address-hour", qty, ip, ip.usd * qty, tuple(f.owner for f in fps if f.addresses)))
                 for f in fps:
                     if f.addresses:
-                        by_owner[f.owner] += cents(ip.usd * f.addresses * HOURS_PER_MONTH)
+                        by_owner[f.owner] += ip.usd * f.addresses * HOURS_PER_MONTH
             for fp in fps:
                 if fp.usage is None:
                     continue
@@ -126,8 +136,8 @@ class AzurePricer:
                     continue
                 cost = gb * data.usd
                 out.add(CostLine(pool, f"Data processed (in + out): {fp.owner}", "GB", gb, data, cost, (fp.owner,)))
-                by_owner[fp.owner] += cents(cost)
+                by_owner[fp.owner] += cost
         if any(not f.internal for f in footprints):
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AZURE_OUTBOUND_NOT_COUNTED", "the outbound rule and outbound public IP AKS adds to the 'kubernetes' load balancer (outboundType loadBalancer) are not in the inventory and not counted; they bill the same before and after, but the outbound rule can move the 5-rule tier by one"))
-        out.by_owner = dict(sorted(by_owner.items()))
+        out.by_owner = settle(by_owner)
         return out

@@ -39,3 +39,16 @@ def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
     for k in order[:left]:
         floor[k] += CENT
     return floor
+
+
+def settle(exact: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Exact (sub-cent) charges per owner → whole cents per owner whose sum is the exact total
+    rounded once, half up (how an invoice rounds: 4 NLBs of $27.375 are $109.50, not 4 x $27.38).
+    Remaining cents go to the largest remainders (ties by owner name)."""
+    total = sum(exact.values(), Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    floor = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in exact.items()}
+    left = int(((total - sum(floor.values(), Decimal(0))) / CENT).to_integral_value())
+    order = sorted(exact, key=lambda k: (-(exact[k] - floor[k]), k))
+    for k in order[:left]:
+        floor[k] += CENT
+    return dict(sorted(floor.items()))

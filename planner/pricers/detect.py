@@ -4,7 +4,7 @@ Evidence read from the objects (any one object is enough; each cloud's evidence 
 
 - aws: annotations ``service.beta.kubernetes.io/aws-*`` or ``alb.ingress.kubernetes.io/*``,
   ``spec.loadBalancerClass: service.k8s.aws/*``, Ingress class ``alb``, status hostnames
-  ``*.elb.amazonaws.com``;
+  ``*.elb.amazonaws.com`` / ``*.elb.<region>.amazonaws.com``;
 - azure: annotations ``service.beta.kubernetes.io/azure-*``, Ingress class
   ``azure-application-gateway`` / ``webapprouting.kubernetes.azure.com``, status hostnames
   ``*.cloudapp.azure.com``;
@@ -19,12 +19,15 @@ azure) is used.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from planner.model import INFO, WARN, Inventory, Note, PlannerError
 
 CLOUDS = ("gcp", "aws", "azure")
 DEFAULT_CLOUD = "gcp"
+#: NLB ``name.elb.<region>.amazonaws.com``; CLB / ALB ``name.<region>.elb.amazonaws.com``.
+ELB_HOST = re.compile(r"\.elb\.([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$")
 
 
 def _evidence_service(svc) -> str | None:
@@ -39,7 +42,7 @@ def _evidence_service(svc) -> str | None:
         return "aws"
     for addr in svc.status_addresses:
         a = addr.lower().rstrip(".")
-        if a.endswith(".elb.amazonaws.com") or a.endswith(".elb.amazonaws.com.cn"):
+        if ELB_HOST.search(a):
             return "aws"
         if a.endswith(".cloudapp.azure.com"):
             return "azure"
@@ -101,7 +104,7 @@ def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str
         return DEFAULT_CLOUD, "default: no cloud-specific annotation, class or hostname found in the inventory (use --cloud)", [
             Note(INFO, "inputs", "CLOUD_DEFAULTED", "no cloud-specific annotation, load balancer class or status hostname found; priced as gcp (use --cloud aws|azure otherwise)")
         ]
-    best = sorted(detected, key=lambda c: (-counts[c], CLOUDS.index(c)))[0]
+    best = min(detected, key=lambda c: (-counts[c], CLOUDS.index(c)))
     reason = f"detected from the inventory: {seen}"
     if len(detected) > 1:
         notes.append(Note(WARN, "inputs", "CLOUD_AMBIGUOUS", f"the inventory shows several clouds ({seen}); priced as {best} (most evidence); use --cloud to choose"))

@@ -34,12 +34,8 @@ def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[F
     month (G in :data:`SCENARIOS_GIB`); an entrypoint carries the traffic of all its members."""
     out = []
     for gib in SCENARIOS_GIB:
-        def with_usage(fps: list[Footprint]) -> list[Footprint]:
-            res = []
-            for fp in fps:
-                g = Decimal(gib * _weight(fp, entrypoint_members))
-                res.append(replace(fp, usage=Usage(g, g)))
-            return res
+        def with_usage(fps: list[Footprint], gib: int = gib) -> list[Footprint]:
+            return [replace(fp, usage=Usage(Decimal(gib * _weight(fp, entrypoint_members)), Decimal(gib * _weight(fp, entrypoint_members)))) for fp in fps]
 
         before = pricer.price(with_usage(current_fps)).total
         after = pricer.price(with_usage(proposed_fps)).total

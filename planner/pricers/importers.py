@@ -51,7 +51,7 @@ class Imported:
             self.rates[region][key] = rate
             return
         self.alternatives.setdefault((region, key), [cur]).append(rate)
-        best = sorted(self.alternatives[(region, key)], key=lambda r: (r["effective"], r["usd"], r["source"]))[-1]
+        best = max(self.alternatives[(region, key)], key=lambda r: (r["effective"], r["usd"], r["source"]))
         self.rates[region][key] = best
 
     def table(self) -> dict:
@@ -105,12 +105,12 @@ def _rate(usd: str, unit: str, source: str, effective: str) -> dict:
 # --- GCP -------------------------------------------------------------------------------------
 #: (description pattern, rate key, expected usage unit); first match wins.
 GCP_SKUS = [
-    (re.compile(r"forwarding rule minimum", re.I), "forwarding_rule_first5", "h"),
-    (re.compile(r"forwarding rule additional", re.I), "forwarding_rule_additional", "h"),
-    (re.compile(r"application load balancer inbound data processing", re.I), "data_inbound_gib", "GiBy"),
-    (re.compile(r"application load balancer outbound data processing", re.I), "data_outbound_gib", "GiBy"),
-    (re.compile(r"passthrough network load balancer inbound data processing", re.I), "passthrough_data_inbound_gib", "GiBy"),
-    (re.compile(r"static ip", re.I), "address_reserved_unused_hour", "h"),
+    (re.compile(r"forwarding rule minimum", re.IGNORECASE), "forwarding_rule_first5", "h"),
+    (re.compile(r"forwarding rule additional", re.IGNORECASE), "forwarding_rule_additional", "h"),
+    (re.compile(r"application load balancer inbound data processing", re.IGNORECASE), "data_inbound_gib", "GiBy"),
+    (re.compile(r"application load balancer outbound data processing", re.IGNORECASE), "data_outbound_gib", "GiBy"),
+    (re.compile(r"passthrough network load balancer inbound data processing", re.IGNORECASE), "passthrough_data_inbound_gib", "GiBy"),
+    (re.compile(r"static ip", re.IGNORECASE), "address_reserved_unused_hour", "h"),
 ]
 GCP_UNITS = {"h": "hour", "GiBy": "GiB"}
 
@@ -119,7 +119,7 @@ def _gcp_price(sku: dict, where: str) -> tuple[str, str, str]:
     infos = sku.get("pricingInfo")
     if not isinstance(infos, list) or not infos or not isinstance(infos[0], dict):
         raise PlannerError(f"{where}: no pricingInfo")
-    info = sorted((i for i in infos if isinstance(i, dict)), key=lambda i: str(i.get("effectiveTime", "")))[-1]
+    info = max((i for i in infos if isinstance(i, dict)), key=lambda i: str(i.get("effectiveTime", "")))
     expr = info.get("pricingExpression") or {}
     tiers = expr.get("tieredRates") or []
     if not isinstance(tiers, list) or not tiers:
@@ -213,7 +213,7 @@ def import_aws(docs: list[tuple[str, object]]) -> Imported:
                 continue
             region = str(attrs.get("regionCode") or AWS_PREFIX.get(prefix, ""))
             if not region:
-                out.ignore(f"product(s) with an unknown usage-type prefix and no regionCode")
+                out.ignore("product(s) with an unknown usage-type prefix and no regionCode")
                 continue
             terms = on_demand.get(sku)
             if not isinstance(terms, dict) or not terms:

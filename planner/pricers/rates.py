@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -124,7 +124,7 @@ class RateTable:
         }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(cloud: str, path: str | None = None) -> RateTable:
     p = Path(path) if path else pricing_dir() / f"{cloud}.yaml"
     try:
