@@ -65,11 +65,11 @@ def main():
         # data: TCP stays, one internal dashboard moves to the internal gateway
         svc("data", "redis-cache", [(6379, "TCP", "redis")], ann=INTERNAL, ip="10.128.0.21"),
         svc("data", "kafka", [(9092, "TCP", "kafka")], ip="34.31.40.2"),
-        svc("data", "analytics-dashboard", [(80, "TCP", "http")], ann=INTERNAL, ip="10.128.0.23"),
+        svc("data", "analytics-dashboard", [(80, "TCP", "http")], ann={**INTERNAL, "networking.gke.io/internal-load-balancer-allow-global-access": "true"}, ip="10.128.0.23"),
         # internal tools
-        svc("internal-tools", "admin-portal", [(443, "TCP", "https")], ann={**INTERNAL, "external-dns.alpha.kubernetes.io/hostname": "admin.corp.acme-demo.com", "networking.gke.io/internal-load-balancer-allow-global-access": "true"}, ip="10.128.0.31"),
+        svc("internal-tools", "admin-portal", [(443, "TCP", "https")], ann={**INTERNAL, "external-dns.alpha.kubernetes.io/hostname": "admin.corp.acme-demo.com"}, ip="10.128.0.31"),
         svc("internal-tools", "grafana", [(3000, "TCP", "http")], ann=INTERNAL, ip="10.128.0.32"),
-        svc("internal-tools", "vault-ui", [(443, "TCP", "https")], ann=INTERNAL, spec={"loadBalancerSourceRanges": ["10.20.0.0/16"]}, ip="10.128.0.33"),
+        svc("internal-tools", "vault-ui", [(8200, "TCP", "http")], ann=INTERNAL, spec={"loadBalancerSourceRanges": ["10.20.0.0/16"]}, ip="10.128.0.33"),
         # media and games: streaming TCP and UDP
         svc("media", "rtmp-ingest", [(1935, "TCP", "rtmp")], ip="34.31.50.1"),
         svc("media", "webrtc-turn", [(3478, "UDP", "turn-udp"), (3478, "TCP", "turn-tcp")], ip="34.31.50.2"),

@@ -96,6 +96,7 @@ def test_no_fold_option_keeps_the_ingress():
     (dict(rules=((None, "/", "front", 80),)), "FOLD_HOSTLESS"),
     (dict(default_backend="front"), "FOLD_HOSTLESS"),
     (dict(ann={"networking.gke.io/v1beta1.FrontendConfig": "fc"}), "FOLD_UNSUPPORTED_ANNOTATION"),
+    (dict(cls="gce-internal"), "INTERNAL_TLS"),
 ])
 def test_fold_blockers(kw, code):
     p = plan(*_fold_inventory(**kw), strategy="gateway")

@@ -10,12 +10,12 @@ Today
   total $211.70; load balancers 28 Services + 1 priced Ingress = 29 (the nginx-class Ingress
   has none of its own); forwarding rules 29 + 2 = 31.
 Proposed (strategy auto → gateway)
-  13 Services stay (14 rules, webrtc-turn 2) + Gateway planner-internal (regional internal ALB,
-  HTTP + HTTPS = 2 rules) → 16 regional rules: 18.25 + 11 x 7.30 = 18.25 + 80.30 = $98.55
+  14 Services stay (15 rules, webrtc-turn 2) + Gateway planner-internal (regional internal ALB,
+  HTTP only = 1 rule) → 16 regional rules: 18.25 + 11 x 7.30 = 18.25 + 80.30 = $98.55
   Gateway planner-external (HTTP + HTTPS) 2 global rules, shop-legacy folded into it: $18.25
   total $116.80; savings 211.70 - 116.80 = $94.90
-  load balancers 13 + 2 = 15; forwarding rules 16 + 2 = 18.
-  planner-internal's share of the regional pool: 98.55 x 2/16 = 12.31875 → $12.32.
+  load balancers 14 + 2 = 16; forwarding rules 16 + 2 = 18.
+  planner-internal's share of the regional pool: 98.55 x 1/16 = 6.159375 → $6.16.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ KEPT = {
     "data/redis-cache": "TCP_ONLY",
     "games/game-server": "UDP",
     "ingress-nginx/ingress-nginx-controller": "INGRESS_CONTROLLER",
+    "internal-tools/admin-portal": "INTERNAL_TLS",
     "internal-tools/vault-ui": "SOURCE_RANGES_INTERNAL",
     "media/rtmp-ingest": "TCP_ONLY",
     "media/webrtc-turn": "MIXED_PROTOCOL",
@@ -39,9 +40,8 @@ KEPT = {
     "telecom/diameter": "SCTP",
 }
 MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
-    "data/analytics-dashboard": ("planner-internal", ["INTERNAL_ENTRYPOINT"]),
+    "data/analytics-dashboard": ("planner-internal", ["INTERNAL_ENTRYPOINT", "INTERNAL_GLOBAL_ACCESS"]),
     "default/status-page": ("planner-external", []),
-    "internal-tools/admin-portal": ("planner-internal", ["INTERNAL_ENTRYPOINT", "INTERNAL_GLOBAL_ACCESS", "TLS_MANAGED_CERT"]),
     "internal-tools/grafana": ("planner-internal", ["INTERNAL_ENTRYPOINT", "PORT_CHANGES"]),
     "payments/fraud-scoring": ("planner-external", ["GRPC_HTTP2", "PORT_CHANGES"]),
     "payments/payments-api": ("planner-external", ["TLS_MANAGED_CERT", "SESSION_AFFINITY", "PINNED_IP"]),
@@ -66,16 +66,16 @@ def test_demo_dollar_figures(demo_plan):
     assert sum(Decimal(str(x["current_monthly_usd"])) for x in demo_plan["services"]) == Decimal("193.45")
     eps = {e["name"]: e for e in demo_plan["entrypoints"]}
     assert eps["planner-external"]["monthly_usd"] == 18.25
-    assert eps["planner-internal"]["monthly_usd"] == 12.32
+    assert eps["planner-internal"]["monthly_usd"] == 6.16
     (legacy,) = [x for x in demo_plan["existing_entrypoints"] if x["name"] == "shop-legacy"]
     assert legacy["monthly_usd"] == 18.25
 
 
 def test_demo_counts(demo_plan):
     s = demo_plan["summary"]
-    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 15)
+    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 16)
     assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 18)
-    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 15, 13)
+    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 14, 14)
     assert demo_plan["inputs"]["strategy"] == "gateway" and demo_plan["inputs"]["strategy_requested"] == "auto"
 
 
@@ -91,9 +91,8 @@ def test_demo_entrypoints_and_routes(demo_plan):
     assert sorted(eps) == ["planner-external", "planner-internal"]
     ext, internal = eps["planner-external"], eps["planner-internal"]
     assert (ext["kind"], ext["class"], ext["internal"], ext["forwarding_rules"]) == ("Gateway", "gke-l7-global-external-managed", False, 2)
-    assert (internal["kind"], internal["class"], internal["internal"], internal["forwarding_rules"]) == ("Gateway", "gke-l7-rilb", True, 2)
+    assert (internal["kind"], internal["class"], internal["internal"], internal["forwarding_rules"]) == ("Gateway", "gke-l7-rilb", True, 1)
     assert sorted((r["host"], r["path"], r["namespace"], r["service"]) for r in internal["routes"]) == [
-        ("admin.corp.acme-demo.com", "/", "internal-tools", "admin-portal"),
         ("analytics-dashboard.data.example.com", "/", "data", "analytics-dashboard"),
         ("grafana.internal-tools.example.com", "/", "internal-tools", "grafana"),
     ]
@@ -115,7 +114,7 @@ def test_demo_entrypoints_and_routes(demo_plan):
     ]
     assert ext["certificates"] == [{"name": "planner-external-cert-1", "kind": "CertificateManager", "namespace": "planner-gateway",
                                     "hosts": ["autocomplete.search.example.com", "cart.acme-demo.com", "checkout.acme-demo.com", "pay.acme-demo.com", "www.acme-demo.com"]}]
-    assert internal["certificates"][0]["hosts"] == ["admin.corp.acme-demo.com"]
+    assert internal["tls_hosts"] == [] and internal["certificates"] == []
 
 
 def test_demo_existing_entrypoints(demo_plan):

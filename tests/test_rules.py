@@ -58,6 +58,7 @@ CASES = [
     (R.tls, "https", dict(ports=((443, "TCP", "https"),)), {}, None, {("info", "TLS_MANAGED_CERT")}, {"tls": True}),
     (R.tls, "wss-app-protocol", dict(ports=((8443, "TCP", "ws", "kubernetes.io/wss"),)), {}, None, {("info", "TLS_MANAGED_CERT")}, {"tls": True}),
     (R.tls, "plain", dict(ports=HTTP), {}, None, set(), {"tls": False}),
+    (R.tls, "internal-https-kept", dict(ports=((443, "TCP", "https"),), ann=INTERNAL), {"internal": True}, "INTERNAL_TLS", set(), {}),
     # source ranges
     (R.source_ranges, "ranges-to-cloud-armor", dict(load_balancer_source_ranges=("203.0.113.0/24", "198.51.100.10/32")), {}, None, {("info", "SOURCE_RANGES_CLOUD_ARMOR")}, {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"]}),
     (R.source_ranges, "host-bits-normalised", dict(load_balancer_source_ranges=("10.1.2.3/8",)), {}, None, {("info", "SOURCE_RANGES_CLOUD_ARMOR")}, {"source_ranges": ["10.0.0.0/8"]}),
@@ -114,7 +115,7 @@ def test_every_rule_has_a_table_case_and_a_docstring():
 
 def test_every_rule_case_with_a_keep_or_note_is_exercised():
     keeps = {c[4] for c in CASES if c[4]}
-    assert {"OPT_OUT", "INGRESS_CONTROLLER", "UDP", "MIXED_PROTOCOL", "SCTP", "TCP_ONLY", "NON_HTTP_PORT", "MULTIPLE_HTTP_PORTS", "NONSTANDARD_PORT", "INVALID_SOURCE_RANGE", "SOURCE_RANGES_INTERNAL"} <= keeps
+    assert {"OPT_OUT", "INGRESS_CONTROLLER", "UDP", "MIXED_PROTOCOL", "SCTP", "TCP_ONLY", "NON_HTTP_PORT", "MULTIPLE_HTTP_PORTS", "NONSTANDARD_PORT", "INVALID_SOURCE_RANGE", "SOURCE_RANGES_INTERNAL", "INTERNAL_TLS"} <= keeps
 
 
 def test_opt_out_reason_text_is_appended_verbatim():

@@ -48,6 +48,8 @@ def fold_blocker(ing: Ingress, strategy: str, fold_enabled: bool) -> tuple[str, 
         return ("FOLD_HOSTLESS", "has a default backend or a rule without a host; on a shared Gateway it would catch every other host's traffic")
     if not ing.paths:
         return ("FOLD_HOSTLESS", "has no host rules to fold")
+    if GKE_CLASSES[ing.ingress_class] and ing.has_tls:
+        return ("INTERNAL_TLS", "internal Ingress with TLS: Google-managed certificates are not available on the internal Gateway (gke-l7-rilb), and planner does not drop TLS; left as it is")
     odd = sorted(a for a in ing.annotations if a in UNSUPPORTED_ANNOTATIONS)
     if odd:
         return ("FOLD_UNSUPPORTED_ANNOTATION", f"annotation(s) {', '.join(odd)} configure behaviour an HTTPRoute does not carry; left as it is")

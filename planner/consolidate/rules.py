@@ -217,8 +217,12 @@ def nonstandard_ports(svc: Service, ctx: Context) -> Verdict:
 def tls(svc: Service, ctx: Context) -> Verdict:
     """Anti-pattern: losing TLS when a passthrough service (TLS in the pod) moves to L7.
     Planner: ``policies.tls`` true; the entrypoint gets managed certificates for the service's
-    hosts (``TLS_MANAGED_CERT``), grouped within the certificate limits."""
+    hosts (``TLS_MANAGED_CERT``), grouped within the certificate limits. Google-managed
+    certificates are not available on internal Application LBs (gke-l7-rilb, gce-internal),
+    so an internal TLS service stays rather than lose TLS (``INTERNAL_TLS``)."""
     if any(is_tls_port(p) for p in svc.ports):
+        if ctx.internal:
+            return keep("INTERNAL_TLS", "internal HTTPS: Google-managed certificates are not available on internal Application LBs (gke-l7-rilb / gce-internal), and planner does not drop TLS; it stays until a regional certificate is provided by hand")
         return note(INFO, "TLS_MANAGED_CERT", "TLS terminates at the new entrypoint with a Google-managed certificate for its host(s) (ManagedCertificate for Ingress, Certificate Manager for Gateway)", tls=True)
     return Verdict(policies={"tls": False})
 
