@@ -82,7 +82,11 @@ def default_policies() -> dict:
 
 
 def is_internal(svc: Service) -> bool:
-    return any(svc.annotations.get(a, "").strip().lower() == "internal" for a in INTERNAL_ANNOTATIONS)
+    if any(svc.annotations.get(a, "").strip().lower() == "internal" for a in INTERNAL_ANNOTATIONS):
+        return True
+    from planner.pricers.detect import internal_elsewhere  # AWS / Azure internal annotations
+
+    return internal_elsewhere(svc)
 
 
 def is_http_port(p: Port) -> bool:

@@ -109,3 +109,20 @@ def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str
     if len(detected) > 1:
         notes.append(Note(WARN, "inputs", "CLOUD_AMBIGUOUS", f"the inventory shows several clouds ({seen}); priced as {best} (most evidence); use --cloud to choose"))
     return best, reason, notes
+
+
+def internal_elsewhere(svc) -> bool:
+    """Is this Service internal by AWS's or Azure's annotations? (GKE's are read by the
+    consolidation rules.) AWS: the scheme annotations, and the AWS Load Balancer Controller's
+    default (internal) for controller-managed NLBs; Azure: ``azure-load-balancer-internal``."""
+    cloud = _evidence_service(svc)
+    if cloud == "aws":
+        from planner.pricers.aws import classify_service
+
+        lb_type, internal, _ = classify_service(svc)
+        return internal and lb_type != "none"
+    if cloud == "azure":
+        from planner.pricers.azure import is_internal
+
+        return is_internal(svc)
+    return False
