@@ -135,3 +135,26 @@ def test_rule_in_unpriced_region_is_noted_not_priced(tmp_path, capsys, setup):
     assert [n["message"] for n in plan["notes"] if n["object"] == "ForwardingRule p/me-central2/far"] == [
         "not owned by any Service, Ingress or Gateway in the inventory; region me-central2 has no rates, so it is not priced"]
     assert {c["pool"] for c in plan["costs"]["current"]} == {"gcp p us-central1", "gcp p global"}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_demo_fleet_listing_finds_two_orphans_and_resolves_same_names_across_clusters(tmp_path, capsys):
+    fleet = ROOT / "examples" / "fleet.yaml"
+    listing = ROOT / "examples" / "cluster-b" / "forwarding-rules.json"
+    assert main(["analyze", "--fleet", str(fleet), "--out", str(tmp_path / "base")]) == 0
+    assert main(["analyze", "--fleet", str(fleet), "--gcp-forwarding-rules", str(listing), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    base = json.loads((tmp_path / "base" / "plan.json").read_text())
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    codes = sorted((n["code"], n["object"]) for n in plan["notes"] if n["code"] in ("ORPHANED_FORWARDING_RULE", "MORE_FORWARDING_RULES", "NO_FORWARDING_RULE_FOUND"))
+    assert codes == [
+        ("ORPHANED_FORWARDING_RULE", "ForwardingRule my-project/global/k8s2-fr-http-retired-campaign"),
+        ("ORPHANED_FORWARDING_RULE", "ForwardingRule my-project/us-central1/a0f3c9e1d2b4a5c6e7f8091a2b3c4d5e"),
+    ]
+    # shop/cart and shop/storefront exist in prod and staging: each cluster gets its own rule
+    assert len([n for n in plan["notes"] if n["code"] == "RULE_MATCH_AMBIGUOUS"]) == 2
+    # the regional orphan is rule 34+ of its pool: +$7.30; the global one is within the flat first 5: +$0
+    assert round(plan["summary"]["current_monthly_usd"] - base["summary"]["current_monthly_usd"], 2) == 7.30
+    assert plan["summary"]["forwarding_rules_before"] == base["summary"]["forwarding_rules_before"] + 2

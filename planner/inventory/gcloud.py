@@ -77,24 +77,36 @@ def read_forwarding_rules(path: str, inv: Inventory, table=None) -> dict:
     inv.files.append(path)
 
     # what the inventory owns, per project
-    by_name: dict[tuple[str, str, str], object] = {}  # (kind, project, "ns/name") -> object
-    by_ip: dict[tuple[str, str], object] = {}  # (project, ip) -> object
+    by_name: dict[tuple[str, str, str], list] = {}  # (kind, project, "ns/name") -> objects (one per cluster)
+    by_ip: dict[tuple[str, str], list] = {}  # (project, ip) -> objects
+    ips_of: dict[object, set[str]] = {}
     region_of: dict[object, str] = {}
     lbs = inv.load_balancers
     for obj in list(lbs) + list(inv.ingresses) + list(inv.gateways):
         cl = inv.clusters[obj.cluster]
-        kind = type(obj).__name__
-        by_name.setdefault((kind, cl.project, f"{obj.namespace}/{obj.name}"), obj)
+        by_name.setdefault((type(obj).__name__, cl.project, f"{obj.namespace}/{obj.name}"), []).append(obj)
         ips = set(getattr(obj, "status_addresses", ()) or ()) | set(getattr(obj, "addresses", ()) or ())
         if getattr(obj, "load_balancer_ip", None):
             ips.add(obj.load_balancer_ip)
+        ips_of[obj] = ips
         for ip in ips:
-            by_ip.setdefault((cl.project, ip), obj)
+            by_ip.setdefault((cl.project, ip), []).append(obj)
         region_of[obj] = cl.region
+
+    def fits(obj, region: str) -> bool:  # a Service's passthrough rule lives in its cluster's region
+        return type(obj).__name__ != "Service" or region_of[obj] == region
+
+    def implied(obj) -> int:
+        if type(obj).__name__ == "Service":
+            return max(1, len({p.protocol for p in obj.ports}))
+        if type(obj).__name__ == "Ingress":
+            return 2 if obj.has_tls else 1
+        return max(1, len({lst.port for lst in obj.listeners}))
 
     pool_rules: Counter[tuple[str, str]] = Counter()
     owned: Counter[object] = Counter()
     orphans: list[tuple[str, str, str, dict]] = []
+    ambiguous: list[tuple[str, str, list]] = []
     seen: set[tuple[str, str, str]] = set()
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
@@ -105,25 +117,35 @@ def read_forwarding_rules(path: str, inv: Inventory, table=None) -> dict:
         seen.add((project, region, name))
         pool_rules[(project, region)] += 1
         kind, ref = _owner_hint(rule)
-        obj = by_name.get((kind, project, ref)) if kind else None
-        if obj is None and isinstance(rule.get("IPAddress"), str):
-            obj = by_ip.get((project, rule["IPAddress"]))
-        if obj is not None and type(obj).__name__ == "Service" and region != region_of[obj]:
-            obj = None  # a regional NLB rule lives in its cluster's region
-        if obj is None:
+        ip = rule.get("IPAddress") if isinstance(rule.get("IPAddress"), str) else None
+        cands = [o for o in by_name.get((kind, project, ref), []) if fits(o, region)] if kind else []
+        if len(cands) > 1 and ip:
+            cands = [o for o in cands if ip in ips_of[o]] or cands
+        if not cands and ip:
+            cands = [o for o in by_ip.get((project, ip), []) if fits(o, region)]
+        if not cands:
             orphans.append((project, region, name, rule))
+        elif len(cands) == 1:
+            owned[cands[0]] += 1
         else:
-            owned[obj] += 1
+            ambiguous.append((f"ForwardingRule {project}/{region}/{name}", ref, cands))
+    # same namespace/name in several clusters of one project+region, IP unknown: after every
+    # certain match, give each rule to the first candidate still short of its implied rules
+    for owner, ref, cands in ambiguous:
+        obj = ([o for o in cands if owned[o] < implied(o)] or cands)[0]
+        owned[obj] += 1
+        others = ", ".join(o.ref for o in cands if o is not obj)
+        inv.notes.append(Note(INFO, owner, "RULE_MATCH_AMBIGUOUS", f"description names {ref}, which exists in several clusters; counted for {obj.ref} (also possible: {others})"))
 
     # surplus rules on a Service, and Services with no rule in a listed pool
     listed_pools = set(pool_rules)
     for svc in lbs:
         cl = inv.clusters[svc.cluster]
-        implied = max(1, len({p.protocol for p in svc.ports}))
+        want = implied(svc)
         got = owned.get(svc, 0)
-        if got > implied:
-            inv.notes.append(Note(WARN, svc.ref, "MORE_FORWARDING_RULES", f"{path} lists {got} forwarding rules for this Service, the inventory implies {implied}; the {got - implied} extra rule(s) are priced under it"))
-            inv.extra_footprints.append(Footprint(owner=svc.ref, cloud="gcp", project=cl.project, region=cl.region, kind="passthrough", forwarding_rules=got - implied, usage=None, addresses=0))
+        if got > want:
+            inv.notes.append(Note(WARN, svc.ref, "MORE_FORWARDING_RULES", f"{path} lists {got} forwarding rules for this Service, the inventory implies {want}; the {got - want} extra rule(s) are priced under it"))
+            inv.extra_footprints.append(Footprint(owner=svc.ref, cloud="gcp", project=cl.project, region=cl.region, kind="passthrough", forwarding_rules=got - want, usage=None, addresses=0))
         elif got == 0 and (cl.project, cl.region) in listed_pools:
             inv.notes.append(Note(INFO, svc.ref, "NO_FORWARDING_RULE_FOUND", f"{path} shows no forwarding rule for this Service in {cl.project}/{cl.region} (not provisioned yet, or matched by neither description nor IP); priced as the inventory implies"))
 
