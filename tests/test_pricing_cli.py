@@ -195,3 +195,18 @@ def test_detection_ambiguous_and_explicit_choices():
     assert (cloud, reason) == ("azure", "fleet file (cloud: azure)") and [n.code for n in notes] == ["CLOUD_MISMATCH"]
     cloud, reason, notes = resolve_cloud(_inv([_s(lb_class="service.k8s.aws/nlb")]), flag="aws")
     assert reason == "--cloud aws; the inventory agrees (aws (1 object(s), e.g. Service main/ns/a))" and notes == []
+
+
+def test_aws_and_azure_internal_annotations_keep_services_internal(tmp_path):
+    inv = _write(tmp_path, "eks.yaml", [
+        _svc("web", NLB),
+        _svc("api", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
+        _svc("lbc", lb_class="service.k8s.aws/nlb"),  # the controller's default scheme is internal
+    ])
+    plan = _analyze(tmp_path, inv)
+    assert {s["name"]: (s["internal"], s["entrypoint"]) for s in plan["services"]} == {
+        "api": (True, "planner-internal"), "lbc": (True, "planner-internal"), "web": (False, "planner-external")}
+    az = _write(tmp_path, "aks.yaml", [_svc("db", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})])
+    plan = _analyze(tmp_path, az, "--region", "eastus")
+    assert plan["services"][0]["internal"] is True
+    assert plan["summary"]["current_monthly_usd"] == 18.25  # kubernetes-internal: 1 rule, no public IP
