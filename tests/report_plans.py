@@ -46,7 +46,7 @@ def synthetic_plan(n: int, clusters: int = 5, namespaces: int = 200) -> dict:
         prop_total += proposed
         ep = None if keep else f"planner-{cluster}-external"
         host = f"{name}.{ns}.example.com"
-        code, message = REASONS_KEEP[i % len(REASONS_KEEP)] if keep else ("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) 80: routed by host through {ep}")
+        code, message = REASONS_KEEP[(i // 3) % len(REASONS_KEEP)] if keep else ("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) 80: routed by host through {ep}")
         services.append({
             "cluster": cluster, "namespace": ns, "name": name, "internal": False,
             "ports": [{"name": "http" if not keep else "db", "port": 80 if not keep else 5432, "protocol": "TCP", "app_protocol": None}],

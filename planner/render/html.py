@@ -230,7 +230,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         for lvl in LEVEL_ORDER:
             items = [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
             notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
-                          "open": lvl != "info" or len(items) <= OPEN_NOTES_UP_TO})
+                          "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
         by_cluster = _group_costs(plan, lambda s: s["cluster"])
         by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
                                     else f"{s['cluster']}/{s['namespace']}")
@@ -295,6 +295,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             "existing": existing,
             "runbook": plan.get("runbook", []),
             "dns_changes": plan.get("dns_changes", []),
+            "dns_open": len(plan.get("dns_changes", [])) <= OPEN_ROUTES_UP_TO,
             "rates": rates,
             "rates_as_of": rates_as_of,
             "rates_flagged": sum(1 for r in rates if r["flags"]),

@@ -127,7 +127,7 @@
     }
   }
 
-  function update() { computeView(); render(false); }
+  function update() { computeView(); render(false); window.__plannerUpdates = (window.__plannerUpdates || 0) + 1; }
 
   var timer = null;
   document.getElementById("filter-text").addEventListener("input", function (ev) {
@@ -265,5 +265,6 @@
     }
   }
   window.__planner = { ready: true, rows: rows.length, charts: Object.keys(charts).sort(),
-                       timing: { table_ms: tTable - t0, total_ms: performance.now() - t0 } };
+                       timing: { table_ms: tTable - t0, script_ms: performance.now() - t0,
+                                 ready_since_navigation_ms: performance.now() } };
 })();
