@@ -53,14 +53,20 @@ def _same(a, b) -> bool:
     return all(dict(getattr(a, f, {}) or {}) == dict(getattr(b, f, {}) or {}) for f in ("annotations", "labels", "selector"))
 
 
-def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None) -> Inventory:
-    """Read ``paths`` as the objects of ``cluster`` into ``inventory`` (a new one by default)."""
+def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None, *, sort: bool = True) -> Inventory:
+    """Read ``paths`` as the objects of ``cluster`` into ``inventory`` (a new one by default).
+
+    ``sort=False`` leaves the collections in read order (a caller adding many clusters sorts
+    once at the end with :func:`sort_inventory`: sorting after each cluster is quadratic)."""
     inv = inventory if inventory is not None else Inventory()
+    # a cluster not yet in the inventory owns none of its objects: nothing to look up or count
+    fresh = cluster.name not in inv.clusters
+    start = len(inv.services)
     if cluster.name in inv.clusters and inv.clusters[cluster.name] != cluster:
         raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
     inv.clusters.setdefault(cluster.name, cluster)
     counts: Counter[str] = Counter(inv.kind_counts)
-    seen = {kind: {o.key: o for o in getattr(inv, attr)} for kind, attr in COLLECTIONS.items()}
+    seen = {kind: {} if fresh else {o.key: o for o in getattr(inv, attr)} for kind, attr in COLLECTIONS.items()}
     unused: Counter[str] = Counter()
     for item in paths:
         files = expand_paths([item])
@@ -99,14 +105,20 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
-    non_lb = Counter(s.type for s in inv.services if s.cluster == cluster.name and s.type != "LoadBalancer")
+    non_lb = Counter(s.type for s in (inv.services[start:] if fresh else inv.services) if s.cluster == cluster.name and s.type != "LoadBalancer")
     for stype, n in sorted(non_lb.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "SERVICE_NOT_LOAD_BALANCER", f"{n} {stype} Service(s) read; they buy no load balancer"))
     _note_dangling_routes(inv, cluster.name)
     inv.kind_counts = dict(sorted(counts.items()))
+    if sort:
+        sort_inventory(inv)
+    return inv
+
+
+def sort_inventory(inv: Inventory) -> None:
+    """Sort every collection by key (cluster, namespace, name): the order planner emits."""
     for attr in COLLECTIONS.values():
         getattr(inv, attr).sort(key=lambda o: o.key)
-    return inv
 
 
 def _note_dangling_routes(inv: Inventory, cluster: str) -> None:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.inventory import read_inventory
+from planner.inventory import read_inventory, sort_inventory
 from planner.inventory.loader import load_config
 from planner.model import Cluster, Inventory, PlannerError
 
@@ -105,5 +105,6 @@ def read_fleet(path: str, inventory: Inventory | None = None) -> tuple[Inventory
     fleet = parse_fleet(path)
     inv = inventory if inventory is not None else Inventory()
     for fc in fleet:
-        read_inventory(list(fc.inventory), fc.cluster, inv)
+        read_inventory(list(fc.inventory), fc.cluster, inv, sort=False)
+    sort_inventory(inv)  # once, not after each cluster (quadratic at hundreds of clusters)
     return inv, fleet

@@ -99,15 +99,21 @@ def check_node_graph(root) -> str | None:
 
 
 def _depth_ok(value, limit: int = MAX_DEPTH) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+    """False when any value sits deeper than ``limit`` (the document itself is at depth 1).
+    Walks level by level and only into containers: scalars are most of a document."""
+    if limit < 1:
+        return False
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 1
+    while level:
+        nxt: list = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            if children and depth >= limit:  # its children would sit at depth > limit
+                return False
+            nxt += [c for c in children if isinstance(c, (dict, list))]
+        level = nxt
+        depth += 1
     return True
 
 
