@@ -144,7 +144,8 @@ def test_prices_command_azure_region_shows_global_meters(capsys):
     (["prices", "--cloud", "gcp", "--region", "mars-north1"], "error: region 'mars-north1' is not in the gcp rate table gcp.yaml (regions: "),
     (["prices", "import", "azure", "/nonexistent/x.json"], "error: /nonexistent/x.json: no such file"),
     (["analyze", "--usage-default", "lots", "--out", "/tmp/unused-planner-out"], "error: --usage-default 'lots': not a number of GiB"),
-    (["analyze", "--cloud", "aws", "--region", "eu-central-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-central-1' is not in the aws rate table aws.yaml (regions: ap-northeast-2, eu-west-1, eu-west-2, us-east-1)"),
+    (["analyze", "--cloud", "aws", "--region", "eu-central-1", "--out", "/tmp/unused-planner-out"], "error: cluster main: region 'eu-central-1' is not in the aws rate table aws.yaml (regions: ap-northeast-2, eu-west-1, eu-west-2, us-east-1)"),
+    (["analyze", "--region", "eu-west-1", "--out", "/tmp/unused-planner-out"], "error: cluster main: region 'eu-west-1' is not in the gcp rate table gcp.yaml (regions: asia-east1, asia-south1, europe-west1, europe-west3, southamerica-west1, us-central1, us-east1); 'eu-west-1' is an aws region: use --cloud aws"),
 ])
 def test_bad_pricing_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(argv) == 2
@@ -210,3 +211,23 @@ def test_aws_and_azure_internal_annotations_keep_services_internal(tmp_path):
     plan = _analyze(tmp_path, az, "--region", "eastus")
     assert plan["services"][0]["internal"] is True
     assert plan["summary"]["current_monthly_usd"] == 18.25  # kubernetes-internal: 1 rule, no public IP
+
+
+def test_fleet_file_cloud_is_used_and_mixed_clouds_are_refused(tmp_path, capsys):
+    _write(tmp_path, "eks.yaml", [_svc("web", NLB)])
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(yaml.safe_dump({"clusters": [{"name": "eks", "cloud": "aws", "project": "acct", "region": "eu-west-2", "inventory": ["eks.yaml"]}]}))
+    out = tmp_path / "out"
+    assert main(["analyze", "--fleet", str(fleet), "--out", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["inputs"]["cloud"] == "aws"
+    assert plan["inputs"]["cloud_reason"].startswith("fleet file (cloud: aws); the inventory agrees")
+    assert plan["summary"]["current_monthly_usd"] == 30.27  # eu-west-2 NLB 19.3158 + 3 IPv4 10.95
+    fleet.write_text(yaml.safe_dump({"clusters": [
+        {"name": "eks", "cloud": "aws", "project": "acct", "region": "eu-west-2", "inventory": ["eks.yaml"]},
+        {"name": "gke", "cloud": "gcp", "project": "p", "region": "us-central1", "inventory": ["eks.yaml"]},
+    ]}))
+    capsys.readouterr()
+    assert main(["analyze", "--fleet", str(fleet), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: {fleet}: clusters on several clouds (aws, gcp); a plan prices one cloud: split the fleet file and run planner analyze once per cloud\n"
+    assert main(["analyze", "--fleet", str(fleet), "--cloud", "aws", "--out", str(out)]) == 2

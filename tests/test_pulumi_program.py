@@ -169,7 +169,8 @@ def test_demo_plan_exercises_every_program_feature(gateway_plan):
     assert svc["platform/chat"]["policies"]["timeout_sec"] == 3600
     assert svc["payments/fraud-scoring"]["policies"]["app_protocol"] == "HTTP2"
     assert {ep["name"]: ep["internal"] for ep in gateway_plan["entrypoints"]} == {"planner-external": False, "planner-internal": True}
-    assert all(ep["tls_hosts"] for ep in gateway_plan["entrypoints"])
+    # internal HTTPS services stay (INTERNAL_TLS), so only the external Gateway terminates TLS
+    assert [ep["name"] for ep in gateway_plan["entrypoints"] if ep["tls_hosts"]] == ["planner-external"]
 
 
 def test_gateway_counts_per_phase(gw_runs, gateway_plan):
@@ -234,8 +235,8 @@ def test_gateways(gw_runs, gateway_plan):
     assert internal["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["data", "internal-tools"]
     assert "annotations" not in internal["metadata"]
     lims = gw_runs["build"].exports["limitations"]
-    assert [(x["object"], x["code"]) for x in lims] == [("Gateway planner-internal", "INTERNAL_HTTP_ONLY")]
-    assert "admin.corp.acme-demo.com" in lims[0]["message"]
+    # the plan keeps internal HTTPS services (INTERNAL_TLS): no TLS host reaches an internal entrypoint
+    assert lims == []
 
 
 def test_http_routes(gw_runs, gateway_plan):
@@ -318,7 +319,7 @@ def test_cutover_dns_records(gw_runs, gateway_plan):
     for rec in records.values():
         assert (rec["type"], rec["ttl"], rec["managedZone"], rec["rrdatas"]) == ("A", 300, "acme-public", [ext_ip])
     manual = run.exports["manual_dns_changes"]
-    assert [m["host"] for m in manual] == ["admin.corp.acme-demo.com", "analytics-dashboard.data.example.com", "grafana.internal-tools.example.com"]
+    assert [m["host"] for m in manual] == ["analytics-dashboard.data.example.com", "grafana.internal-tools.example.com"]
     assert manual[0]["old_addresses"] == ["10.128.0.31"] and manual[0]["new_address"] == run.exports["entrypoint_addresses"]["planner-internal"]
     assert [c["host"] for c in run.exports["dns_changes"]] == sorted(d["host"] for d in gateway_plan["dns_changes"])
     assert run.exports["phase"] == "cutover"
@@ -334,7 +335,7 @@ def test_cutover_without_zone_creates_no_dns_and_lists_changes(gateway_out, gate
 def test_internal_zone_gets_internal_records(gateway_out, gateway_plan):
     run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone-internal": "corp-private"})
     recs = sorted((r.inputs["name"], r.inputs["managedZone"]) for r in run.of_type(DNS))
-    assert recs == [("admin.corp.acme-demo.com.", "corp-private"), ("analytics-dashboard.data.example.com.", "corp-private"), ("grafana.internal-tools.example.com.", "corp-private")]
+    assert recs == [("analytics-dashboard.data.example.com.", "corp-private"), ("grafana.internal-tools.example.com.", "corp-private")]
     assert len(run.exports["manual_dns_changes"]) == len(gateway_plan["dns_changes"]) - 3
 
 
@@ -345,7 +346,6 @@ def test_cutover_service_patches_only_add_app_protocol(gw_runs):
         "payments/payments-api": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
         "shop/checkout": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
         "search/autocomplete": {"ports": [{"port": 8443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
-        "internal-tools/admin-portal": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
     }
     # fraud-scoring already declares appProtocol "grpc": overwriting it needs patchForce; the others only add
     assert patches["payments/fraud-scoring"]["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
@@ -355,7 +355,7 @@ def test_cutover_service_patches_only_add_app_protocol(gw_runs):
 def test_retire_patches_exactly_the_consolidated_services(gw_runs, gateway_plan):
     patches = _k8s(gw_runs["retire"], PATCH)
     assert set(patches) == _consolidated(gateway_plan)
-    assert len(patches) >= 15
+    assert len(patches) >= 14
     kept = {f"{s['namespace']}/{s['name']}" for s in gateway_plan["services"] if s["decision"] == "keep"}
     assert kept and not kept & set(patches)
     for p in patches.values():
@@ -437,7 +437,8 @@ def test_ingress_backend_configs_and_annotations(ing_runs):
 
 def test_ingress_internal_limitation(ing_runs):
     lims = ing_runs["build"].exports["limitations"]
-    assert [(x["object"], x["code"]) for x in lims] == [("Ingress planner-internal-tools-internal", "INTERNAL_HTTP_ONLY")]
+    # internal HTTPS services stay in the plan (INTERNAL_TLS), so the internal Ingresses carry no TLS host
+    assert lims == []
 
 
 # --- offline validation of every generated Kubernetes object -----------------------------------

@@ -73,7 +73,7 @@ def detect_cloud(inv: Inventory) -> tuple[Counter, dict[str, str]]:
     return counts, first
 
 
-def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str] | None = None) -> tuple[str, str, list[Note]]:
+def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str] | None = None, fleet_name: str = "fleet file") -> tuple[str, str, list[Note]]:
     """``(cloud, reason, notes)`` for the plan. Deterministic; see the module docstring."""
     counts, first = detect_cloud(inv)
     notes: list[Note] = []
@@ -83,13 +83,13 @@ def resolve_cloud(inv: Inventory, flag: str | None = None, fleet_clouds: set[str
     fleet = sorted(c for c in (fleet_clouds or set()) if c)
     for c in fleet:
         if c not in CLOUDS:
-            raise PlannerError(f"fleet file: cloud {c!r} is not one of {', '.join(CLOUDS)}")
+            raise PlannerError(f"{fleet_name}: cloud {c!r} is not one of {', '.join(CLOUDS)}")
+    if len(fleet) > 1:
+        raise PlannerError(f"{fleet_name}: clusters on several clouds ({', '.join(fleet)}); a plan prices one cloud: split the fleet file and run planner analyze once per cloud")
     if flag:
         cloud, reason = flag, f"--cloud {flag}"
     elif len(fleet) == 1:
         cloud, reason = fleet[0], f"fleet file (cloud: {fleet[0]})"
-    elif len(fleet) > 1:
-        raise PlannerError(f"fleet file: clusters on several clouds ({', '.join(fleet)}); a plan prices one cloud, run planner analyze once per cloud with --cloud")
     else:
         cloud = reason = ""
     detected = [c for c in CLOUDS if counts[c]]

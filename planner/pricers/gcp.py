@@ -16,7 +16,19 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from planner.model import HOURS_PER_MONTH, WARN, Cluster, CostLine, Footprint, Gateway, Ingress, Note, Service, Usage, cents
+from planner.model import (
+    HOURS_PER_MONTH,
+    WARN,
+    Cluster,
+    CostLine,
+    Footprint,
+    Gateway,
+    Ingress,
+    Note,
+    Service,
+    Usage,
+    cents,
+)
 from planner.pricers.base import Pricing, allocate
 from planner.pricers.rates import RateTable, load_table
 

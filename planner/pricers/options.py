@@ -41,18 +41,23 @@ def apply_pricing_options(args, inv: Inventory) -> dict:
     ``--usage-default``; return the ``Options`` fields (cloud, cloud_reason, rates)."""
     fleet = getattr(args, "fleet", None)
     fleet_clouds = {c.cloud for c in inv.clusters.values()} if fleet else None
-    cloud, reason, notes = resolve_cloud(inv, getattr(args, "cloud", None), fleet_clouds)
+    cloud, reason, notes = resolve_cloud(inv, getattr(args, "cloud", None), fleet_clouds, str(fleet or "fleet file"))
     inv.notes.extend(notes)
-    if not fleet:
-        for name, cl in sorted(inv.clusters.items()):
-            region = cl.region
-            if getattr(args, "region", None) is None and cloud != "gcp":
-                region = DEFAULT_REGION[cloud]
-                inv.notes.append(Note(INFO, f"cluster {name}", "REGION_DEFAULTED", f"no --region given: priced in {region}, the {cloud} default (use --region)"))
-            inv.clusters[name] = replace(cl, cloud=cloud, region=region)
+    for name, cl in sorted(inv.clusters.items()):
+        region = cl.region
+        if not fleet and getattr(args, "region", None) is None and cloud != "gcp":
+            region = DEFAULT_REGION[cloud]
+            inv.notes.append(Note(INFO, f"cluster {name}", "REGION_DEFAULTED", f"no --region given: priced in {region}, the {cloud} default (use --region)"))
+        inv.clusters[name] = replace(cl, cloud=cloud, region=region)
+    if cloud != "gcp" and any(fp.cloud == "gcp" for fp in inv.extra_footprints):
+        raise PlannerError(f"--gcp-forwarding-rules lists GCP forwarding rules but the plan prices {cloud} ({reason}); drop it or use --cloud gcp")
     rates = getattr(args, "rates", None)
-    if rates:
-        load_table(cloud, rates)  # fail early, naming the file
+    table = load_table(cloud, rates)  # fail early, naming the file
+    for cl in sorted(inv.clusters.values(), key=lambda c: c.name):
+        if not table.has_region(cl.region):
+            hint = [c for c in CLOUDS if c != cloud and load_table(c).has_region(cl.region)]
+            also = f"; {cl.region!r} is an {hint[0]} region: use --cloud {hint[0]}" if hint else ""
+            raise PlannerError(f"cluster {cl.name}: region {cl.region!r} is not in the {cloud} rate table {table.name} (regions: {', '.join(r for r in table.regions if r != 'global')}){also}")
     if getattr(args, "usage_default", None) is not None:
         gib = _gib(str(args.usage_default))
         keys = [s.key for s in inv.load_balancers] + [i.key for i in inv.ingresses] + [g.key for g in getattr(inv, "gateways", []) if hasattr(g, "key")]
