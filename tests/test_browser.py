@@ -273,3 +273,17 @@ def test_10k_services_interactive_under_2s(browser, tmp_path):
         assert size_mb < 15
     finally:
         o.close()
+
+
+def test_empty_plan_opens_cleanly(browser, tmp_path):
+    plan = synthetic_plan(0)
+    plan["notes"] = []
+    path = report.write(plan, tmp_path / "report.html")
+    o = Opened(browser, path)
+    try:
+        assert o.status() == "0 of 0 load balancers"
+        assert "No load balancer matches the filter." in o.page.text_content("#lb-body")
+        assert o.page.text_content("[data-testid=current-monthly]") == "$0.00"
+        assert o.errors == [] and o.dialogs == []
+    finally:
+        o.close()

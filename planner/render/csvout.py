@@ -42,8 +42,9 @@ def write(plan: dict, path: Path) -> Path:
     import pandas as pd
 
     frame = pd.DataFrame(rows(plan), columns=COLUMNS, dtype=object)
-    text_cols = [c for c in COLUMNS if not c.endswith("_usd")]
-    frame[text_cols] = frame[text_cols].map(lambda v: defuse(str(v)))
+    for col in (c for c in COLUMNS if not c.endswith("_usd")):
+        values = frame[col].astype(str)
+        frame[col] = values.where(~values.str.startswith(FORMULA_START), "'" + values)
     path = Path(path)
     frame.to_csv(path, index=False, lineterminator="\n")
     return path

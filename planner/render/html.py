@@ -202,12 +202,11 @@ def _table_rows(plan: dict) -> list[list]:
     """Compact rows for the load-balancer table (one per Service of type LoadBalancer)."""
     rows = []
     for i, s in enumerate(plan.get("services", [])):
+        cur, new = dec(s["current_monthly_usd"]), dec(s["proposed_monthly_usd"])
         rows.append([
             f"svc-{i}", s["cluster"], s["namespace"], s["name"], ports_text(s), s["decision"],
             [[r["code"], r["message"]] for r in s.get("reasons") or []],
-            float(dec(s["current_monthly_usd"])), money(s["current_monthly_usd"]),
-            float(dec(s["proposed_monthly_usd"])), money(s["proposed_monthly_usd"]),
-            float(saving(s)), money(saving(s)),
+            float(cur), money(cur), float(new), money(new), float(cur - new), money(cur - new),
             s.get("entrypoint") or "", ", ".join(s.get("hosts") or []),
             "internal" if s.get("internal") else "external",
         ])
@@ -242,9 +241,13 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         comparison = _comparison(plan)
         traffic = _traffic(plan)
         rates, rates_as_of = _rates(plan, as_of)
+        members_of: dict[str, list[dict]] = defaultdict(list)
+        for s in services:
+            if s.get("entrypoint"):
+                members_of[s["entrypoint"]].append(s)
         entrypoints = []
         for i, e in enumerate(plan.get("entrypoints", [])):
-            members = [s for s in services if s.get("entrypoint") == e["name"]]
+            members = members_of.get(e["name"], [])
             entrypoints.append(dict(
                 e, anchor=f"entrypoint-{i}", monthly_text=money(e["monthly_usd"]),
                 visibility="internal" if e.get("internal") else "external",

@@ -16,13 +16,14 @@ def dec(value) -> Decimal:
     """A plan number (float rounded to cents, or int) as an exact Decimal in cents."""
     if value is None:
         return Decimal(0)
+    if isinstance(value, Decimal):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def money(value) -> str:
     """``$1,234.56``; negative amounts as ``-$12.30``."""
-    d = value if isinstance(value, Decimal) else dec(value)
-    d = d.quantize(CENT, rounding=ROUND_HALF_UP)
+    d = dec(value)
     sign = "-" if d < 0 else ""
     return f"{sign}${abs(d):,.2f}"
 
