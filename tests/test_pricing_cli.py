@@ -122,6 +122,10 @@ def test_imported_table_is_used_and_stale_rates_are_flagged(tmp_path, capsys):
     assert ip["stale"] is True and ip["effective"] == "2024-02-01"
     assert ip["source"].startswith("AWS Price List AmazonVPC SKU 7Y2C5PHYH9K6FC5V")
     assert "RATE_STALE" in _codes(plan, "warn")
+    capsys.readouterr()
+    assert main(["prices", "--table", str(table), "--region", "us-east-1"]) == 0  # cloud read from the file
+    shown = capsys.readouterr().out
+    assert "(cloud aws, USD)" in shown and "  public_ipv4_hour                 $0.005 per hour       effective 2024-02-01 [stale]" in shown
 
 
 def test_prices_command_prints_table_date_and_sources(capsys):

@@ -10,6 +10,8 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import yaml
+
 from planner.model import INFO, Inventory, Note, PlannerError, Usage
 from planner.pricers import PRICERS
 from planner.pricers.detect import CLOUDS, resolve_cloud
@@ -78,7 +80,7 @@ def add_prices_parser(sub) -> None:
         description="Print a rate table (its file, date, every rate with source and flags). "
         "'planner prices import CLOUD FILE...' turns a cloud's machine-readable catalog into a rate table.",
     )
-    p.add_argument("--cloud", choices=CLOUDS, default="gcp", help="cloud whose table to show (default: gcp)")
+    p.add_argument("--cloud", choices=CLOUDS, default=None, help="cloud whose table to show (default: the --table file's cloud, else gcp)")
     p.add_argument("--region", default=None, metavar="REGION", help="show only this region (and the cloud's global meters)")
     p.add_argument("--table", default=None, metavar="PATH", help="rate table file to show instead of pricing/<cloud>.yaml")
     psub = p.add_subparsers(dest="prices_command")
@@ -138,7 +140,14 @@ def cmd_prices(args) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    table = load_table(args.cloud, args.table)
+    cloud = args.cloud
+    if cloud is None and args.table:
+        try:
+            data = yaml.safe_load(Path(args.table).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None  # load_table reports the problem, naming the file
+        cloud = data.get("cloud") if isinstance(data, dict) and data.get("cloud") in CLOUDS else None
+    table = load_table(cloud or "gcp", args.table)
     for line in format_table(table, args.region):
         print(line)
     return 0
