@@ -58,6 +58,8 @@ def test_aws_detected_nlb_priced_and_program_flagged(tmp_path):
     assert plan["summary"]["current_monthly_usd"] == 27.38  # NLB 16.425 + 3 IPv4 10.95
     assert plan["summary"]["proposed_monthly_usd"] == 27.38  # one ALB (IngressGroup) 16.425 + 3 IPv4
     assert plan["rate_table"]["file"] == "aws.yaml" and plan["rate_table"]["as_of"] == "2026-10-01"
+    assert plan["summary"]["data_processing"]["message"] == (
+        "plus capacity units for traffic: ALB $0.008/LCU-hour, NLB $0.006/NLCU-hour (1 GB/h each), Classic LB $0.008/GB, in and out (us-east-1)")
     assert {"PROGRAM_GKE_ONLY", "REGION_DEFAULTED", "ENTRYPOINT_COST_MODEL", "AWS_AZS_ASSUMED", "IDLE_ESTIMATE"} <= set(_codes(plan))
     assert "PROGRAM_GKE_ONLY" in _codes(plan, "block")
 
@@ -78,6 +80,7 @@ def test_azure_ten_services_to_one_ingress_controller(tmp_path):
     assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (91.25, 21.9, 69.35)
     assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (10, 2)
     assert {"AZURE_SHARED_LB", "AZURE_OUTBOUND_NOT_COUNTED", "PROGRAM_GKE_ONLY"} <= set(_codes(plan))
+    assert s["data_processing"]["message"] == "plus $0.005/GB processed by the load balancer, in and out"
     # without usage: scenarios at 0, 100 and 1,000 GiB per service per month (in and out each)
     assert plan["traffic_scenarios"] == [
         {"gib_per_service": 0, "current_monthly_usd": 91.25, "proposed_monthly_usd": 21.9, "savings_monthly_usd": 69.35},

@@ -3,7 +3,8 @@ pricers' notes, flags on unsure / stale rates, honesty notes for non-GKE clouds,
 scenarios when no usage is known.
 
 ``finish_plan`` is called once by :func:`planner.consolidate.build_plan`; it only adds keys
-(``rate_table``, ``traffic_scenarios``) and notes, it never changes a figure already there.
+(``rate_table``, ``traffic_scenarios``) and notes, and on AWS / Azure rewords the summary's
+data-processing message in that cloud's terms; it never changes a figure already there.
 """
 from __future__ import annotations
 
@@ -71,6 +72,19 @@ def _cloud_notes(cloud: str, plan: dict) -> list[Note]:
     return notes
 
 
+def _data_message(pricer, plan: dict) -> str | None:
+    """The idle-plan data-processing sentence in the cloud's own terms (None: keep GCP's)."""
+    regions = sorted({c["region"] for c in plan.get("clusters", [])})
+    if pricer.cloud == "gcp" or not regions:
+        return None
+    t = pricer.table
+    if pricer.cloud == "aws":
+        r = regions[0]
+        return (f"plus capacity units for traffic: ALB ${t.rate(r, 'alb_lcu_hour').usd}/LCU-hour, NLB ${t.rate(r, 'nlb_nlcu_hour').usd}/NLCU-hour "
+                f"(1 GB/h each), Classic LB ${t.rate(r, 'clb_data_gb').usd}/GB, in and out ({r})")
+    return f"plus ${t.rate('global', 'lb_data_gb').usd}/GB processed by the load balancer, in and out"
+
+
 def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int]) -> dict:
     table = pricer.table
     plan["rate_table"] = table.describe()
@@ -83,6 +97,9 @@ def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps
     if stale:
         notes.append(Note(WARN, f"rates {table.name}", "RATE_STALE", f"{len(stale)} rate(s) used took effect more than a year before the table's newest rate ({plan['rate_table']['as_of']}): {', '.join(stale)}; re-import the catalog"))
     data_priced = before.data_priced or after.data_priced
+    message = None if data_priced else _data_message(pricer, plan)
+    if message and isinstance(plan.get("summary", {}).get("data_processing"), dict):
+        plan["summary"]["data_processing"]["message"] = message
     if not data_priced:
         plan["traffic_scenarios"] = traffic_scenarios(pricer, current_fps, proposed_fps, entrypoint_members)
         notes.append(Note(INFO, "plan", "IDLE_ESTIMATE", "no traffic usage given: totals are idle costs without data processing; see the traffic scenarios (0, 100, 1,000 GiB per service per month) or pass --usage / --usage-default"))
