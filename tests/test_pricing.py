@@ -320,3 +320,20 @@ def test_bad_rate_tables(tmp_path, body, message):
         load_table("aws", str(path))
     assert str(err.value).startswith(str(path) + ": ")
     assert message in str(err.value)
+
+
+def test_traffic_scenarios_count_each_owner_once_and_entrypoints_per_member():
+    from planner.pricers.extras import traffic_scenarios
+
+    p = GcpPricer()
+    cl = Cluster("main")
+    a, b = p.service_footprint(svc("a"), cl, None), p.service_footprint(svc("b"), cl, None)
+    extra = Footprint(owner=a.owner, cloud="gcp", project="my-project", region="us-central1", kind="passthrough", forwarding_rules=1, addresses=0)
+    ep = p.entrypoint_footprint({"kind": "Gateway", "name": "gw", "internal": False, "forwarding_rules": 1}, cl, None)
+    rows = traffic_scenarios(p, [a, b, extra], [ep], {"Gateway gw": 2})
+    # before: 3 rules 18.25 + inbound 2 x G x 0.008; after: global rule 18.25 + 2G in + 2G out x 0.008
+    assert rows == [
+        {"gib_per_service": 0, "current_monthly_usd": 18.25, "proposed_monthly_usd": 18.25, "savings_monthly_usd": 0.0},
+        {"gib_per_service": 100, "current_monthly_usd": 19.85, "proposed_monthly_usd": 21.45, "savings_monthly_usd": -1.6},
+        {"gib_per_service": 1000, "current_monthly_usd": 34.25, "proposed_monthly_usd": 50.25, "savings_monthly_usd": -16.0},
+    ]

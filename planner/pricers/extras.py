@@ -36,7 +36,12 @@ def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[F
     out = []
     for gib in SCENARIOS_GIB:
         def with_usage(fps: list[Footprint], gib: int = gib) -> list[Footprint]:
-            return [replace(fp, usage=Usage(Decimal(gib * _weight(fp, entrypoint_members)), Decimal(gib * _weight(fp, entrypoint_members)))) for fp in fps]
+            res, seen = [], set()
+            for fp in fps:  # an owner's traffic once, on its first footprint (extra rules carry none)
+                g = Decimal(0) if fp.owner in seen else Decimal(gib * _weight(fp, entrypoint_members))
+                seen.add(fp.owner)
+                res.append(replace(fp, usage=Usage(g, g)))
+            return res
 
         before = pricer.price(with_usage(current_fps)).total
         after = pricer.price(with_usage(proposed_fps)).total
