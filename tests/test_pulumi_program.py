@@ -320,7 +320,9 @@ def test_cutover_dns_records(gw_runs, gateway_plan):
         assert (rec["type"], rec["ttl"], rec["managedZone"], rec["rrdatas"]) == ("A", 300, "acme-public", [ext_ip])
     manual = run.exports["manual_dns_changes"]
     assert [m["host"] for m in manual] == ["analytics-dashboard.data.example.com", "grafana.internal-tools.example.com"]
-    assert manual[0]["old_addresses"] == ["10.128.0.31"] and manual[0]["new_address"] == run.exports["entrypoint_addresses"]["planner-internal"]
+    internal_changes = sorted((d for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-internal"), key=lambda d: d["host"])
+    assert [m["old_addresses"] for m in manual] == [d["old_addresses"] for d in internal_changes] and manual[0]["old_addresses"] == ["10.128.0.23"]
+    assert {m["new_address"] for m in manual} == {run.exports["entrypoint_addresses"]["planner-internal"]}
     assert [c["host"] for c in run.exports["dns_changes"]] == sorted(d["host"] for d in gateway_plan["dns_changes"])
     assert run.exports["phase"] == "cutover"
     assert gw_runs["build"].exports["manual_dns_changes"] == [] and gw_runs["build"].exports["phase"] == "build"
@@ -336,7 +338,7 @@ def test_internal_zone_gets_internal_records(gateway_out, gateway_plan):
     run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone-internal": "corp-private"})
     recs = sorted((r.inputs["name"], r.inputs["managedZone"]) for r in run.of_type(DNS))
     assert recs == [("analytics-dashboard.data.example.com.", "corp-private"), ("grafana.internal-tools.example.com.", "corp-private")]
-    assert len(run.exports["manual_dns_changes"]) == len(gateway_plan["dns_changes"]) - 3
+    assert len(run.exports["manual_dns_changes"]) == len(gateway_plan["dns_changes"]) - len(recs)
 
 
 def test_cutover_service_patches_only_add_app_protocol(gw_runs):
@@ -439,6 +441,28 @@ def test_ingress_internal_limitation(ing_runs):
     lims = ing_runs["build"].exports["limitations"]
     # internal HTTPS services stay in the plan (INTERNAL_TLS), so the internal Ingresses carry no TLS host
     assert lims == []
+
+
+@pytest.mark.parametrize("strategy", ["gateway", "ingress"])
+def test_tls_host_on_an_internal_entrypoint_stays_http_and_is_reported(gateway_plan, ingress_plan, tmp_path, strategy):
+    """Should a plan put a TLS host on an internal entrypoint, the program keeps it HTTP only and says so."""
+    p = copy.deepcopy(gateway_plan if strategy == "gateway" else ingress_plan)
+    ep = next(e for e in p["entrypoints"] if e["internal"])
+    host = ep["routes"][0]["host"]
+    ep["tls_hosts"] = [host]
+    ep["listeners"] = [{"name": "http", "protocol": "HTTP", "port": 80}, {"name": "https", "protocol": "HTTPS", "port": 443}]
+    ep["certificates"] = [{"name": f"{ep['name']}-cert-1", "hosts": [host]}]
+    jsonplan.validate(p)
+    run = run_program(render_pulumi.write(p, tmp_path / "p"), {**BASE_CONFIG})
+    lims = [(x["object"], x["code"]) for x in run.exports["limitations"]]
+    assert lims == [(f"{ep['kind']} {ep['name']}", "INTERNAL_HTTP_ONLY")]
+    assert host in run.exports["limitations"][0]["message"]
+    assert not any(host in (c.inputs.get("spec", {}).get("domains") or []) for c in run.of_type(MCERT))
+    assert not any(e.inputs["hostname"] == host for e in run.of_type(CENTRY))
+    if strategy == "gateway":
+        (gw,) = [g for g in run.of_type(GATEWAY) if g.inputs["metadata"]["name"] == ep["name"]]
+        assert [l["protocol"] for l in gw.inputs["spec"]["listeners"]] == ["HTTP"]
+        assert "annotations" not in gw.inputs["metadata"]
 
 
 # --- offline validation of every generated Kubernetes object -----------------------------------

@@ -302,7 +302,10 @@ def _templates():
 def write(plan: dict, out_dir: Path) -> Path:
     """Write the Pulumi project for ``plan`` into ``out_dir`` and return ``out_dir``."""
     out_dir = Path(out_dir)
-    data = program_data(plan)
+    try:
+        data = program_data(plan)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PlannerError(f"plan: not a plan the Pulumi renderer can read ({type(exc).__name__}: {exc}); regenerate it with planner analyze") from None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
