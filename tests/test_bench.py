@@ -81,6 +81,7 @@ def test_run_py_at_tiny_sizes(tmp_path):
         assert row["errors"] == {}
         assert set(row["times"]) == set(bench_run.STAGES)
         assert all(isinstance(v, float) and v >= 0 for v in row["times"].values())
+        assert set(row["cpu"]) == set(bench_run.STAGES) and row["total_cpu_s"] > 0
         assert row["total_s"] == pytest.approx(sum(row["times"].values()))
         assert row["floor_s"] > 0 and row["x_floor"] == pytest.approx(row["total_s"] / row["floor_s"])
         assert row["rss_mb"] > 10
@@ -89,16 +90,18 @@ def test_run_py_at_tiny_sizes(tmp_path):
     assert res["rows"][1]["objects"] == 400 * 3 + 20
     assert [(g["from"], g["to"]) for g in res["growth"]] == [(40, 400)]
     assert res["machine"]["nproc"] >= 1 and res["machine"]["python"]
-    assert set(res["targets"]) == {"n", "total_under_15s", "under_4x_floor", "rss_under_3gb", "growth_at_most_12x_per_10x"}
+    assert set(res["targets"]) == {"n", "total_under_15s", "under_4x_floor", "rss_under_3gb", "growth_at_most_12x_per_10x", "cpu_total_under_15s", "cpu_under_4x_floor", "cpu_growth_at_most_12x_per_10x"}
+    assert [g["clock"] for g in res["growth"] + res["growth_cpu"]] == ["wall", "cpu"]
 
 
 def test_growth_check_flags_a_stage_that_grows_too_fast():
     rows = [
-        {"n": 1000, "times": {s: 1.0 for s in bench_run.STAGES}, "total_s": 7.0},
-        {"n": 10000, "times": {**{s: 10.0 for s in bench_run.STAGES}, "read": 12.5}, "total_s": 72.5},
+        {"n": 1000, "times": {s: 1.0 for s in bench_run.STAGES}},
+        {"n": 10000, "times": {**{s: 10.0 for s in bench_run.STAGES}, "read": 12.5}},
     ]
     (g,) = bench_run.growth(rows)
     assert g["ratios"]["read"] == 12.5 and g["allowed"] == 12.0
+    assert g["ratios"]["total"] == round(72.5 / 7, 2)
     assert g["ok"] is False
     rows[1]["times"]["read"] = 11.9
     assert bench_run.growth(rows)[0]["ok"] is True
