@@ -124,6 +124,9 @@ def _existing_gateway(gw, fp: Footprint | None, inv: Inventory, cost: Decimal) -
         "class": gw.gateway_class, "internal": fp is not None and fp.kind == "l7-internal", "tls": gw.has_tls,
         "forwarding_rules": fp.forwarding_rules if fp else 0, "monthly_usd": _usd(cost), "priced": fp is not None,
         "routes": routes,
+        "decision": "keep",
+        "reason": {"code": "GATEWAY_KEPT", "message": "existing Gateways are left as they are: planner builds its own entrypoints beside them and does not merge Gateways"},
+        "folded_into": None,
     }
 
 
