@@ -273,3 +273,11 @@ def test_installed_script_prints_one_line_and_exits_2(tmp_path):
         assert proc.returncode == 2
         assert proc.stderr == expected
         assert proc.stdout == ""
+
+
+def test_gcloud_listing_given_as_inventory_gets_a_hint(tmp_path, capsys):
+    root = Path(__file__).resolve().parent.parent
+    listing = root / "examples" / "cluster-b" / "forwarding-rules.json"
+    code, _, err = analyze(tmp_path, capsys, listing)
+    assert code == 2
+    assert one_error_line(err) == f"error: {listing}: expected a Kubernetes object or List, got a list (a gcloud forwarding-rules listing? pass it with --gcp-forwarding-rules)"

@@ -92,3 +92,12 @@ def test_two_part_name_in_a_fleet_must_be_unambiguous(tmp_path):
     u.write_text("cluster,service,gib_in,gib_out\nb,shop/web,1,2\n")
     read_usage(str(u), inv)
     assert inv.usage == {("b", "shop", "web"): Usage(Decimal(1), Decimal(2))}
+
+
+def test_same_service_in_two_usage_files_is_an_error(tmp_path, capsys):
+    root = Path(__file__).resolve().parent.parent
+    u = tmp_path / "again.csv"
+    u.write_text("service,gib_in,gib_out\nstaging/shop/cart,1,1\n")
+    code, _, err = run(["analyze", "--fleet", str(root / "examples" / "fleet.yaml"), "--usage", str(u), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err == f"error: {u}:2: usage for staging/shop/cart is already given by another usage file\n"

@@ -207,7 +207,10 @@ def iter_objects(path: str) -> Iterator[RawObject]:
             continue
         where = f"{path}:{line}" if line else path
         if not isinstance(doc, dict):
-            raise PlannerError(f"{where}: expected a Kubernetes object or List, got {_type_name(doc)}")
+            hint = ""
+            if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "forwardingRules/" in str(doc[0].get("selfLink", "")):
+                hint = " (a gcloud forwarding-rules listing? pass it with --gcp-forwarding-rules)"
+            raise PlannerError(f"{where}: expected a Kubernetes object or List, got {_type_name(doc)}{hint}")
         if not _depth_ok(doc):
             raise PlannerError(f"{where}: document nested deeper than {MAX_DEPTH} levels (refused)")
         if "kind" in doc or "apiVersion" in doc or isinstance(doc.get("items"), list):

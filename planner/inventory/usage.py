@@ -136,4 +136,6 @@ def read_usage(path: str, inv: Inventory, default_cluster: str | None = None) ->
         if key not in known:
             inv.notes.append(Note(WARN, f"{path}:{line}", "USAGE_UNKNOWN_OBJECT", f"usage row names {cluster}/{ns}/{nm}, which is no LoadBalancer Service, Ingress or Gateway in the inventory; ignored"))
             continue
+        if key in inv.usage:
+            raise PlannerError(f"{path}:{line}: usage for {cluster}/{ns}/{nm} is already given by another usage file")
         inv.usage[key] = Usage(gib_in=gib_in, gib_out=gib_out)
