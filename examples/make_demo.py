@@ -51,7 +51,7 @@ def main():
         svc("shop", "cart", [(80, "TCP", "http"), (443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "cart.acme-demo.com", "networking.gke.io/load-balancer-ip-addresses": "cart-ip"}, ip="34.31.10.12"),
         svc("shop", "catalog-api", [(8080, "TCP", "http")], ip="34.31.10.13"),
         svc("shop", "checkout", [(443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "checkout.acme-demo.com"}, spec={"loadBalancerSourceRanges": ["203.0.113.0/24", "198.51.100.10/32"]}, ip="34.31.10.14"),
-        svc("shop", "recommendations", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "shop.acme-demo.com"}, ip="34.31.10.15"),
+        svc("shop", "recommendations", [(80, "TCP", "http")], ann={"external-dns.alpha.kubernetes.io/hostname": "shop.acme-demo.com"}, spec={"externalTrafficPolicy": "Local"}, ip="34.31.10.15"),
         # payments
         svc("payments", "payments-api", [(443, "TCP", "https")], ann={"external-dns.alpha.kubernetes.io/hostname": "pay.acme-demo.com"}, spec={"sessionAffinity": "ClientIP", "loadBalancerIP": "34.31.20.5"}, ip="34.31.20.5"),
         svc("payments", "fraud-scoring", [(50051, "TCP", "grpc", "grpc")], ann={"external-dns.alpha.kubernetes.io/hostname": "fraud.acme-demo.com"}, ip="34.31.20.6"),

@@ -53,7 +53,7 @@ MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
     "shop/cart": ("planner-external", ["TLS_MANAGED_CERT", "PINNED_IP", "ALREADY_ROUTED"]),
     "shop/catalog-api": ("planner-external", ["PORT_CHANGES"]),
     "shop/checkout": ("planner-external", ["TLS_MANAGED_CERT", "SOURCE_RANGES_CLOUD_ARMOR"]),
-    "shop/recommendations": ("planner-external", []),
+    "shop/recommendations": ("planner-external", ["CLIENT_IP_HEADER"]),
 }
 
 
@@ -140,3 +140,34 @@ def test_demo_pinned_ip_note(demo_plan):
 
 def test_demo_plan_is_valid(demo_plan):
     validate(demo_plan)
+
+
+def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
+    """examples/demo-usage.csv: fraud-scoring 50 GiB in / 2,000 out, search-frontend 100 / 300.
+
+    fraud-scoring: moving saves one additional rule ($7.30: the pool stays above 5 rules) but
+    adds 2,000 x $0.008 = $16.00 of outbound processing → TRAFFIC_BREAK_EVEN, break-even
+    7.30 / 0.008 = 912.5 GiB.
+    Today: 211.70 + passthrough inbound (50 + 100) x 0.008 = 1.20 → $212.90.
+    Proposed: 15 Services stay (16 rules) + planner-internal 1 rule = 17 regional rules:
+    18.25 + 12 x 7.30 = 105.85; planner-external 2 global rules 18.25; fraud-scoring inbound
+    50 x 0.008 = 0.40; planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20
+    → $127.70; savings $85.20.
+    """
+    import json
+
+    from planner.cli import main
+    from tests.conftest import ROOT
+
+    assert main(["analyze", "--out", str(tmp_path), "--usage", str(ROOT / "examples" / "demo-usage.csv")]) == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    validate(plan)
+    svc = {x["name"]: x for x in plan["services"]}
+    fraud = svc["fraud-scoring"]
+    assert (fraud["decision"], fraud["reasons"][0]["code"], fraud["break_even_gib_per_month"]) == ("keep", "TRAFFIC_BREAK_EVEN", 912.5)
+    assert fraud["reasons"][0]["message"] == ("moving saves $7.30/month of forwarding rules but adds $16.00/month of L7 data processing "
+                                              "(2000 GiB out x $0.008/GiB); it pays off only below 912.50 GiB out per month")
+    assert svc["search-frontend"]["decision"] == "consolidate"
+    s = plan["summary"]
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 127.70, 85.20)
+    assert s["data_processing"]["priced"] is True

@@ -75,9 +75,12 @@ def _hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
 
 
 def _sum_usage(usages: list[Usage | None]) -> Usage | None:
-    if not usages or any(u is None for u in usages):
+    """Traffic of an entrypoint: the sum of its members' known usage (members without usage are
+    unpriced before and after alike); None when no member's usage is known."""
+    known = [u for u in usages if u is not None]
+    if not known:
         return None
-    return Usage(sum((u.gib_in for u in usages), Decimal(0)), sum((u.gib_out for u in usages), Decimal(0)))
+    return Usage(sum((u.gib_in for u in known), Decimal(0)), sum((u.gib_out for u in known), Decimal(0)))
 
 
 def _keep(entry: dict, code: str, message: str) -> None:

@@ -56,13 +56,16 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
     while True:
         moving = [e for e in entries if e["decision"] == "consolidate"]
         leaving: dict[tuple[str, str], int] = defaultdict(int)
+        internal_eps: dict[tuple[str, str], set[str]] = defaultdict(set)
         for e in moving:
             leaving[(e["cluster"].project, e["cluster"].region)] += e["rules"]
+            if e["internal"]:  # a new internal entrypoint joins the regional pool (HTTP listener: 1 rule)
+                internal_eps[(e["cluster"].project, e["cluster"].region)].add(e["slot"].name)
         newly_kept = []
         for e in moving:
             cl = e["cluster"]
             pool = (cl.project, cl.region)
-            remaining = pool_rules[pool] - leaving[pool]
+            remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
             key = (cl.project, cl.region, remaining, e["rules"], leaving[pool], cl.cloud)
             saving = savings.get(key)
             if saving is None:
