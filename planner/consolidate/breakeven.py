@@ -22,11 +22,16 @@ GIB_QUANTUM = Decimal("0.01")
 
 
 def pool_cost(pricer, project: str, region: str, rules: int, cloud: str = "gcp") -> Decimal:
-    """Monthly forwarding-rule charge of a pool holding ``rules`` rules (no data processing)."""
+    """Monthly forwarding-rule charge of a pool holding ``rules`` rules (no data processing),
+    priced by the pricer itself (memoised per pricer)."""
     if rules <= 0:
         return Decimal(0)
-    fp = Footprint(owner="pool", cloud=cloud, project=project, region=region, kind="passthrough", forwarding_rules=rules)
-    return pricer.price([fp]).total
+    memo = pricer.__dict__.setdefault("_planner_pool_cost", {})
+    key = (cloud, project, region, rules)
+    if key not in memo:
+        fp = Footprint(owner="pool", cloud=cloud, project=project, region=region, kind="passthrough", forwarding_rules=rules)
+        memo[key] = pricer.price([fp]).total
+    return memo[key]
 
 
 def rule_saving(pricer, project: str, region: str, remaining: int, rules: int, leaving: int, cloud: str = "gcp") -> Decimal:
