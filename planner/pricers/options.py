@@ -59,7 +59,7 @@ def apply_pricing_options(args, inv: Inventory) -> dict:
         if not table.has_region(cl.region):
             hint = [c for c in CLOUDS if c != cloud and load_table(c).has_region(cl.region)]
             also = f"; {cl.region!r} is an {hint[0]} region: use --cloud {hint[0]}" if hint else ""
-            raise PlannerError(f"cluster {cl.name}: region {cl.region!r} is not in the {cloud} rate table {table.name} (regions: {', '.join(r for r in table.regions if r != 'global')}){also}")
+            raise PlannerError(f"region {cl.region!r} is not in the {cloud} rate table {table.name} (regions: {', '.join(r for r in table.regions if r != 'global')}), cluster {cl.name}{also}")
     if getattr(args, "usage_default", None) is not None:
         gib = _gib(str(args.usage_default))
         keys = [s.key for s in inv.load_balancers] + [i.key for i in inv.ingresses] + [g.key for g in getattr(inv, "gateways", []) if hasattr(g, "key")]
