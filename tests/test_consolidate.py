@@ -263,3 +263,18 @@ def test_policies_are_carried_into_the_plan():
 def test_identical_input_gives_identical_json():
     objs = _fold_inventory() + [svc("x", ns="b", ann=INTERNAL)]
     assert dumps(plan(*objs, compare=True)) == dumps(plan(*reversed(objs), compare=True))
+
+
+def test_wildcard_tls_host_stays_but_plain_wildcard_moves():
+    p = plan(svc("wild", ((443, "TCP", "https"),), ann={DNS: "*.apps.example.org"}), svc("plainwild", ns="b", ann={DNS: "*.web.example.org"}), strategy="gateway")
+    s = by_name(p)
+    assert (s["wild"]["decision"], s["wild"]["reasons"][0]["code"]) == ("keep", "TLS_WILDCARD")
+    assert s["plainwild"]["decision"] == "consolidate" and s["plainwild"]["hosts"] == ["*.web.example.org"]
+
+
+def test_no_valid_host_blocks():
+    p = plan(svc("web"), strategy="gateway", domain="bad_domain")
+    row = by_name(p)["web"]
+    assert (row["decision"], row["reasons"][0]["code"]) == ("keep", "NO_VALID_HOST")
+    assert ("block", "NO_VALID_HOST") in codes(p, "Service main/default/web")
+    assert p["entrypoints"] == []

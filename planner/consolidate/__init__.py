@@ -283,6 +283,10 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
         if not free:
             _keep(e, "ROUTE_COLLISION", f"every host of this service ({', '.join(hosts)}) is already routed elsewhere (see the ROUTE_COLLISION notes); kept until the hostnames are made unique")
             continue
+        wild = [h for h in free if h.startswith("*.")]
+        if e["policies"].get("tls") and wild:
+            _keep(e, "TLS_WILDCARD", f"TLS host(s) {', '.join(wild)}: a Google-managed certificate for a wildcard needs DNS authorization (Certificate Manager) or is not available (ManagedCertificate), which planner does not set up; kept")
+            continue
         cap = certificates.host_capacity(slot.kind)
         if e["policies"].get("tls") and cap is not None and tls_count[slot.name] + len(free) > cap:
             _keep(e, "TLS_CERT_LIMIT", f"{slot.kind} {slot.name} already carries {tls_count[slot.name]} TLS hosts; {len(free)} more would exceed {certificates.MAX_CERTS_PER_INGRESS} certificates x {certificates.MAX_DOMAINS_PER_CERT} domains")
