@@ -209,6 +209,8 @@ def test_strategy_comparison_and_break_even_when_present():
     charts = report_data(page)["charts"]
     assert charts["comparison"]["labels"] == ["gateway", "ingress"]
     assert charts["traffic"]["savings"] == [100.0, 50.0, -400.0]
+    assert charts["traffic"]["gib"] == [0.0, 100.0, 1000.0]  # a linear axis, not evenly spaced labels
+    assert charts["traffic"]["break_even"] == 200.0
 
 
 def test_hostile_inventory_is_escaped(hostile):

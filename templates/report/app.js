@@ -255,12 +255,20 @@
     }
     var tr = data.charts.traffic;
     if (tr && document.getElementById("chart-traffic")) {
-      var sets = [{ label: "Savings", data: tr.savings, borderColor: "#047857", backgroundColor: "#047857", tension: 0 }];
-      if (tr.current.some(function (v) { return v !== null; })) sets.push({ label: "Now", data: tr.current, borderColor: NOW, backgroundColor: NOW, borderDash: [6, 4] });
-      if (tr.proposed.some(function (v) { return v !== null; })) sets.push({ label: "After", data: tr.proposed, borderColor: AFTER, backgroundColor: AFTER });
+      var pts = function (ys) { return tr.gib.map(function (x, i) { return { x: x, y: ys[i] }; }).filter(function (p) { return p.y !== null; }); };
+      var sets = [{ label: "Savings", data: pts(tr.savings), borderColor: "#047857", backgroundColor: "#047857", borderWidth: 3 }];
+      if (tr.current.some(function (v) { return v !== null; })) sets.push({ label: "Now", data: pts(tr.current), borderColor: NOW, backgroundColor: NOW, borderDash: [6, 4] });
+      if (tr.proposed.some(function (v) { return v !== null; })) sets.push({ label: "After", data: pts(tr.proposed), borderColor: AFTER, backgroundColor: AFTER });
+      if (tr.break_even !== null) sets.push({ label: "Break-even", data: [{ x: tr.break_even, y: 0 }], type: "scatter",
+        pointStyle: "rectRot", pointRadius: 8, borderColor: "#b91c1c", backgroundColor: "#b91c1c" });
       charts["chart-traffic"] = new Chart(document.getElementById("chart-traffic"), {
-        type: "line", data: { labels: tr.labels, datasets: sets },
-        options: { plugins: { legend: { position: "bottom" }, tooltip: tip }, scales: { y: { ticks: { callback: usdTick } } } }
+        type: "line", data: { datasets: sets },
+        options: { plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { label: function (ctx) {
+                     return ctx.dataset.label + " at " + ctx.parsed.x.toLocaleString("en-US") + " GiB: " + usd(ctx.parsed.y); } } } },
+                   scales: { x: { type: "linear", beginAtZero: true, title: { display: true, text: "GiB in and out per service per month" },
+                                  ticks: { callback: function (v) { return Number(v).toLocaleString("en-US"); } } },
+                             y: { ticks: { callback: usdTick },
+                                  grid: { color: function (c) { return c.tick && c.tick.value === 0 ? "#0f172a" : "#e2e8f0"; } } } } }
       });
     }
   }
