@@ -194,7 +194,13 @@ def test_phases_are_cumulative_so_nothing_is_deleted(gw_runs, ing_runs):
     for runs in (gw_runs, ing_runs):
         declared = [{(r.typ, r.name) for r in runs[ph].resources} for ph in PHASES]
         assert declared[0] <= declared[1] <= declared[2]
-        assert len(declared[0]) < len(declared[2])
+        # what a patch sets in one phase it still sets in the next (dropping a field would undo it)
+        for early, late in zip(PHASES, PHASES[1:]):
+            later = {r.name: r.inputs for r in runs[late].of_type(PATCH)}
+            for r in runs[early].of_type(PATCH):
+                assert r.inputs["metadata"]["annotations"].items() <= later[r.name]["metadata"]["annotations"].items()
+                assert all(later[r.name]["spec"].get(k) == v for k, v in r.inputs["spec"].items())
+    assert len({(r.typ, r.name) for r in gw_runs["build"].resources}) < len({(r.typ, r.name) for r in gw_runs["retire"].resources})
 
 
 def test_addresses(gw_runs):
@@ -426,15 +432,19 @@ def test_ingress_backend_configs_and_annotations(ing_runs):
     assert armor.inputs["name"] == "planner-shop-checkout"
     # the backend-config annotation is added at build, so the new Ingress never serves without Cloud Armor
     build = _k8s(ing_runs["build"], PATCH)
-    assert {k: v["metadata"]["annotations"] for k, v in build.items()} == {
-        k.replace("planner-", "", 1): {"cloud.google.com/backend-config": json.dumps({"default": k.split("/")[1]})} for k in confs}
-    assert build["shop/checkout"]["metadata"]["annotations"] == {"cloud.google.com/backend-config": '{"default": "planner-checkout"}'}
+    neg = {"cloud.google.com/neg": '{"ingress": true}'}
+    # every consolidated Service gets container-native load balancing (it must survive ClusterIP at retire)
+    assert set(build) == _consolidated(ing_runs["plan"])
+    assert {k: v["metadata"]["annotations"] for k, v in build.items() if k.replace("/", "/planner-", 1) in confs} == {
+        k.replace("planner-", "", 1): {**neg, "cloud.google.com/backend-config": json.dumps({"default": k.split("/")[1]})} for k in confs}
+    assert all(v["metadata"]["annotations"] == neg for k, v in build.items() if k.replace("/", "/planner-", 1) not in confs)
+    assert build["shop/checkout"]["metadata"]["annotations"] == {**neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}'}
     assert all(v["spec"] == {} for v in build.values())
     cut = _k8s(ing_runs["cutover"], PATCH)
     assert cut["payments/fraud-scoring"]["metadata"]["annotations"]["cloud.google.com/app-protocols"] == '{"grpc": "HTTP2"}'
     assert cut["payments/fraud-scoring"]["spec"]["ports"] == [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]
     assert cut["shop/checkout"]["metadata"]["annotations"] == {
-        "cloud.google.com/backend-config": '{"default": "planner-checkout"}', "cloud.google.com/app-protocols": '{"https": "HTTPS"}'}
+        **neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}', "cloud.google.com/app-protocols": '{"https": "HTTPS"}'}
 
 
 def test_ingress_internal_limitation(ing_runs):

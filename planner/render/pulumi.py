@@ -223,6 +223,10 @@ def program_data(plan: dict) -> dict:
             })
         build_ann: dict[str, str] = {}
         cutover_ann: dict[str, str] = {}
+        if ep["kind"] == "Ingress":
+            # Container-native load balancing (NEGs): the Ingress reaches the Pods directly, so it
+            # keeps working when retire turns the Service into a ClusterIP (no NodePort left).
+            build_ann["cloud.google.com/neg"] = json.dumps({"ingress": True}, sort_keys=True)
         if config_name and ep["kind"] == "Ingress":
             # Added at build, not cutover: the new Ingress serves as soon as it exists, and without
             # this annotation its backend would run without the Cloud Armor policy.
