@@ -44,14 +44,10 @@ class Run:
         return found[0]
 
     def counts(self) -> dict[str, int]:
+        """Registered resources by Pulumi type token."""
         out: dict[str, int] = {}
         for r in self.resources:
-            label = r.typ
-            if r.typ.startswith("kubernetes:") and r.inputs.get("kind") and "CustomResource" not in r.typ and not r.typ.startswith("pulumi:"):
-                label = r.typ
-            if r.typ.startswith("kubernetes:") and r.typ.count(":") == 2 and r.inputs.get("kind"):
-                label = f"{r.typ}"
-            out[label] = out.get(label, 0) + 1
+            out[r.typ] = out.get(r.typ, 0) + 1
         return dict(sorted(out.items()))
 
 

@@ -103,3 +103,17 @@ def test_empty_plan_gives_empty_records():
     data = program_data(plan)
     assert data["clusters"] == []
     assert all(v == [] for k, v in data.items() if isinstance(v, list))
+
+
+def test_http_route_names_are_unique():
+    plan = _plan(kind="Gateway", hosts=("a.example.com",))
+    ep = plan["entrypoints"][0]
+    ep["routes"] += [
+        {"host": "b.example.com", "path": "/x", "namespace": "shop", "service": "web", "port": 80, "name": "web"},
+        {"host": "c.example.com", "path": "/", "namespace": "shop", "service": "legacy", "port": 80, "name": "web-1"},
+    ]
+    routes = program_data(plan)["http_routes"]
+    names = [r["name"] for r in routes]
+    assert len(names) == len(set(names)) == 3
+    assert {(tuple(r["hostnames"]), r["rules"][0]["service"]) for r in routes} == {
+        (("a.example.com",), "web"), (("b.example.com",), "web"), (("c.example.com",), "legacy")}

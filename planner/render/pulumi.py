@@ -97,6 +97,7 @@ def program_data(plan: dict) -> dict:
     cert_maps, certs, cert_entries, dns, limitations = [], [], [], [], []
     used_clusters: set[str] = set()
     routed_ports: dict[tuple, set] = {}
+    route_names: set[tuple] = set()
     ep_by_name: dict[str, dict] = {}
 
     def limit(obj: str, code: str, message: str) -> None:
@@ -153,6 +154,9 @@ def program_data(plan: dict) -> dict:
                     groups.setdefault(tuple(sorted(rules)), []).append(host)
                 for i, (rules, group_hosts) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0] or "")):
                     rname = resource_name("planner", route_name) if len(groups) == 1 else resource_name("planner", route_name, str(i + 1))
+                    if (cl, ns, rname) in route_names:  # e.g. a folded Ingress rule named like a service
+                        rname = resource_name("planner", route_name, "r" + _digest(repr((name, group_hosts))))
+                    route_names.add((cl, ns, rname))
                     http_routes.append({
                         "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
                         "gateway": {"name": name, "namespace": ep["namespace"], "key": ep_key},
