@@ -95,6 +95,7 @@ def test_cutover_app_protocol_patch(existing, app_protocol, want, force):
     assert patch["cutover_ports"] == ([{"port": 80, "protocol": "TCP", "app_protocol": want}] if want else [])
     assert patch["cutover_force"] is force
     assert patch["retire"] is True and patch["build_annotations"] == {} and patch["cutover_annotations"] == {}
+    assert patch["retire_clear_source_ranges"] is False
 
 
 def test_empty_plan_gives_empty_records():

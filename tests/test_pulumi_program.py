@@ -366,6 +366,11 @@ def test_retire_patches_exactly_the_consolidated_services(gw_runs, gateway_plan)
     assert len(patches) >= 14
     kept = {f"{s['namespace']}/{s['name']}" for s in gateway_plan["services"] if s["decision"] == "keep"}
     assert kept and not kept & set(patches)
+    # loadBalancerSourceRanges is Forbidden on a ClusterIP Service: cleared exactly where the plan has ranges
+    ranged = {f"{s['namespace']}/{s['name']}" for s in gateway_plan["services"] if s["decision"] == "consolidate" and s["policies"]["source_ranges"]}
+    assert ranged == {"shop/checkout"}
+    assert {k for k, p in patches.items() if "loadBalancerSourceRanges" in p["spec"]} == ranged
+    assert patches["shop/checkout"]["spec"]["loadBalancerSourceRanges"] == []
     for p in patches.values():
         assert p["spec"]["type"] == "ClusterIP"
         assert p["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"

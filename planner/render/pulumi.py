@@ -250,6 +250,9 @@ def program_data(plan: dict) -> dict:
             "key": _key(cl, ns, svc), "cluster": cl, "namespace": ns, "name": svc,
             "build_annotations": build_ann, "cutover_annotations": cutover_ann,
             "cutover_ports": ports, "cutover_force": force, "retire": True,
+            # the API server refuses loadBalancerSourceRanges on a ClusterIP Service (Forbidden);
+            # Cloud Armor enforces them on the new path since build
+            "retire_clear_source_ranges": bool(ranges),
         })
 
     host_count: dict[str, int] = {}
