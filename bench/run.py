@@ -147,6 +147,9 @@ def read_fleet_inventory(data: Path):
 
 
 def child_stages(data: Path, out: Path) -> dict:
+    import gc
+
+    gc.disable()  # as planner.cli.main does while a command runs
     st = _Stages()
 
     def imports():

@@ -32,6 +32,12 @@ def test_dumps_is_byte_identical_to_json_dumps(value):
     assert jsonplan.dumps(value) == _reference(value)
 
 
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_json_text_indent_1_is_byte_identical(value):
+    assert jsonplan.json_text(value, 1) == json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 @pytest.mark.parametrize("value", [1e-05, 3.1e-05, -2e-7, float("nan"), float("inf"), 1e16, 1.5e300, 0.0001, 0.0, -0.0, 2**64, {1: "int key"}])
 def test_dumps_edge_values(value):
     assert jsonplan.dumps({"x": value}) == _reference({"x": value})
@@ -71,3 +77,24 @@ def test_invalid_plans_raise_jsonschemas_own_error(demo_plan, path, value, messa
     with pytest.raises(jsonschema.ValidationError) as ref:
         jsonschema.Draft202012Validator(json.loads(jsonplan.schema_path().read_text())).validate(bad)
     assert ref.value.message == err.value.message
+
+
+def test_cli_runs_a_command_without_the_cyclic_gc_and_restores_it(monkeypatch, tmp_path, capsys):
+    import gc
+
+    import planner.cli as cli
+    from planner.model import PlannerError
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_analyze", lambda args: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    assert cli.main(["analyze", "--out", str(tmp_path)]) == 0
+    assert seen == [False] and gc.isenabled()
+
+    def fail(args):
+        raise PlannerError("x.json: broken")
+
+    monkeypatch.setattr(cli, "cmd_analyze", fail)
+    assert cli.main(["analyze", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "error: x.json: broken\n"
+    assert gc.isenabled()

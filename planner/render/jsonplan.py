@@ -55,17 +55,27 @@ def _orjson_safe(value) -> bool:
     return True
 
 
-def dumps(plan: dict) -> str:
+def json_text(value, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\\n"``, byte for
+    byte, through orjson when it can write the same text (~10x faster on large plans)."""
     try:
         import orjson
     except ImportError:
         orjson = None
-    if orjson is not None and _orjson_safe(plan):
-        try:  # identical text, ~30x faster on large plans; anything unusual falls back
-            return orjson.dumps(plan, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME).decode("utf-8") + "\n"
+    if orjson is not None and indent in (1, 2) and _orjson_safe(value):
+        try:
+            raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
         except (TypeError, ValueError):
-            pass
-    return json.dumps(plan, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            raw = None
+        if raw is not None:
+            if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
+                raw = b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in raw.split(b"\n")])
+            return raw.decode("utf-8") + "\n"
+    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def dumps(plan: dict) -> str:
+    return json_text(plan, 2)
 
 
 def write(plan: dict, path: Path) -> Path:
