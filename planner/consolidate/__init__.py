@@ -330,7 +330,8 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
                 if e["policies"].get("tls"):
                     tls_hosts.add(host)
         for ing in folded_by_slot.get(name, []):
-            for i, p in enumerate(sorted(ing.paths, key=lambda p: (p.host or "", p.path, p.service or ""))):
+            # an Ingress may list the very same rule twice; it is one route
+            for i, p in enumerate(sorted(set(ing.paths), key=lambda p: (p.host or "", p.path, p.service or "", str(p.port)))):
                 routes.append({"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}", "origin": ing.ref})
             tls_hosts.update(h for h in ing.tls_hosts if valid_hostname(h))
         listeners = [{"name": "http", "protocol": "HTTP", "port": 80}]

@@ -50,6 +50,12 @@ def fold_blocker(ing: Ingress, strategy: str, fold_enabled: bool) -> tuple[str, 
         return ("FOLD_HOSTLESS", "has no host rules to fold")
     if GKE_CLASSES[ing.ingress_class] and ing.has_tls:
         return ("INTERNAL_TLS", "internal Ingress with TLS: Google-managed certificates are not available on the internal Gateway (gke-l7-rilb), and planner does not drop TLS; left as it is")
+    backends: dict[tuple[str | None, str], set] = defaultdict(set)
+    for p in ing.paths:
+        backends[(p.host, p.path)].add((p.service, p.port))
+    clash = sorted(f"{h}{path}" for (h, path), b in backends.items() if len(b) > 1)
+    if clash:
+        return ("FOLD_HOST_COLLISION", f"host/path {', '.join(clash)} is routed to more than one backend within this Ingress; which one GKE serves is not something planner can carry over")
     odd = sorted(a for a in ing.annotations if a in UNSUPPORTED_ANNOTATIONS)
     if odd:
         return ("FOLD_UNSUPPORTED_ANNOTATION", f"annotation(s) {', '.join(odd)} configure behaviour an HTTPRoute does not carry; left as it is")
