@@ -98,3 +98,20 @@ def test_cli_runs_a_command_without_the_cyclic_gc_and_restores_it(monkeypatch, t
     assert cli.main(["analyze", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err == "error: x.json: broken\n"
     assert gc.isenabled()
+
+
+def test_scenario_footprint_copy_equals_dataclasses_replace():
+    import dataclasses
+    from decimal import Decimal
+
+    from planner.model import Footprint, Usage
+    from planner.pricers.extras import _with_usage
+
+    fp = Footprint(owner="Service c/ns/web", cloud="gcp", project="p", region="us-central1", kind="l7", forwarding_rules=2,
+                   usage=Usage(Decimal(1), Decimal(2)), addresses=3, lb_type="alb", group="g", internal=True, azs=2)
+    u = Usage(Decimal(100), Decimal(100))
+    fast, ref = _with_usage(fp, u), dataclasses.replace(fp, usage=u)
+    assert fast == ref and hash(fast) == hash(ref) and repr(fast) == repr(ref)
+    assert fast.usage is u and fp.usage == Usage(Decimal(1), Decimal(2))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.usage = None
