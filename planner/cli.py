@@ -109,8 +109,24 @@ def _summary_lines(plan: dict) -> list[str]:
         f"monthly cost:   ${s['current_monthly_usd']:,.2f} -> ${s['proposed_monthly_usd']:,.2f}  "
         f"(savings ${s['savings_monthly_usd']:,.2f}/month; {s['data_processing']['message']})",
         f"services:       {s['services_consolidated']} consolidated, {s['services_kept']} kept, "
-        f"{len(plan['entrypoints'])} new entrypoint(s) [{plan['inputs']['strategy']}]",
-    ]
+        f"{len(plan['entrypoints'])} new entrypoint(s) [{_strategy_label(plan['inputs'])}]",
+    ] + _traffic_lines(plan)
+
+
+def _strategy_label(inputs: dict) -> str:
+    requested = inputs.get("strategy_requested")
+    if requested and requested != inputs["strategy"]:
+        return f"{requested} -> {inputs['strategy']}"
+    return inputs["strategy"]
+
+
+def _traffic_lines(plan: dict) -> list[str]:
+    """Without usage, the savings at 100 and 1,000 GiB per service per month (idle != bill)."""
+    rows = [r for r in plan.get("traffic_scenarios") or [] if r["gib_per_service"]]
+    if not rows:
+        return []
+    parts = [f"{r['gib_per_service']:,} GiB/service/month saves ${r['savings_monthly_usd']:,.2f}" for r in rows]
+    return ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
 
 
 def _comparison_lines(plan: dict) -> list[str]:
@@ -141,7 +157,12 @@ def cmd_analyze(args) -> int:
     from planner.inventory.sources import assemble_inventory
     from planner.pricers.rates import load_table
 
-    inv = assemble_inventory(args, [str(demo_inventory())], load_table("gcp"))
+    demo = demo_inventory()
+    try:  # shown relative to the working directory when it is below it (stable plan.json)
+        demo = demo.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    inv = assemble_inventory(args, [str(demo)], load_table("gcp"))
     if not inv.services and not inv.ingresses:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
         print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)

@@ -75,3 +75,23 @@ def test_installed_script_never_prints_a_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: {bad}:1: invalid JSON")
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_summary_names_auto_choice_and_traffic_scenarios(tmp_path, capsys):
+    assert main(["analyze", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["inputs"]["strategy_requested"] == "auto"
+    assert f"[auto -> {plan['inputs']['strategy']}]" in out
+    by_gib = {r["gib_per_service"]: r for r in plan["traffic_scenarios"]}
+    line = next(line for line in out.splitlines() if line.startswith("with traffic:"))
+    assert f"100 GiB/service/month saves ${by_gib[100]['savings_monthly_usd']:,.2f}" in line
+    assert by_gib[1000]["savings_monthly_usd"] < 0  # the demo costs more at 1 TiB/service
+    assert f"1,000 GiB/service/month costs ${-by_gib[1000]['savings_monthly_usd']:,.2f}" in line
+
+
+def test_demo_plan_names_its_files_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["analyze", "--out", str(tmp_path / "o")]) == 0
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["inputs"]["files"] == ["examples/demo/helm-platform.yaml", "examples/demo/kubectl-svc-ingress.json"]
