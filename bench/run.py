@@ -11,11 +11,16 @@ version and seed match), then one fresh Python process per N runs the stages the
   else ``read_inventory`` once per cluster into one Inventory, which is what a fleet read is);
 * ``price``   — time spent inside the pricer (footprints, pooled tiers, allocation to owners)
   while ``build_plan`` runs, measured by wrapping the pricer's methods;
-* ``plan``    — the rest of ``build_plan`` (rules, strategies, routes, summary, notes);
+* ``plan``    — the rest of ``build_plan`` with the CLI's default ``--strategy auto`` (every
+  strategy is planned and the cheapest feasible kept): rules, routes, summary, notes;
 * ``html``    — ``planner.render.html.write``;
 * ``program`` — ``planner.render.pulumi.write``;
 * ``plan.json`` — ``planner.render.jsonplan.write`` (schema validation + dump; the validation
   share is shown separately as ``(validate)``).
+
+A third fresh process runs ``planner analyze --fleet fleet.yaml --out DIR`` through
+``planner.cli.main`` (the ``CLI`` columns): the end-to-end figure a user sees, including cloud
+detection and every default output.
 
 Peak memory is the process's RSS high-water mark (``resource.getrusage``), so each N runs in
 its own process. The floor is measured in another fresh process: ``json.load`` of the same
@@ -166,7 +171,7 @@ def child_stages(data: Path, out: Path) -> dict:
     for meth in ("price", "service_footprint", "ingress_footprint", "gateway_footprint", "entrypoint_footprint", "data_rates"):
         if hasattr(gcp.GcpPricer, meth):
             setattr(gcp.GcpPricer, meth, price_clock.wrap(getattr(gcp.GcpPricer, meth)))
-    plan = st.run("plan", build_plan, inv, Options(strategy="gateway", files=inv.files))
+    plan = st.run("plan", build_plan, inv, Options(strategy="auto", files=inv.files))
     st.wall["price"], st.cpu["price"] = price_clock.wall, price_clock.cpu
     st.wall["plan"] -= price_clock.wall
     st.cpu["plan"] -= price_clock.cpu
@@ -202,6 +207,21 @@ def child_stages(data: Path, out: Path) -> dict:
     }
 
 
+# --- child: the CLI end to end ------------------------------------------------------------
+def child_cli(data: Path, out: Path) -> dict:
+    """``planner analyze --fleet fleet.yaml --out DIR`` in-process, as a user runs it: also
+    cloud detection, usage/option handling and every default output format."""
+    import contextlib
+    import io
+
+    t, c = time.perf_counter(), time.process_time()
+    from planner.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()) as captured:
+        rc = main(["analyze", "--fleet", str(data / "fleet.yaml"), "--out", str(out / "cli")])
+    return {"cli_s": time.perf_counter() - t, "cli_cpu_s": time.process_time() - c, "cli_rc": rc, "cli_rss_mb": _rss_mb(), "cli_summary": captured.getvalue().splitlines()[:3]}
+
+
 # --- child: the generated program under Pulumi mocks ----------------------------------------
 def child_pulumi(data: Path, out: Path) -> dict:
     """Build the plan, render the program and run it under Pulumi mocks (the tests' harness,
@@ -210,7 +230,7 @@ def child_pulumi(data: Path, out: Path) -> dict:
     from planner.render import pulumi as pulumi_render
 
     inv, _ = read_fleet_inventory(data)
-    plan = build_plan(inv, Options(strategy="gateway", files=inv.files))
+    plan = build_plan(inv, Options(strategy="auto", files=inv.files))
     del inv
     routes = sum(len(e["routes"]) for e in plan["entrypoints"])
     prog = out / "pulumi"
@@ -281,7 +301,7 @@ def _fmt(x) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["N", "clusters", "input MB", "json floor s"] + [f"{s} s" for s in STAGES] + ["(validate) s", "total s", "x floor", "total CPU s", "x floor CPU", "peak RSS MB", "report MB"]
+    head = ["N", "clusters", "input MB", "json floor s"] + [f"{s} s" for s in STAGES] + ["(validate) s", "total s", "x floor", "total CPU s", "x floor CPU", "peak RSS MB", "CLI s", "CLI CPU s", "CLI RSS MB", "report MB"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
     notes: list[str] = []
     for r in rows:
@@ -290,7 +310,7 @@ def table(rows: list[dict]) -> str:
             continue
         t = r["times"]
         cells = [f"{r['n']:,}", str(r["clusters"]), f"{r['input_mb']:.0f}", _fmt(r["floor_s"])] + [_fmt(t.get(s)) for s in STAGES]
-        cells += [_fmt(r["validate_s"]), _fmt(r["total_s"]), f"{r['x_floor']:.1f}", _fmt(r["total_cpu_s"]), f"{r['x_floor_cpu']:.1f}", f"{r['rss_mb']:.0f}", f"{r['output_bytes']['report.html'] / 1e6:.1f}"]
+        cells += [_fmt(r["validate_s"]), _fmt(r["total_s"]), f"{r['x_floor']:.1f}", _fmt(r["total_cpu_s"]), f"{r['x_floor_cpu']:.1f}", f"{r['rss_mb']:.0f}", _fmt(r["cli_s"]), _fmt(r["cli_cpu_s"]), f"{r['cli_rss_mb']:.0f}", f"{r['output_bytes']['report.html'] / 1e6:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
         for stage, err in sorted(r.get("errors", {}).items()):
             notes.append(f"N={r['n']:,} {stage} failed: {err}")
@@ -323,14 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=str(BENCH / "out"), metavar="DIR", help="generated fleets and outputs (default bench/out/, reused between runs)")
     ap.add_argument("--json", default=str(BENCH / "results.json"), metavar="PATH", help="write results here (default bench/results.json)")
     ap.add_argument("--pulumi-sizes", default="1500,15000", help="LoadBalancer counts whose program is run under Pulumi mocks; about 2/3 of them become routes (default 1500,15000: ~1,000 and ~10,000 routes; '' to skip)")
-    ap.add_argument("--child", choices=["stages", "floor", "pulumi"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["stages", "floor", "cli", "pulumi"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child:
         data, out = Path(args.data), Path(args.out)
-        fn = {"stages": child_stages, "floor": lambda d, o: child_floor(d), "pulumi": child_pulumi}[args.child]
+        fn = {"stages": child_stages, "floor": lambda d, o: child_floor(d), "cli": child_cli, "pulumi": child_pulumi}[args.child]
         res = fn(data, out)
         (out / f"{args.child}.result.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
         return 0
@@ -353,12 +373,15 @@ def main(argv: list[str] | None = None) -> int:
         floor = _child("floor", data, out)
         print(f"N={n:,}: stages ...", file=sys.stderr, flush=True)
         st = _child("stages", data, out)
+        print(f"N={n:,}: planner analyze --fleet ...", file=sys.stderr, flush=True)
+        cli = _child("cli", data, out)
         row = {"n": n, "clusters": len(man["clusters"]), "input_mb": man["bytes"] / 1e6, "counts": man["counts"]}
-        if "error" in floor or "error" in st:
-            row["error"] = floor.get("error") or st.get("error")
+        if "error" in floor or "error" in st or "error" in cli or cli.get("cli_rc") != 0:
+            row["error"] = floor.get("error") or st.get("error") or cli.get("error") or f"planner analyze exited {cli.get('cli_rc')}"
         else:
             row.update(st)
             row.update(floor)
+            row.update(cli)
             row["total_s"] = sum(v for v in st["times"].values() if v is not None)
             row["x_floor"] = row["total_s"] / floor["floor_s"]
             row["total_cpu_s"] = sum(v for v in st["cpu"].values() if v is not None)
@@ -389,6 +412,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_total_under_15s": b["total_cpu_s"] < TARGET_TOTAL_S,
             "cpu_under_4x_floor": b["x_floor_cpu"] < TARGET_FLOOR_X,
             "cpu_growth_at_most_12x_per_10x": all(x["ok"] for x in g_cpu),
+            "cli_under_15s": b["cli_s"] < TARGET_TOTAL_S,
+            "cli_under_4x_floor": b["cli_s"] / b["floor_s"] < TARGET_FLOOR_X,
+            "cli_rss_under_3gb": b["cli_rss_mb"] < TARGET_RSS_MB,
         }
     result = {"machine": machine(), "seed": args.seed, "stages": list(STAGES), "rows": rows, "growth": g, "growth_cpu": g_cpu, "targets": targets, "pulumi_mocks": pul}
     print(table(rows))

@@ -86,11 +86,13 @@ def test_run_py_at_tiny_sizes(tmp_path):
         assert row["floor_s"] > 0 and row["x_floor"] == pytest.approx(row["total_s"] / row["floor_s"])
         assert row["rss_mb"] > 10
         assert row["services"] == row["n"]
+        assert row["cli_rc"] == 0 and row["cli_s"] > 0 and row["cli_rss_mb"] > 10
+        assert row["cli_summary"][0].startswith("load balancers: ")
         assert row["output_bytes"]["plan.json"] > 0 and row["output_bytes"]["report.html"] > 0
     assert res["rows"][1]["objects"] == 400 * 3 + 20
     assert [(g["from"], g["to"]) for g in res["growth"]] == [(40, 400)]
     assert res["machine"]["nproc"] >= 1 and res["machine"]["python"]
-    assert set(res["targets"]) == {"n", "total_under_15s", "under_4x_floor", "rss_under_3gb", "growth_at_most_12x_per_10x", "cpu_total_under_15s", "cpu_under_4x_floor", "cpu_growth_at_most_12x_per_10x"}
+    assert set(res["targets"]) == {"n", "total_under_15s", "under_4x_floor", "rss_under_3gb", "growth_at_most_12x_per_10x", "cpu_total_under_15s", "cpu_under_4x_floor", "cpu_growth_at_most_12x_per_10x", "cli_under_15s", "cli_under_4x_floor", "cli_rss_under_3gb"}
     assert [g["clock"] for g in res["growth"] + res["growth_cpu"]] == ["wall", "cpu"]
 
 
