@@ -73,7 +73,7 @@ def test_generated_fleet_is_kubectl_shaped_and_every_lb_is_planned(tmp_path):
 
 def test_run_py_at_tiny_sizes(tmp_path):
     out = tmp_path / "results.json"
-    rc = bench_run.main(["--sizes", "40,400", "--pulumi-sizes", "", "--work", str(tmp_path / "w"), "--json", str(out)])
+    rc = bench_run.main(["--sizes", "40,400", "--repeat", "2", "--pulumi-sizes", "", "--work", str(tmp_path / "w"), "--json", str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
     assert [r["n"] for r in res["rows"]] == [40, 400]
@@ -107,3 +107,13 @@ def test_growth_check_flags_a_stage_that_grows_too_fast():
     assert g["ok"] is False
     rows[1]["times"]["read"] = 11.9
     assert bench_run.growth(rows)[0]["ok"] is True
+
+
+def test_best_of_repeats_keeps_lowest_times_and_highest_rss():
+    a = {"times": {"read": 1.0, "html": None}, "cpu": {"read": 0.9, "html": None}, "rss_mb": 100.0, "validate_s": 0.5}
+    b = {"times": {"read": 0.8, "html": 2.0}, "cpu": {"read": 1.1, "html": 1.0}, "rss_mb": 120.0, "validate_s": 0.4}
+    best = bench_run._best(a, b, ("times", "cpu"))
+    assert best["times"] == {"read": 0.8, "html": None} and best["cpu"] == {"read": 0.9, "html": None}
+    assert best["rss_mb"] == 120.0 and best["validate_s"] == 0.4
+    assert bench_run._best({}, b, ("times",)) is b
+    assert bench_run._best(a, {"error": "boom"}, ("times",)) is a
