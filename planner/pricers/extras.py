@@ -41,9 +41,31 @@ def _with_usage(fp: Footprint, usage: Usage) -> Footprint:
     return copy
 
 
-def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int]) -> list[dict]:
+def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int], idle: tuple[Decimal, Decimal] | None = None) -> list[dict]:
     """Current / proposed / savings totals when every service moves G GiB in and G GiB out a
-    month (G in :data:`SCENARIOS_GIB`); an entrypoint carries the traffic of all its members."""
+    month (G in :data:`SCENARIOS_GIB`); an entrypoint carries the traffic of all its members.
+
+    ``idle`` (the usage-free totals of ``current_fps`` and ``proposed_fps``, when known) lets a
+    pricer with ``data_total`` skip re-pricing: usage only adds per-footprint data charges."""
+    if idle is not None and hasattr(pricer, "data_total"):
+        units = {}
+        for name, fps in (("current", current_fps), ("proposed", proposed_fps)):
+            w, seen = [], set()
+            for fp in fps:  # an owner's traffic once, on its first footprint (extra rules carry none)
+                w.append(0 if fp.owner in seen else _weight(fp, entrypoint_members))
+                seen.add(fp.owner)
+            units[name] = w
+        out = []
+        for gib in SCENARIOS_GIB:
+            before = idle[0] + pricer.data_total(current_fps, [gib * u for u in units["current"]])
+            after = idle[1] + pricer.data_total(proposed_fps, [gib * u for u in units["proposed"]])
+            out.append({
+                "gib_per_service": gib,
+                "current_monthly_usd": float(cents(before)),
+                "proposed_monthly_usd": float(cents(after)),
+                "savings_monthly_usd": float(cents(before - after)),
+            })
+        return out
     out = []
     for gib in SCENARIOS_GIB:
         def with_usage(fps: list[Footprint], gib: int = gib) -> list[Footprint]:
@@ -117,7 +139,7 @@ def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps
     if message and isinstance(plan.get("summary", {}).get("data_processing"), dict):
         plan["summary"]["data_processing"]["message"] = message
     if not data_priced:
-        plan["traffic_scenarios"] = traffic_scenarios(pricer, current_fps, proposed_fps, entrypoint_members)
+        plan["traffic_scenarios"] = traffic_scenarios(pricer, current_fps, proposed_fps, entrypoint_members, (before.total, after.total))
         notes.append(Note(INFO, "plan", "IDLE_ESTIMATE", "no traffic usage given: totals are idle costs without data processing; see the traffic scenarios (0, 100, 1,000 GiB per service per month) or pass --usage / --usage-default"))
     merged = {(n["level"], n["object"], n["code"], n["message"]) for n in plan.get("notes", [])}
     merged |= {(n.level, n.object, n.code, n.message) for n in notes}
