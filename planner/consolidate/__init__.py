@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from planner import __version__
 from planner.consolidate import breakeven, certificates, existing
-from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, primary_port, valid_hostname
+from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, primary_port, uses_entrypoint, valid_hostname
 from planner.consolidate.runbook import runbook
 from planner.consolidate.strategies import STRATEGIES, Slot
 from planner.model import BLOCK, INFO, WARN, Footprint, Inventory, Note, PlannerError, Service, Usage, cents
@@ -98,7 +98,8 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         plan["inputs"]["strategy_requested"] = opts.strategy
         plan["inputs"]["strategy_reason"] = f"--strategy {opts.strategy} requested"
         return plan
-    plans = {name: build_strategy_plan(inv, opts, name) for name in STRATEGY_ORDER}
+    shared = _Shared(inv, opts)
+    plans = {name: build_strategy_plan(inv, opts, name, shared) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)
     else:
@@ -171,22 +172,47 @@ def comparison_row(name: str, plan: dict, chosen: bool) -> dict:
     }
 
 
-def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
-    pricer = get_pricer(opts.cloud, opts.rates)
+class _Shared:
+    """What every strategy's plan computes alike (``auto`` / ``--compare`` build several):
+    the pricer, the sorted services with their visibility, routes, clusters and forwarding
+    rules, their current footprints, the rule verdicts that do not name the entrypoint, and
+    the current pricing."""
+
+    def __init__(self, inv: Inventory, opts: Options):
+        self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
+        self.lbs = sorted(inv.load_balancers, key=lambda s: s.key)
+        routed = existing.routed_by(inv)
+        self.rows = []  # (svc, internal, routed_by, cluster, forwarding rules)
+        self.service_fps: list[Footprint] = []
+        for svc in self.lbs:
+            cluster = inv.clusters[svc.cluster]
+            fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
+            self.rows.append((svc, is_internal(svc), tuple(routed.get(svc.key, ())), cluster, fp.forwarding_rules))
+            self.service_fps.append(fp)
+        self.verdicts: dict[int, object] = {}  # row index -> Verdict valid for every strategy
+        self.before: Pricing | None = None
+
+
+def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _Shared | None = None) -> dict:
+    if shared is None:
+        shared = _Shared(inv, opts)
+    pricer = shared.pricer
     notes: list[Note] = list(inv.notes)
-    lbs = sorted(inv.load_balancers, key=lambda s: s.key)
+    lbs = shared.lbs
     multi = len(inv.clusters) > 1
     slot_of = STRATEGIES[strategy]
-    routed = existing.routed_by(inv)
+    verdicts = shared.verdicts
 
     # 1. rules, service by service
     entries: list[dict] = []
-    for svc in lbs:
-        internal = is_internal(svc)
+    for i, (svc, internal, routed_by, cluster, rules) in enumerate(shared.rows):
         slot: Slot = slot_of(svc, internal, multi)
-        ctx = Context(keep_nonstandard_ports=opts.keep_nonstandard_ports, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=tuple(routed.get(svc.key, ())))
-        verdict = evaluate(svc, ctx)
-        cluster = inv.clusters[svc.cluster]
+        verdict = verdicts.get(i)
+        if verdict is None:
+            ctx = Context(keep_nonstandard_ports=opts.keep_nonstandard_ports, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by)
+            verdict = evaluate(svc, ctx)
+            if not uses_entrypoint(svc, ctx):
+                verdicts[i] = verdict
         e = {
             "svc": svc,
             "cluster": cluster,
@@ -197,8 +223,8 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
             "reasons": [],
             "hosts": [],
             "policies": verdict.policies,
-            "routed_by": list(ctx.routed_by),
-            "rules": pricer.service_footprint(svc, cluster, None).forwarding_rules,
+            "routed_by": list(routed_by),
+            "rules": rules,
             "break_even_gib": None,
         }
         if verdict.keep:
@@ -206,7 +232,7 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
         entries.append(e)
 
     # 2. break-even with traffic
-    current_fps: list[Footprint] = [pricer.service_footprint(s, inv.clusters[s.cluster], inv.usage.get(s.key)) for s in lbs]
+    current_fps: list[Footprint] = list(shared.service_fps)
     current_fps.extend(inv.extra_footprints)
     breakeven.apply(entries, current_fps, pricer, inv)
 
@@ -364,7 +390,9 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str) -> dict:
         cl = inv.clusters[ep["cluster"]]
         ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]] + [inv.usage.get(i.key) for i in folded_by_slot.get(ep["name"], [])])
         proposed_fps.append(pricer.entrypoint_footprint(ep, cl, ep_usage))
-    before: Pricing = pricer.price(current_fps)
+    if shared.before is None:  # current_fps is the same for every strategy
+        shared.before = pricer.price(current_fps)
+    before: Pricing = shared.before
     after: Pricing = pricer.price(proposed_fps)
     notes.extend(getattr(before, "notes", []))
     notes.extend(getattr(after, "notes", []))

@@ -329,6 +329,13 @@ RULES: list[Rule] = [
 ]
 
 
+def uses_entrypoint(svc: Service, ctx: Context) -> bool:
+    """Whether :func:`evaluate` may read ``ctx.entrypoint`` / ``ctx.address`` for ``svc``
+    (``visibility`` for an internal service, ``pinned_ip`` for a pinned address); when not,
+    its verdict is the same for every strategy and can be reused."""
+    return bool(ctx.internal or svc.load_balancer_ip or svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").strip())
+
+
 def evaluate(svc: Service, ctx: Context | None = None) -> Verdict:
     """Run every rule; the first keep wins and the notes of the others are dropped (they
     describe a move that will not happen)."""
