@@ -120,5 +120,14 @@ def report_data(html: str) -> dict:
 
 
 def table_rows(html: str) -> list[dict]:
+    """The load-balancer table's rows, with the string-table indices resolved as app.js does."""
     data = report_data(html)
-    return [dict(zip(data["columns"], row)) for row in data["rows"]]
+    strings = data["strings"]
+    rows = []
+    for raw in data["rows"]:
+        row = dict(zip(data["columns"], raw))
+        for col in data["interned"]:
+            row[col] = strings[row[col]]
+        row["reasons"] = [[strings[c], strings[m]] for c, m in row["reasons"]]
+        rows.append(row)
+    return rows

@@ -15,6 +15,7 @@ import pytest
 
 from planner.cli import main
 from planner.render import html as report
+from planner.render.view import notes_by_level
 from tests.report_plans import synthetic_plan
 
 pytestmark = pytest.mark.browser
@@ -277,6 +278,7 @@ def test_10k_services_interactive_under_2s(browser, tmp_path):
         assert ready_ms < 2000, ready
         assert sort_ms < 1000, sort_ms
         assert o.page.evaluate("document.querySelectorAll('#lb-body tr').length") == 1
+        assert o.page.evaluate("document.querySelectorAll('div.paged').length") > 0  # long lists paged from data
         assert o.errors == []
         assert size_mb < 15
     finally:
@@ -318,5 +320,128 @@ def test_print_shows_every_row_and_section(browser, fleet):
         assert page.evaluate("document.querySelectorAll('#lb-body tr').length") == 50
         assert page.evaluate("document.querySelectorAll('details:not([open])').length") == closed
         assert o.errors == []
+    finally:
+        o.close()
+
+
+_CELLS = """els => els.map(tr => [...tr.children].map(c => c.textContent.replace(/\\s+/g, ' ').trim())
+                                .concat([...tr.querySelectorAll('a')].map(a => a.getAttribute('href'))))"""
+_LISTS = "#entrypoints tbody tr, #notes tbody tr, #runbook tbody tr"
+
+
+def _list_cells(o) -> list:
+    o.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    o.page.wait_for_timeout(100)  # 'toggle' events are queued
+    return o.page.eval_on_selector_all(_LISTS, _CELLS)
+
+
+def test_paged_lists_show_the_same_rows_as_html(browser, demo, tmp_path, monkeypatch):
+    """Above PAGE_LISTS_ABOVE the routes, existing entrypoints, notes and DNS records are drawn
+    by app.js from the JSON block: the reader sees the same cells and links as in HTML rows."""
+    plan, small = demo
+    monkeypatch.setattr(report, "PAGE_LISTS_ABOVE", 0)
+    path = report.write(plan, tmp_path / "paged.html")
+    a, b = Opened(browser, small), Opened(browser, path)
+    try:
+        want = _list_cells(a)
+        assert len(want) > 40
+        assert _list_cells(b) == want
+        assert b.page.evaluate("document.querySelectorAll('div.paged').length") > 3
+        page = b.page
+        # a note's link to an existing entrypoint shows its row; to a service, the table row
+        page.click("#notes-info a[href='#existing-0']")
+        page.wait_for_selector("tr#existing-0.target")
+        link = page.query_selector("#notes a[href^='#svc-']")
+        target = link.get_attribute("href")
+        link.click()
+        page.wait_for_selector(f"tr{target}.target")
+        # filter one list; the others are untouched
+        info = [n for n in plan["notes"] if n["level"] == "info"]
+        hits = [n for n in info if "ingress" in f"{n['code']} {n['object']} {n['message']}".lower()]
+        assert 0 < len(hits) < len(info)
+        page.fill("#notes-info .list-filter", "ingress")
+        page.wait_for_function("() => document.querySelector('#notes-info .list-status').textContent.includes('match')")
+        assert page.text_content("#notes-info .list-status") == f"{len(hits)} of {len(info)} rows match"
+        shown = page.eval_on_selector_all("#notes-info tbody tr", "els => els.map(e => e.textContent.toLowerCase())")
+        assert len(shown) == len(hits) and all("ingress" in t for t in shown)
+        assert b.errors == [] and b.dialogs == []
+    finally:
+        a.close()
+        b.close()
+
+
+def test_paged_lists_page_and_print_first_page(browser, tmp_path, monkeypatch):
+    plan = synthetic_plan(300)
+    monkeypatch.setattr(report, "PAGE_LISTS_ABOVE", 0)
+    path = report.write(plan, tmp_path / "report.html")
+    o = Opened(browser, path)
+    try:
+        page = o.page
+        info = [n for n in plan["notes"] if n["level"] == "info"]
+        assert page.evaluate("document.querySelectorAll('#notes-info tbody tr').length") == 0  # closed: not drawn yet
+        page.evaluate("document.getElementById('notes-info').open = true")
+        page.wait_for_function("() => document.querySelectorAll('#notes-info tbody tr').length === 50")
+        assert page.text_content("#notes-info .list-info") == "Rows 1–50 · page 1 of 2"
+        page.click("#notes-info .list-next")
+        assert page.evaluate("document.querySelectorAll('#notes-info tbody tr').length") == len(info) - 50
+        objs = page.eval_on_selector_all("#notes-info tbody tr td:nth-child(3)", "els => els.map(e => e.textContent)")
+        assert objs == [n["object"] for n in notes_by_level(plan)["info"][50:]]
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert page.evaluate("[...document.querySelectorAll('div.paged tbody')].every(t => t.children.length > 0)")
+        page.emulate_media(media="print")
+        assert page.evaluate("getComputedStyle(document.querySelector('div.paged .print-only')).display") == "block"
+        assert page.evaluate("getComputedStyle(document.querySelector('div.paged .pager')).display") == "none"
+        page.emulate_media(media="screen")
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert o.errors == []
+    finally:
+        o.close()
+
+
+def test_hostile_paged_report_executes_nothing(browser, tmp_path, monkeypatch):
+    out = tmp_path / "hostile"
+    assert main(["analyze", str(HOSTILE), "--out", str(out)]) == 0
+    monkeypatch.setattr(report, "PAGE_LISTS_ABOVE", 0)
+    path = report.write(json.loads((out / "plan.json").read_text()), tmp_path / "paged.html")
+    o = Opened(browser, path)
+    try:
+        page = o.page
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.wait_for_timeout(100)
+        assert page.evaluate("document.querySelectorAll('div.paged tbody tr').length") > 0
+        assert o.dialogs == []
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+        assert page.evaluate("document.querySelectorAll('script').length") == 3
+        assert page.evaluate("[...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length") == 0
+        assert page.evaluate("[...document.querySelectorAll('a[href]')].every(a => a.getAttribute('href').startsWith('#'))")
+        assert o.requests == [o.url]
+        assert o.errors == []
+    finally:
+        o.close()
+
+
+def test_100k_services_open_in_seconds(browser, tmp_path):
+    """At 100,000 services the long lists are paged from data: a small DOM, open in seconds."""
+    plan = synthetic_plan(100_000)
+    path = report.write(plan, tmp_path / "report.html")
+    size_mb = path.stat().st_size / 1e6
+    ready = []
+    for attempt in range(2):
+        o = Opened(browser, path)
+        ready.append(o.page.evaluate("window.__planner.timing")["ready_since_navigation_ms"])
+        if ready[-1] < 5000 or attempt == 1:
+            break
+        o.close()
+    try:
+        elements = o.page.evaluate("document.getElementsByTagName('*').length")
+        print(f"\n100k report: {size_mb:.1f} MB, {elements} elements, ready {ready[-1]:.0f} ms after navigation (attempts {[round(r) for r in ready]})")
+        assert ready[-1] < 5000, ready
+        assert elements < 20_000
+        assert o.status() == "100,000 of 100,000 load balancers"
+        o.page.evaluate("document.getElementById('notes-info').open = true")
+        o.page.wait_for_function("() => document.querySelectorAll('#notes-info tbody tr').length === 50")
+        assert o.errors == []
+        assert size_mb < 40
     finally:
         o.close()

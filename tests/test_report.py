@@ -263,3 +263,76 @@ def test_plan_without_required_fields_is_a_planner_error():
 
 def test_synthetic_plans_are_valid():
     validate(synthetic_plan(50))
+
+
+def _inline_lists(plan: dict) -> dict:
+    """What the small-plan page shows as HTML rows, in the paged lists' row shape."""
+    vm = report.view_model(plan)
+    any_ = lambda v: "(any)" if v is None else str(v)  # noqa: E731
+    dash = lambda v: "—" if v is None else str(v)  # noqa: E731
+    out = {f"routes-{i}": [[any_(r["host"]), r["path"], r["namespace"], dash(r["service"]), dash(r["port"])] for r in e["routes"]]
+           for i, e in enumerate(plan["entrypoints"])}
+    out["existing"] = [[e["anchor"], e["kind"], f"{e['cluster']}/{e['namespace']}/{e['name']}", bool(e.get("internal")), e["class"],
+                        bool(e.get("priced")), "yes" if e.get("tls") else "no", e["forwarding_rules"], e["monthly_text"],
+                        [[any_(r["host"]), r["path"], dash(r["service"]), dash(r["port"])] for r in e["routes"]]]
+                       for e in vm["existing"]]
+    for g in vm["notes"]:
+        out[f"notes-{g['level']}"] = [[n["code"], n["object"], n["message"], n["anchor"]] for n in g["items"]]
+    out["dns"] = [[d["host"], ", ".join(d["old_addresses"]) or "—", d["entrypoint"]] for d in plan["dns_changes"]]
+    return out
+
+
+def _paged_lists(page: str) -> dict:
+    """The paged lists of a large-plan page, string-table indices resolved as app.js does."""
+    data = report_data(page)
+    S, rows = data["strings"], table_rows(page)
+    out = {}
+    for key, items in data["lists"].items():
+        if key.startswith("routes-"):
+            out[key] = [[r[0], r[1], S[r[2]], r[3], r[4]] for r in items]
+        elif key == "existing":
+            out[key] = [r[:4] + [S[r[4]]] + r[5:] for r in items]
+        elif key.startswith("notes-"):
+            out[key] = [[S[c], f"Service {rows[o]['cluster']}/{rows[o]['namespace']}/{rows[o]['name']}" if isinstance(o, int) else o,
+                         S[m], f"svc-{o}" if isinstance(o, int) else a] for c, o, m, a in items]
+        else:
+            out[key] = [[h, old, S[e]] for h, old, e in items]
+    return out
+
+
+def test_long_lists_become_paged_data_with_the_same_rows(demo, monkeypatch):
+    plan, small = demo
+    assert report_data(small)["lists"] is None and 'class="paged"' not in small  # the demo stays all HTML
+    want = _inline_lists(plan)
+    monkeypatch.setattr(report, "PAGE_LISTS_ABOVE", 0)
+    page = report.render(plan)
+    assert _paged_lists(page) == want
+    assert sum(len(v) for v in want.values()) > 40 and want["existing"] and want["dns"] and want["notes-warn"]
+    anchors = {r[3] for k in ("notes-block", "notes-warn", "notes-info") for r in want[k]}
+    assert {"existing-0", "existing-1", "entrypoint-1", "svc-0"} <= anchors  # links to every kind of object
+    # one paged table per list shown; no HTML row per route, note or DNS record
+    levels = sum(1 for lvl in ("block", "warn", "info") if want[f"notes-{lvl}"])
+    assert page.count('<div class="paged" data-list=') == len(plan["entrypoints"]) + 1 + levels + 1
+    for d in plan["dns_changes"]:
+        assert f"<td>{d['host']}</td>" not in page
+    assert 'class="obj-link"' not in page
+    # the rest of the page is unchanged: headline, entrypoint facts, counts, runbook, rates
+    for i, ep in enumerate(plan["entrypoints"]):
+        assert f'id="entrypoint-{i}"' in page and f"<code>{ep['namespace']}/{ep['name']}</code>" in page
+        assert f'data-list="routes-{i}"' in page
+    assert _testid(page, "current-monthly") == _testid(small, "current-monthly")
+    for lvl in ("block", "warn", "info"):
+        assert f"({len(want['notes-' + lvl])})</h3>" in page
+    assert "Large tables print their first page only" in page
+    assert table_rows(page) == table_rows(small)
+
+
+def test_hostile_inventory_is_escaped_in_paged_lists(hostile, monkeypatch):
+    plan, _ = hostile
+    monkeypatch.setattr(report, "PAGE_LISTS_ABOVE", 0)
+    page = report.render(plan)
+    assert report_data(page)["lists"]
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="application/json" id="planner-data">', "<script>", "<script>"]
+    for bad in ("<img", "<svg", "<script>alert", "</script><script>", "onerror=\"window", "javascript:alert"):
+        assert bad not in page.replace("[link](javascript:alert(1))", ""), bad
+    assert "<script>alert(1)</script>" in json.dumps(report_data(page)["strings"] + [report_data(page)["lists"]])

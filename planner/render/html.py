@@ -28,7 +28,6 @@ from planner.render.view import (
     notes_by_level,
     ports_text,
     rate,
-    reason_codes,
     saving,
     service_ref,
 )
@@ -38,6 +37,10 @@ TEMPLATE = "report.html.j2"
 MAX_CHART_GROUPS = 12  # bars per breakdown chart; the rest are summed into one "other" bar
 OPEN_ROUTES_UP_TO = 40  # an entrypoint's route table starts expanded up to this many routes
 OPEN_NOTES_UP_TO = 60  # a level's note list starts expanded up to this many notes
+# Above this many rows in all (routes, existing entrypoints, notes, DNS records), those lists
+# travel in the JSON block and app.js shows them as paged, filterable tables (textContent only)
+# instead of one HTML row each: a 100,000-service report would otherwise hold ~1.7 M elements.
+PAGE_LISTS_ABOVE = 2000
 STALE_AFTER = timedelta(days=365)
 
 
@@ -51,10 +54,19 @@ def _group_costs(plan: dict, key) -> list[dict]:
     the new entrypoints join), so the bars always add up to the headline totals."""
     cur: dict[str, Decimal] = defaultdict(Decimal)
     new: dict[str, Decimal] = defaultdict(Decimal)
+    memo: dict = {}
+
+    def cents(value) -> Decimal:
+        k = (type(value), value)
+        d = memo.get(k)
+        if d is None:
+            d = memo[k] = dec(value)
+        return d
+
     for s in plan.get("services", []):
         k = key(s)
-        cur[k] += dec(s.get("current_monthly_usd"))
-        new[k] += dec(s.get("proposed_monthly_usd"))
+        cur[k] += cents(s.get("current_monthly_usd"))
+        new[k] += cents(s.get("proposed_monthly_usd"))
     groups = sorted(cur, key=lambda k: (-cur[k], k))
     rows = [{"label": k, "current": cur[k], "proposed": new[k]} for k in groups]
     if len(rows) > MAX_CHART_GROUPS:
@@ -199,23 +211,77 @@ def _anchor_map(plan: dict) -> dict[str, str]:
     return anchors
 
 
-def _table_rows(plan: dict) -> list[list]:
-    """Compact rows for the load-balancer table (one per Service of type LoadBalancer)."""
+class _Strings(dict):
+    """A string table: repeated strings (clusters, namespaces, messages...) travel once in the
+    JSON block and rows carry their index (``strings[text]``; ``list(strings)`` is the table)."""
+
+    def __missing__(self, text) -> int:
+        i = self[text] = len(self)
+        return i
+
+
+def _costs(cur_raw, new_raw, memo: dict) -> tuple:
+    key = (type(cur_raw), cur_raw, type(new_raw), new_raw)
+    hit = memo.get(key)
+    if hit is None:
+        cur, new = dec(cur_raw), dec(new_raw)
+        hit = memo[key] = (float(cur), money(cur), float(new), money(new), float(cur - new), money(cur - new))
+    return hit
+
+
+def _table_rows(plan: dict, strings: _Strings) -> list[list]:
+    """Compact rows for the load-balancer table (one per Service of type LoadBalancer); the
+    columns in INTERNED_COLUMNS and the reasons' codes and messages are indices into ``strings``."""
     rows = []
+    memo: dict = {}
+    internal, external = strings["internal"], strings["external"]
     for i, s in enumerate(plan.get("services", [])):
-        cur, new = dec(s["current_monthly_usd"]), dec(s["proposed_monthly_usd"])
         rows.append([
-            f"svc-{i}", s["cluster"], s["namespace"], s["name"], ports_text(s), s["decision"],
-            [[r["code"], r["message"]] for r in s.get("reasons") or []],
-            float(cur), money(cur), float(new), money(new), float(cur - new), money(cur - new),
-            s.get("entrypoint") or "", ", ".join(s.get("hosts") or []),
-            "internal" if s.get("internal") else "external",
+            f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
+            [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
+            *_costs(s["current_monthly_usd"], s["proposed_monthly_usd"], memo),
+            strings[s.get("entrypoint") or ""], ", ".join(s.get("hosts") or []),
+            internal if s.get("internal") else external,
         ])
     return rows
 
 
+def _any(value) -> str:
+    return "(any)" if value is None else str(value)
+
+
+def _dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings) -> dict:
+    """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE)."""
+    lists = {}
+    for i, e in enumerate(plan.get("entrypoints", [])):
+        lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"])]
+                                for r in e.get("routes", [])]
+    lists["existing"] = [
+        [f"existing-{i}", e["kind"], f"{e['cluster']}/{e['namespace']}/{e['name']}", bool(e.get("internal")),
+         strings[e["class"]], bool(e.get("priced")), "yes" if e.get("tls") else "no", e["forwarding_rules"],
+         money(e["monthly_usd"]),
+         [[_any(r["host"]), r["path"], _dash(r["service"]), _dash(r["port"])] for r in e.get("routes", [])]]
+        for i, e in enumerate(plan.get("existing_entrypoints", []))]
+    for lvl in LEVEL_ORDER:
+        rows = []
+        for n in groups.get(lvl, []):
+            anchor = anchors.get(n["object"])
+            # a note on a Service names it as "Service cluster/namespace/name": the row index says it
+            obj = int(anchor[4:]) if anchor and anchor.startswith("svc-") else n["object"]
+            rows.append([strings[n["code"]], obj, strings[n["message"]], None if isinstance(obj, int) else anchor])
+        lists[f"notes-{lvl}"] = rows
+    lists["dns"] = [[d["host"], ", ".join(d.get("old_addresses") or []) or "—", strings[d["entrypoint"]]]
+                    for d in plan.get("dns_changes", [])]
+    return lists
+
+
 TABLE_COLUMNS = ["id", "cluster", "namespace", "name", "ports", "decision", "reasons", "current", "current_text",
                  "proposed", "proposed_text", "saving", "saving_text", "entrypoint", "hosts", "visibility"]
+INTERNED_COLUMNS = ["cluster", "namespace", "decision", "entrypoint", "visibility"]
 
 
 def view_model(plan: dict, as_of: date | None = None) -> dict:
@@ -226,9 +292,13 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         services = plan.get("services", [])
         anchors = _anchor_map(plan)
         groups = notes_by_level(plan)
+        paged = (sum(len(e.get("routes", [])) for e in plan.get("entrypoints", []))
+                 + len(plan.get("existing_entrypoints", [])) + len(plan.get("notes", []))
+                 + len(plan.get("dns_changes", []))) > PAGE_LISTS_ABOVE
         notes = []
         for lvl in LEVEL_ORDER:
-            items = [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
+            # paged: the template only counts a level's notes (app.js draws them from data.lists)
+            items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
             notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
                           "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
         by_cluster = _group_costs(plan, lambda s: s["cluster"])
@@ -236,8 +306,9 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
                                     else f"{s['cluster']}/{s['namespace']}")
         codes: dict[tuple[str, str], int] = defaultdict(int)
         for s in services:
-            for c in reason_codes(s):
-                codes[(s["decision"], c)] += 1
+            d = s["decision"]
+            for r in s.get("reasons") or []:
+                codes[(d, r["code"])] += 1
         reason_counts = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
         comparison = _comparison(plan)
         traffic = _traffic(plan)
@@ -259,9 +330,12 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
                     for i, e in enumerate(plan.get("existing_entrypoints", []))]
         decisions = sorted({s["decision"] for s in services})
+        strings = _Strings()
         data = {
             "columns": TABLE_COLUMNS,
-            "rows": _table_rows(plan),
+            "interned": INTERNED_COLUMNS,
+            "rows": _table_rows(plan, strings),
+            "lists": _lists(plan, groups, anchors, strings) if paged else None,
             "charts": {
                 "total": {"labels": ["Monthly cost"], "current": [float(head["current"])], "proposed": [float(head["proposed"])]},
                 "cluster": _chart_series(by_cluster),
@@ -275,6 +349,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
                 "traffic": traffic["chart"] if traffic else None,
             },
         }
+        data["strings"] = list(strings)
         clusters = plan.get("clusters", [])
         return {
             "head": head,
@@ -300,6 +375,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             "runbook": plan.get("runbook", []),
             "dns_changes": plan.get("dns_changes", []),
             "dns_open": len(plan.get("dns_changes", [])) <= OPEN_ROUTES_UP_TO,
+            "paged": paged,
             "rates": rates,
             "rates_as_of": rates_as_of,
             "rates_flagged": sum(1 for r in rates if r["flags"]),
@@ -316,7 +392,12 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
 def script_json(data) -> str:
     """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
     so ``</script>`` or ``<!--`` in an inventory string cannot end or change the block."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    try:
+        import orjson
+
+        text = orjson.dumps(data).decode("utf-8")
+    except (ImportError, TypeError):
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -355,5 +436,5 @@ def render(plan: dict, as_of: date | None = None) -> str:
 
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
     path = Path(path)
-    path.write_text(render(plan, as_of), encoding="utf-8")
+    path.write_bytes(render(plan, as_of).encode("utf-8"))
     return path

@@ -8,6 +8,13 @@
   var C = {};
   data.columns.forEach(function (name, i) { C[name] = i; });
   var rows = data.rows;
+  var S = data.strings || [];
+  /* Repeated strings travel once (data.strings); rows carry their index. */
+  var interned = (data.interned || []).map(function (name) { return C[name]; });
+  rows.forEach(function (r) {
+    for (var k = 0; k < interned.length; k++) r[interned[k]] = S[r[interned[k]]];
+    r[C.reasons] = r[C.reasons].map(function (x) { return [S[x[0]], S[x[1]]]; });
+  });
   var byId = {};
   rows.forEach(function (r, i) { byId[r[C.id]] = i; });
   var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
@@ -157,9 +164,150 @@
     });
   });
 
+  /* Long lists (routes, existing entrypoints, notes, DNS records) of a large plan: paged tables
+     from data.lists, drawn when their section is first opened. */
+  var lists = {};
+  function cell(tag, cls, text) { var c = el(tag, cls); if (text !== undefined) c.textContent = String(text); return c; }
+  var LIST_ROWS = {
+    routes: function (r) {
+      var tr = el("tr");
+      tr.appendChild(cell("td", null, r[0]));
+      var p = el("td"); p.appendChild(el("code", null, r[1])); tr.appendChild(p);
+      tr.appendChild(cell("td", null, S[r[2]]));
+      tr.appendChild(cell("td", null, r[3]));
+      tr.appendChild(cell("td", "num", r[4]));
+      return tr;
+    },
+    existing: function (r) {
+      var tr = el("tr");
+      tr.id = r[0];
+      var th = el("th"); th.scope = "row";
+      th.appendChild(document.createTextNode(r[1] + " "));
+      th.appendChild(el("code", null, r[2]));
+      if (r[3]) { th.appendChild(document.createTextNode(" ")); th.appendChild(el("span", "badge badge-internal", "internal")); }
+      tr.appendChild(th);
+      var cls = el("td"); cls.appendChild(el("code", null, S[r[4]]));
+      if (!r[5]) { cls.appendChild(document.createTextNode(" ")); cls.appendChild(el("span", "badge badge-muted", "not priced")); }
+      tr.appendChild(cls);
+      tr.appendChild(cell("td", null, r[6]));
+      tr.appendChild(cell("td", "num", r[7]));
+      tr.appendChild(cell("td", "num", r[8]));
+      var rt = el("td");
+      r[9].forEach(function (x, j) {
+        if (j) rt.appendChild(el("br"));
+        rt.appendChild(document.createTextNode(x[0]));
+        rt.appendChild(el("code", null, x[1]));
+        rt.appendChild(document.createTextNode(" \u2192 " + x[2] + ":" + x[3]));
+      });
+      tr.appendChild(rt);
+      return tr;
+    },
+    notes: function (r, level) {
+      var tr = el("tr");
+      var lv = el("td"); lv.appendChild(el("span", "level level-" + level, level.toUpperCase())); tr.appendChild(lv);
+      var code = el("td"); code.appendChild(el("code", null, S[r[0]])); tr.appendChild(code);
+      var obj = el("td");
+      var anchor = typeof r[1] === "number" ? "svc-" + r[1] : r[3];
+      var text = noteObject(r);
+      if (anchor) { var a = el("a", "obj-link", text); a.setAttribute("href", "#" + anchor); obj.appendChild(a); }
+      else obj.textContent = text;
+      tr.appendChild(obj);
+      tr.appendChild(cell("td", null, S[r[2]]));
+      return tr;
+    },
+    dns: function (r) {
+      var tr = el("tr");
+      tr.appendChild(cell("td", null, r[0]));
+      tr.appendChild(cell("td", null, r[1]));
+      tr.appendChild(cell("td", null, S[r[2]]));
+      return tr;
+    }
+  };
+  function noteObject(r) {
+    if (typeof r[1] !== "number") return r[1];
+    var s = rows[r[1]];
+    return "Service " + s[C.cluster] + "/" + s[C.namespace] + "/" + s[C.name];
+  }
+  function listText(kind, r) {
+    if (kind === "notes") return [S[r[0]], noteObject(r), S[r[2]]].join(" \u0001 ").toLowerCase();
+    if (kind === "routes") return [r[0], r[1], S[r[2]], r[3], r[4]].join(" \u0001 ").toLowerCase();
+    if (kind === "existing") return [r[1], r[2], S[r[4]], r[9].map(function (x) { return x.join(" "); }).join(" ")].join(" \u0001 ").toLowerCase();
+    return [r[0], r[1], S[r[2]]].join(" \u0001 ").toLowerCase();
+  }
+  function makeList(box) {
+    var key = box.getAttribute("data-list");
+    var kind = key.split("-")[0], extra = key.slice(kind.length + 1);
+    var all = (data.lists || {})[key] || [];
+    var L = { key: key, kind: kind, rows: all, view: null, page: 0, size: 50, text: "", hay: null, target: null, drawn: false,
+              body: box.querySelector("tbody"), status: box.querySelector(".list-status"), info: box.querySelector(".list-info"),
+              prev: box.querySelector(".list-prev"), next: box.querySelector(".list-next"), input: box.querySelector(".list-filter") };
+    L.filter = function () {
+      var words = L.text.toLowerCase().split(/\s+/).filter(Boolean);
+      if (!words.length) { L.view = null; return; }
+      if (!L.hay) L.hay = all.map(function (r) { return listText(kind, r); });
+      L.view = [];
+      for (var i = 0; i < all.length; i++) {
+        var ok = true;
+        for (var w = 0; w < words.length; w++) if (L.hay[i].indexOf(words[w]) < 0) { ok = false; break; }
+        if (ok) L.view.push(i);
+      }
+    };
+    L.draw = function () {
+      L.drawn = true;
+      var n = L.view ? L.view.length : all.length;
+      var pages = Math.max(1, Math.ceil(n / L.size));
+      if (L.page >= pages) L.page = pages - 1;
+      var start = L.page * L.size, end = Math.min(n, start + L.size);
+      var frag = document.createDocumentFragment();
+      for (var j = start; j < end; j++) frag.appendChild(LIST_ROWS[kind](all[L.view ? L.view[j] : j], extra));
+      if (n === 0) {
+        var tr = el("tr"), td = el("td", "empty", "No row matches the filter.");
+        td.colSpan = box.querySelectorAll("thead th").length;
+        tr.appendChild(td); frag.appendChild(tr);
+      }
+      L.body.replaceChildren(frag);
+      L.status.textContent = fmt(n) + " of " + fmt(all.length) + " rows" + (L.view ? " match" : "");
+      L.info.textContent = n ? "Rows " + fmt(start + 1) + "\u2013" + fmt(end) + " \u00b7 page " + (L.page + 1) + " of " + pages : "";
+      L.prev.disabled = L.page === 0;
+      L.next.disabled = L.page >= pages - 1;
+      if (L.target) {
+        var row = document.getElementById(L.target);
+        if (row) { row.classList.add("target"); row.scrollIntoView({ block: "center" }); }
+      }
+    };
+    L.prev.addEventListener("click", function () { L.page -= 1; L.target = null; L.draw(); });
+    L.next.addEventListener("click", function () { L.page += 1; L.target = null; L.draw(); });
+    var t = null;
+    L.input.addEventListener("input", function (ev) {
+      clearTimeout(t);
+      var value = ev.target.value;
+      t = setTimeout(function () { L.text = value; L.page = 0; L.target = null; L.filter(); L.draw(); window.__plannerUpdates = (window.__plannerUpdates || 0) + 1; }, 120);
+    });
+    var det = box.parentNode.closest ? box.parentNode.closest("details") : null;
+    if (!det || det.open) L.draw();
+    else det.addEventListener("toggle", function () { if (det.open && !L.drawn) L.draw(); });
+    lists[key] = L;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("div.paged[data-list]"), makeList);
+
+  /* #existing-N in a paged list: show its page, clearing the list's filter. */
+  function revealInList(id) {
+    var m = /^existing-(\d+)$/.exec(id), L = lists.existing;
+    if (!m || !L) return false;
+    var i = parseInt(m[1], 10);
+    if (i >= L.rows.length) return false;
+    if (L.view && L.view.indexOf(i) < 0) { L.text = ""; L.input.value = ""; L.view = null; }
+    var pos = L.view ? L.view.indexOf(i) : i;
+    L.page = Math.floor(pos / L.size);
+    L.target = id;
+    L.draw();
+    return true;
+  }
+
   /* Links from notes (#svc-N): show that row, clearing filters that hide it. */
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
+    if (revealInList(id)) return;
     if (!(id in byId)) return;
     var pos = state.view.indexOf(byId[id]);
     if (pos < 0) {
@@ -179,6 +327,7 @@
   var opened = [];
   window.addEventListener("beforeprint", function () {
     if (state.view.length <= 5000) render(true);
+    Object.keys(lists).forEach(function (k) { if (!lists[k].drawn) lists[k].draw(); });  /* first page of each long list */
     Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"), function (d) { d.open = true; opened.push(d); });
   });
   window.addEventListener("afterprint", function () {
