@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from planner import __version__
 from planner.consolidate import breakeven, certificates, existing
-from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, primary_port, uses_entrypoint, valid_hostname
+from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, evaluation_key, primary_port, uses_entrypoint, valid_hostname
 from planner.consolidate.runbook import runbook
 from planner.consolidate.strategies import STRATEGIES, Slot
 from planner.model import BLOCK, INFO, WARN, Footprint, Inventory, Note, PlannerError, Service, Usage, cents
@@ -182,14 +182,24 @@ class _Shared:
         self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
         self.lbs = sorted(inv.load_balancers, key=lambda s: s.key)
         routed = existing.routed_by(inv)
-        self.rows = []  # (svc, internal, routed_by, cluster, forwarding rules)
+        keep_odd = opts.keep_nonstandard_ports
+        #: (svc, internal, routed_by, cluster, forwarding rules, evaluation key or None,
+        #: whether the verdict names the entrypoint)
+        self.rows = []
         self.service_fps: list[Footprint] = []
         for svc in self.lbs:
             cluster = inv.clusters[svc.cluster]
             fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
-            self.rows.append((svc, is_internal(svc), tuple(routed.get(svc.key, ())), cluster, fp.forwarding_rules))
+            internal = is_internal(svc)
+            routed_by = tuple(routed.get(svc.key, ()))
+            ekey = evaluation_key(svc)
+            if ekey is not None:
+                ekey = (ekey, keep_odd, internal, routed_by)
+            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, ekey, uses_entrypoint(svc, internal)))
             self.service_fps.append(fp)
-        self.verdicts: dict[int, object] = {}  # row index -> Verdict valid for every strategy
+        #: evaluation key + context (entrypoint only where a rule names it) -> Verdict;
+        #: verdicts are read-only once made, services with equal keys share one
+        self.verdicts: dict[tuple, object] = {}
         self.before: Pricing | None = None
 
 
@@ -205,14 +215,16 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
 
     # 1. rules, service by service
     entries: list[dict] = []
-    for i, (svc, internal, routed_by, cluster, rules) in enumerate(shared.rows):
+    keep_odd = opts.keep_nonstandard_ports
+    for svc, internal, routed_by, cluster, rules, ekey, named in shared.rows:
         slot: Slot = slot_of(svc, internal, multi)
-        verdict = verdicts.get(i)
+        if ekey is not None:
+            ekey = (ekey, slot.name if named else None)
+        verdict = verdicts.get(ekey) if ekey is not None else None
         if verdict is None:
-            ctx = Context(keep_nonstandard_ports=opts.keep_nonstandard_ports, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by)
-            verdict = evaluate(svc, ctx)
-            if not uses_entrypoint(svc, ctx):
-                verdicts[i] = verdict
+            verdict = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by))
+            if ekey is not None:
+                verdicts[ekey] = verdict
         e = {
             "svc": svc,
             "cluster": cluster,

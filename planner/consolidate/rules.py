@@ -329,11 +329,35 @@ RULES: list[Rule] = [
 ]
 
 
-def uses_entrypoint(svc: Service, ctx: Context) -> bool:
+def uses_entrypoint(svc: Service, internal: bool) -> bool:
     """Whether :func:`evaluate` may read ``ctx.entrypoint`` / ``ctx.address`` for ``svc``
     (``visibility`` for an internal service, ``pinned_ip`` for a pinned address); when not,
-    its verdict is the same for every strategy and can be reused."""
-    return bool(ctx.internal or svc.load_balancer_ip or svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").strip())
+    its verdict is the same for every strategy."""
+    return bool(internal or svc.load_balancer_ip or svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").strip())
+
+
+#: What the rules read of a Service besides the fields in :func:`evaluation_key`.
+_KEY_ANNOTATIONS = (OPT_OUT_ANNOTATION, OPT_OUT_REASON_ANNOTATION, GLOBAL_ACCESS_ANNOTATION, TIMEOUT_ANNOTATION, RESERVED_ADDRESS_ANNOTATION)
+_DEFAULT_RULES = tuple(RULES)
+
+
+def evaluation_key(svc: Service) -> tuple | None:
+    """Everything of ``svc`` the rules read: two services with equal keys (and equal
+    contexts) get equal verdicts, so the planner evaluates each key once. None when
+    :data:`RULES` is not the default list (a rule added at run time may read more)."""
+    if tuple(RULES) != _DEFAULT_RULES:
+        return None
+    ann, lab = svc.annotations.get, svc.labels.get
+    controller = None  # the label ingress_controller would name
+    for label, values in CONTROLLER_LABELS.items():
+        v = lab(label)
+        if v is not None and (values is None or v in values):
+            controller = (label, v)
+            break
+    return (
+        svc.ports, tuple([ann(k) for k in _KEY_ANNOTATIONS]), controller,
+        svc.load_balancer_ip, svc.load_balancer_source_ranges, svc.external_traffic_policy, svc.session_affinity,
+    )
 
 
 def evaluate(svc: Service, ctx: Context | None = None) -> Verdict:
