@@ -36,6 +36,7 @@ EXTERNAL_DNS = "external-dns.alpha.kubernetes.io/hostname"
 STRATEGY_ORDER = ("gateway", "ingress")
 STRATEGY_CHOICES = ("auto", *STRATEGY_ORDER)
 LEVEL_ORDER = {"block": 0, "warn": 1, "info": 2}
+LEVELS = {v: k for k, v in LEVEL_ORDER.items()}
 
 
 @dataclass
@@ -502,7 +503,9 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
     dns_changes = sorted({(d["host"], d["entrypoint"]): d for d in dns_changes}.values(), key=lambda d: (d["host"], d["entrypoint"]))
 
     rates = sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)
-    all_notes = sorted(set(notes), key=lambda n: (LEVEL_ORDER[n.level], n.object, n.code, n.message))
+    # the notes once each, by level, object, code, message (a Note is equal to another with
+    # the same four fields, so its sort key is a unique key)
+    all_notes = sorted({(LEVEL_ORDER[n.level], n.object, n.code, n.message) for n in notes})
     plan = {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
@@ -532,10 +535,10 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
         "rates": [r.to_dict() for r in rates],
         "dns_changes": dns_changes,
         "runbook": [],
-        "notes": [n.to_dict() for n in all_notes],
+        "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
     }
     plan["runbook"] = runbook(plan)
     from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
 
-    finish_plan(plan, pricer, before, after, current_fps, proposed_fps, {f"{ep['kind']} {ep['name']}": len(members[ep["name"]]) + len(folded_by_slot.get(ep["name"], [])) for ep in entrypoints})
+    finish_plan(plan, pricer, before, after, current_fps, proposed_fps, {f"{ep['kind']} {ep['name']}": len(members[ep["name"]]) + len(folded_by_slot.get(ep["name"], [])) for ep in entrypoints}, notes_sorted=True)
     return plan

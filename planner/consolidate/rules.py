@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from planner.model import INFO, WARN, Port, Service
+from planner.pricers.detect import internal_elsewhere
 
 HTTP_PORTS = {80, 443, 8080, 8443}
 TLS_PORTS = {443, 8443}
@@ -82,11 +83,11 @@ def default_policies() -> dict:
 
 
 def is_internal(svc: Service) -> bool:
-    if any(svc.annotations.get(a, "").strip().lower() == "internal" for a in INTERNAL_ANNOTATIONS):
-        return True
-    from planner.pricers.detect import internal_elsewhere  # AWS / Azure internal annotations
-
-    return internal_elsewhere(svc)
+    ann = svc.annotations.get
+    for a in INTERNAL_ANNOTATIONS:
+        if ann(a, "").strip().lower() == "internal":
+            return True
+    return internal_elsewhere(svc)  # AWS / Azure internal annotations
 
 
 def is_http_port(p: Port) -> bool:

@@ -8,6 +8,7 @@ data-processing message in that cloud's terms; it never changes a figure already
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from planner.pricers.base import Pricing
 #: GiB per service per month (each of in and out) for the idle-vs-traffic scenarios.
 SCENARIOS_GIB = (0, 100, 1000)
 NOTE_ORDER = {"block": 0, "warn": 1, "info": 2}
+LEVELS = {v: k for k, v in NOTE_ORDER.items()}
 ENGINE = {"aws": "EKS", "azure": "AKS"}
 CONTROLLER = {"aws": "AWS Load Balancer Controller, Ingress class alb with alb.ingress.kubernetes.io/group.name", "azure": "an ingress controller or Gateway implementation behind one LoadBalancer Service, or Application Gateway"}
 
@@ -46,26 +48,21 @@ def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[F
     month (G in :data:`SCENARIOS_GIB`); an entrypoint carries the traffic of all its members.
 
     ``idle`` (the usage-free totals of ``current_fps`` and ``proposed_fps``, when known) lets a
-    pricer with ``data_total`` skip re-pricing: usage only adds per-footprint data charges."""
-    if idle is not None and hasattr(pricer, "data_total"):
-        units = {}
-        for name, fps in (("current", current_fps), ("proposed", proposed_fps)):
-            w, seen = [], set()
+    pricer with ``data_totals`` skip re-pricing: usage only adds per-footprint data charges."""
+    if idle is not None and hasattr(pricer, "data_totals"):
+        sides = []
+        for fps, idle_total in ((current_fps, idle[0]), (proposed_fps, idle[1])):
+            units, seen = [], set()
             for fp in fps:  # an owner's traffic once, on its first footprint (extra rules carry none)
-                w.append(0 if fp.owner in seen else _weight(fp, entrypoint_members))
+                units.append(0 if fp.owner in seen else _weight(fp, entrypoint_members))
                 seen.add(fp.owner)
-            units[name] = w
-        out = []
-        for gib in SCENARIOS_GIB:
-            before = idle[0] + pricer.data_total(current_fps, [gib * u for u in units["current"]])
-            after = idle[1] + pricer.data_total(proposed_fps, [gib * u for u in units["proposed"]])
-            out.append({
-                "gib_per_service": gib,
-                "current_monthly_usd": float(cents(before)),
-                "proposed_monthly_usd": float(cents(after)),
-                "savings_monthly_usd": float(cents(before - after)),
-            })
-        return out
+            sides.append([idle_total + d for d in pricer.data_totals(fps, units, SCENARIOS_GIB)])
+        return [{
+            "gib_per_service": gib,
+            "current_monthly_usd": float(cents(before)),
+            "proposed_monthly_usd": float(cents(after)),
+            "savings_monthly_usd": float(cents(before - after)),
+        } for gib, before, after in zip(SCENARIOS_GIB, *sides)]
     out = []
     for gib in SCENARIOS_GIB:
         def with_usage(fps: list[Footprint], gib: int = gib) -> list[Footprint]:
@@ -123,7 +120,28 @@ def _data_message(pricer, plan: dict) -> str | None:
     return f"plus ${t.rate('global', 'lb_data_gb').usd}/GB processed by the load balancer, in and out"
 
 
-def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int]) -> dict:
+def _merge_notes(sorted_dicts: list[dict], notes: list[Note]) -> list[dict]:
+    """``sorted_dicts`` (note dicts, unique and sorted by level, object, code, message) with
+    ``notes`` merged in at their places, those already there left out."""
+    def key(d: dict) -> tuple:
+        return (NOTE_ORDER[d["level"]], d["object"], d["code"], d["message"])
+
+    out: list[dict] = []
+    lo = 0
+    for k in sorted({(NOTE_ORDER[n.level], n.object, n.code, n.message) for n in notes}):
+        i = bisect_left(sorted_dicts, k, lo=lo, key=key)
+        out.extend(sorted_dicts[lo:i])
+        lo = i
+        if i < len(sorted_dicts) and key(sorted_dicts[i]) == k:
+            continue
+        out.append(Note(LEVELS[k[0]], *k[1:]).to_dict())
+    out.extend(sorted_dicts[lo:])
+    return out
+
+
+def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int], notes_sorted: bool = False) -> dict:
+    """``notes_sorted``: ``plan["notes"]`` is already unique and in the order this function
+    writes (the caller sorted it), so the new notes are merged in rather than all re-sorted."""
     table = pricer.table
     plan["rate_table"] = table.describe()
     notes = before.notes + after.notes + _cloud_notes(pricer.cloud, plan)
@@ -141,6 +159,9 @@ def finish_plan(plan: dict, pricer, before: Pricing, after: Pricing, current_fps
     if not data_priced:
         plan["traffic_scenarios"] = traffic_scenarios(pricer, current_fps, proposed_fps, entrypoint_members, (before.total, after.total))
         notes.append(Note(INFO, "plan", "IDLE_ESTIMATE", "no traffic usage given: totals are idle costs without data processing; see the traffic scenarios (0, 100, 1,000 GiB per service per month) or pass --usage / --usage-default"))
+    if notes_sorted:
+        plan["notes"] = _merge_notes(plan.get("notes", []), notes)
+        return plan
     merged = {(n["level"], n["object"], n["code"], n["message"]) for n in plan.get("notes", [])}
     merged |= {(n.level, n.object, n.code, n.message) for n in notes}
     plan["notes"] = [Note(*t).to_dict() for t in sorted(merged, key=lambda t: (NOTE_ORDER[t[0]], t[1], t[2], t[3]))]

@@ -87,16 +87,16 @@ class GcpPricer:
     def data_rates(self, region: str) -> tuple[Decimal, Decimal]:
         return (self.table.rate(region, "data_inbound_gib").usd, self.table.rate(region, "data_outbound_gib").usd)
 
-    def data_total(self, footprints: list[Footprint], gib: list[int]) -> Decimal:
-        """What :meth:`price` would add to the total for data processing if ``footprints[i]``
-        carried ``gib[i]`` GiB in and out: the per-footprint charges, each rounded to cents as
-        ``price`` rounds them (forwarding rules and reserved addresses do not depend on usage,
-        so a priced total is the idle total plus this)."""
-        total = Decimal(0)
+    def data_totals(self, footprints: list[Footprint], units: list[int], scales) -> list[Decimal]:
+        """For each ``scale``: what :meth:`price` would add to the total for data processing if
+        ``footprints[i]`` carried ``scale * units[i]`` GiB in and out — the per-footprint
+        charges, each rounded to cents as ``price`` rounds them (forwarding rules and reserved
+        addresses do not depend on usage, so a priced total is the idle total plus this).
+        Footprints with equal units and rates are charged alike: counted once per group."""
         rates: dict[tuple[str, bool], tuple] = {}
-        memo: dict[tuple, Decimal] = {}
-        for fp, g in zip(footprints, gib):
-            if g <= 0 or fp.lb_type == "address":
+        groups: dict[tuple, int] = defaultdict(int)  # (unit, (rate in, rate out | None)) -> footprints
+        for fp, u in zip(footprints, units):
+            if u <= 0 or fp.lb_type == "address":
                 continue
             l7 = fp.kind.startswith("l7")
             rk = (fp.region, l7)
@@ -105,16 +105,19 @@ class GcpPricer:
                 region = fp.region
                 rin = (not l7 and self.table.find(region, "passthrough_data_inbound_gib")) or self.table.rate(region, "data_inbound_gib")
                 pair = rates[rk] = (rin.usd, self.table.rate(region, "data_outbound_gib").usd if l7 else None)
-            key = (g, pair)
-            charge = memo.get(key)
-            if charge is None:
-                d = Decimal(g)
-                charge = cents(d * pair[0])
-                if pair[1] is not None:
-                    charge += cents(d * pair[1])
-                memo[key] = charge
-            total += charge
-        return total
+            groups[(u, pair)] += 1
+        out = []
+        for scale in scales:
+            total = Decimal(0)
+            if scale > 0:
+                for (u, (rin, rout)), n in groups.items():
+                    g = Decimal(scale * u)
+                    charge = cents(g * rin)
+                    if rout is not None:
+                        charge += cents(g * rout)
+                    total += charge * n
+            out.append(total)
+        return out
 
     def price(self, footprints: list[Footprint]) -> Pricing:
         out = Pricing()
