@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from planner import __version__
 from planner.consolidate import breakeven, certificates, existing
-from planner.consolidate.rules import Context, default_policies, evaluate, is_internal, evaluation_key, primary_port, uses_entrypoint, valid_hostname
+from planner.consolidate.rules import Context, Verdict, default_policies, evaluate, is_internal, evaluation_key, primary_port, uses_entrypoint, valid_hostname
 from planner.consolidate.runbook import runbook
 from planner.consolidate.strategies import STRATEGIES, Slot
 from planner.model import BLOCK, INFO, WARN, Footprint, Inventory, Note, PlannerError, Service, Usage, cents
@@ -173,6 +173,35 @@ def comparison_row(name: str, plan: dict, chosen: bool) -> dict:
     }
 
 
+#: Entrypoint / address names a verdict is first made with (NUL never appears in a name); a
+#: service whose fields contain NUL is evaluated with the real names instead.
+_EP_PLACEHOLDER, _ADDR_PLACEHOLDER = "\x00entrypoint\x00", "\x00address\x00"
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (tuple, list)):
+        return any(_has_nul(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(_has_nul(getattr(value, f)) for f in value.__dataclass_fields__)
+    return False
+
+
+def _named_verdict(base, entrypoint: str):
+    """``base`` (evaluated with the placeholder names) as evaluated for ``entrypoint``."""
+    address = f"{entrypoint}-ip"
+
+    def fill(text: str) -> str:
+        return text.replace(_ADDR_PLACEHOLDER, address).replace(_EP_PLACEHOLDER, entrypoint)
+
+    return Verdict(
+        keep=(base.keep[0], fill(base.keep[1])) if base.keep else None,
+        notes=[(level, code, fill(message)) for level, code, message in base.notes],
+        policies=base.policies,
+    )
+
+
 class _Shared:
     """What every strategy's plan computes alike (``auto`` / ``--compare`` build several):
     the pricer, the sorted services with their visibility, routes, clusters and forwarding
@@ -183,7 +212,8 @@ class _Shared:
         self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
         self.lbs = sorted(inv.load_balancers, key=lambda s: s.key)
         routed = existing.routed_by(inv)
-        keep_odd = opts.keep_nonstandard_ports
+        key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
+        self.direct: set[int] = set()
         #: (svc, internal, routed_by, cluster, forwarding rules, evaluation key or None,
         #: whether the verdict names the entrypoint)
         self.rows = []
@@ -195,12 +225,17 @@ class _Shared:
             routed_by = tuple(routed.get(svc.key, ()))
             ekey = evaluation_key(svc)
             if ekey is not None:
-                ekey = (ekey, keep_odd, internal, routed_by)
+                ekey = key_ids.get((ekey, internal, routed_by))
+                if ekey is None:
+                    ekey = key_ids[(evaluation_key(svc), internal, routed_by)] = len(key_ids)
+                    if _has_nul((evaluation_key(svc), routed_by)):
+                        self.direct.add(ekey)  # a placeholder could collide with its text
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, ekey, uses_entrypoint(svc, internal)))
             self.service_fps.append(fp)
-        #: evaluation key + context (entrypoint only where a rule names it) -> Verdict;
-        #: verdicts are read-only once made, services with equal keys share one
-        self.verdicts: dict[tuple, object] = {}
+        #: key id -> Verdict (with placeholder entrypoint / address names where a rule names
+        #: them), (key id, entrypoint) -> that Verdict with the names filled in; verdicts are
+        #: read-only once made, services with equal keys share one
+        self.verdicts: dict = {}
         self.before: Pricing | None = None
 
 
@@ -217,15 +252,20 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
     # 1. rules, service by service
     entries: list[dict] = []
     keep_odd = opts.keep_nonstandard_ports
+    direct = shared.direct
     for svc, internal, routed_by, cluster, rules, ekey, named in shared.rows:
         slot: Slot = slot_of(svc, internal, multi)
-        if ekey is not None:
-            ekey = (ekey, slot.name if named else None)
-        verdict = verdicts.get(ekey) if ekey is not None else None
-        if verdict is None:
+        if ekey is None or ekey in direct:
             verdict = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by))
-            if ekey is not None:
-                verdicts[ekey] = verdict
+        else:
+            verdict = verdicts.get((ekey, slot.name) if named else ekey)
+            if verdict is None:
+                base = verdicts.get(ekey)
+                if base is None:
+                    base = verdicts[ekey] = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=_EP_PLACEHOLDER, address=_ADDR_PLACEHOLDER, routed_by=routed_by))
+                verdict = base
+                if named:
+                    verdict = verdicts[(ekey, slot.name)] = _named_verdict(base, slot.name)
         e = {
             "svc": svc,
             "cluster": cluster,
