@@ -55,23 +55,39 @@ def _orjson_safe(value) -> bool:
     return True
 
 
-def json_text(value, indent: int = 2) -> str:
-    """``json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\\n"``, byte for
-    byte, through orjson when it can write the same text (~10x faster on large plans)."""
+def _orjson_text(value, indent: int) -> bytes | None:
+    """What json_text writes, as UTF-8, when orjson can write it (None otherwise)."""
     try:
         import orjson
     except ImportError:
-        orjson = None
-    if orjson is not None and indent in (1, 2) and _orjson_safe(value):
-        try:
-            raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
-        except (TypeError, ValueError):
-            raw = None
-        if raw is not None:
-            if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
-                raw = b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in raw.split(b"\n")])
-            return raw.decode("utf-8") + "\n"
+        return None
+    if indent not in (1, 2) or not _orjson_safe(value):
+        return None
+    try:
+        raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
+    except (TypeError, ValueError):
+        return None
+    if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
+        raw = b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in raw.split(b"\n")])
+    return raw + b"\n"
+
+
+def json_text(value, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\\n"``, byte for
+    byte, through orjson when it can write the same text (~10x faster on large plans)."""
+    raw = _orjson_text(value, indent)
+    if raw is not None:
+        return raw.decode("utf-8")
     return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def json_bytes(value, indent: int = 2) -> bytes:
+    """``json_text(value, indent).encode("utf-8")``, without decoding and re-encoding orjson's
+    output (two copies of a 200 MB plan)."""
+    raw = _orjson_text(value, indent)
+    if raw is not None:
+        return raw
+    return json_text(value, indent).encode("utf-8")
 
 
 def dumps(plan: dict) -> str:
@@ -80,7 +96,7 @@ def dumps(plan: dict) -> str:
 
 def write(plan: dict, path: Path) -> Path:
     validate(plan)
-    path.write_text(dumps(plan), encoding="utf-8")
+    path.write_bytes(json_bytes(plan, 2))
     return path
 
 

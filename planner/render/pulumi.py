@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from planner.model import PlannerError
-from planner.render.jsonplan import json_text
+from planner.render.jsonplan import json_bytes
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -35,6 +35,11 @@ MANAGED_CERTS_PER_INGRESS = 15
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 
 _SLUG = re.compile(r"[^a-z0-9-]+")
+_DASHES = re.compile(r"-{2,}")
+# exactly the names resource_name() returns unchanged (lower-case, starts with a letter, no
+# leading, trailing or doubled "-"): checked first, as most parts are already safe
+_SAFE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_NEG_ANNOTATION = json.dumps({"ingress": True}, sort_keys=True)
 
 
 def _digest(text: str) -> str:
@@ -48,8 +53,10 @@ def resource_name(*parts: str, limit: int = 63) -> str:
     short hash of the original parts is appended, so distinct inputs never collide.
     """
     raw = "-".join(parts)
+    if len(raw) <= limit and _SAFE.fullmatch(raw):
+        return raw
     slug = _SLUG.sub("-", raw.lower())
-    slug = re.sub(r"-{2,}", "-", slug).strip("-")
+    slug = _DASHES.sub("-", slug).strip("-")
     if not slug or not slug[0].isalpha():
         slug = "p-" + slug if slug else "p"
     if slug == raw and len(slug) <= limit:
@@ -61,7 +68,7 @@ def resource_name(*parts: str, limit: int = 63) -> str:
 
 def _key(*parts: object) -> str:
     """Pulumi logical name: unique per resource type, readable."""
-    return "/".join(str(p) for p in parts)
+    return "/".join(map(str, parts))
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -231,7 +238,7 @@ def program_data(plan: dict) -> dict:
         if ep["kind"] == "Ingress":
             # Container-native load balancing (NEGs): the Ingress reaches the Pods directly, so it
             # keeps working when retire turns the Service into a ClusterIP (no NodePort left).
-            build_ann["cloud.google.com/neg"] = json.dumps({"ingress": True}, sort_keys=True)
+            build_ann["cloud.google.com/neg"] = _NEG_ANNOTATION
         if config_name and ep["kind"] == "Ingress":
             # Added at build, not cutover: the new Ingress serves as soon as it exists, and without
             # this annotation its backend would run without the Cloud Armor policy.
@@ -333,11 +340,12 @@ def write(plan: dict, out_dir: Path) -> Path:
     if not re.fullmatch(r"[0-9A-Za-z.+-]*", context["generator_version"]) or data["strategy"] not in ("gateway", "ingress"):
         raise PlannerError(f"plan: unexpected generator version or strategy {context['generator_version']!r}/{data['strategy']!r}")
     files = {
-        PROGRAM_DATA: json_text(data, indent=1),  # = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", faster
+        # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
+        PROGRAM_DATA: json_bytes(data, indent=1),
         "__main__.py": env.get_template("__main__.py.j2").render(**context),
         "Pulumi.yaml": env.get_template("Pulumi.yaml.j2").render(**context),
         "requirements.txt": env.get_template("requirements.txt.j2").render(**context),
     }
     for name, text in files.items():
-        (out_dir / name).write_text(text, encoding="utf-8")
+        (out_dir / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return out_dir
