@@ -100,6 +100,13 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         plan["inputs"]["strategy_reason"] = f"--strategy {opts.strategy} requested"
         return plan
     shared = _Shared(inv, opts)
+    if not opts.compare:  # auto: choose from each plan's block notes and cost, finish that one
+        steps = {name: _strategy_plan_steps(inv, opts, name, shared) for name in STRATEGY_ORDER}
+        chosen, why = choose({name: next(step) for name, step in steps.items()})
+        plan = next(steps[chosen])
+        plan["inputs"]["strategy_requested"] = opts.strategy
+        plan["inputs"]["strategy_reason"] = why
+        return plan
     plans = {name: build_strategy_plan(inv, opts, name, shared) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)
@@ -240,6 +247,15 @@ class _Shared:
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _Shared | None = None) -> dict:
+    steps = _strategy_plan_steps(inv, opts, strategy, shared)
+    next(steps)  # what choose() reads
+    return next(steps)
+
+
+def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _Shared | None = None):
+    """One strategy's plan in two steps: first yields what :func:`choose` reads of the finished
+    plan (its block notes and proposed cost, as a stub plan), then yields the plan. ``auto``
+    finishes only the strategy it chooses."""
     if shared is None:
         shared = _Shared(inv, opts)
     pricer = shared.pricer
@@ -449,6 +465,12 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
     after: Pricing = pricer.price(proposed_fps)
     notes.extend(getattr(before, "notes", []))
     notes.extend(getattr(after, "notes", []))
+    # the rest adds no block note but finish_plan's cloud notes (PROGRAM_GKE_ONLY off GCP)
+    from planner.pricers.extras import _cloud_notes
+
+    blocks = {(n.object, n.code, n.message) for n in notes if n.level == BLOCK}
+    blocks |= {(n.object, n.code, n.message) for n in _cloud_notes(pricer.cloud, {"entrypoints": entrypoints, "services": []}) if n.level == BLOCK}
+    yield {"notes": [{"level": BLOCK, "object": o, "code": c, "message": m} for o, c, m in sorted(blocks)], "summary": {"proposed_monthly_usd": _usd(after.total)}}
 
     for ep in entrypoints:
         cost = after.by_owner.get(f"{ep['kind']} {ep['name']}", Decimal(0))
@@ -581,4 +603,4 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _S
     from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
 
     finish_plan(plan, pricer, before, after, current_fps, proposed_fps, {f"{ep['kind']} {ep['name']}": len(members[ep["name"]]) + len(folded_by_slot.get(ep["name"], [])) for ep in entrypoints}, notes_sorted=True)
-    return plan
+    yield plan
