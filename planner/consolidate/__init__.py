@@ -25,7 +25,7 @@ from planner import __version__
 from planner.consolidate import breakeven, certificates, existing
 from planner.consolidate.rules import Context, Verdict, default_policies, evaluate, is_internal, evaluation_key, primary_port, uses_entrypoint, valid_hostname
 from planner.consolidate.runbook import runbook
-from planner.consolidate.strategies import STRATEGIES, Slot
+from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, INFO, WARN, Footprint, Inventory, Note, PlannerError, Service, Usage, cents
 from planner.pricers import get_pricer
 from planner.pricers.base import Pricing, allocate
@@ -244,6 +244,9 @@ class _Shared:
         #: read-only once made, services with equal keys share one
         self.verdicts: dict = {}
         self.before: Pricing | None = None
+        self.hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (_hosts, its notes)
+        self.slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
+        self.primary_ports: dict[tuple, int] = {}  # ports -> primary_port(...).port
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _Shared | None = None) -> dict:
@@ -269,8 +272,15 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
     entries: list[dict] = []
     keep_odd = opts.keep_nonstandard_ports
     direct = shared.direct
+    slot_memo = shared.slots if slot_of in (gateway, ingress) else None  # these read cluster and namespace only
     for svc, internal, routed_by, cluster, rules, ekey, named in shared.rows:
-        slot: Slot = slot_of(svc, internal, multi)
+        if slot_memo is None:
+            slot: Slot = slot_of(svc, internal, multi)
+        else:
+            skey = (strategy, svc.cluster, svc.namespace, internal)
+            slot = slot_memo.get(skey)
+            if slot is None:
+                slot = slot_memo[skey] = slot_of(svc, internal, multi)
         if ekey is None or ekey in direct:
             verdict = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by))
         else:
@@ -359,7 +369,12 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
         if e["decision"] != "consolidate":
             continue
         svc, slot = e["svc"], e["slot"]
-        hosts = _hosts(svc, opts.domain, notes)
+        got = shared.hosts.get(svc.key)
+        if got is None:  # the same for every strategy: made once, notes replayed
+            got = shared.hosts[svc.key] = ([], [])
+            got[0].extend(_hosts(svc, opts.domain, got[1]))
+        hosts = list(got[0])
+        notes.extend(got[1])
         if not hosts:
             _keep(e, "NO_VALID_HOST", "no valid DNS name to route to it")
             continue
@@ -413,13 +428,16 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
 
     # 5. entrypoints (routes, listeners, certificates)
     entrypoints: list[dict] = []
+    primary_ports = shared.primary_ports
     for name in sorted(slots):
         slot = slots[name]
         routes = []
         tls_hosts: set[str] = set()
         for e in sorted(members[name], key=lambda e: e["svc"].key):
             svc = e["svc"]
-            port = primary_port(svc).port
+            port = primary_ports.get(svc.ports)
+            if port is None:
+                port = primary_ports[svc.ports] = primary_port(svc).port
             for host in e["hosts"]:
                 routes.append({"host": host, "path": "/", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name})
                 if e["policies"].get("tls"):

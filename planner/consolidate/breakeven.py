@@ -58,6 +58,8 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
         if fp.region != "global":
             pool_rules[(fp.project, fp.region)] += fp.forwarding_rules
     savings: dict[tuple, Decimal] = {}  # rule_saving is pure; services of one pool share a few keys
+    rates: dict[tuple[str, bool], tuple] = {}  # (region, internal) -> data rates (passthrough in, L7 in, L7 out)
+    idle_break_even: dict[tuple, Decimal | None] = {}  # (saving, L7 out rate) -> break_even_gib without usage
     while True:
         moving = [e for e in entries if e["decision"] == "consolidate"]
         leaving: dict[tuple[str, str], int] = defaultdict(int)
@@ -75,15 +77,22 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
             saving = savings.get(key)
             if saving is None:
                 saving = savings[key] = rule_saving(pricer, *key)
-            rin_pt, _ = pricer.data_rates(cl.region)
-            rin_l7, rout_l7 = pricer.data_rates(cl.region if e["internal"] else "global")
+            rk = (cl.region, e["internal"])
+            r = rates.get(rk)
+            if r is None:
+                r = rates[rk] = (pricer.data_rates(cl.region)[0], *pricer.data_rates(cl.region if e["internal"] else "global"))
+            rin_pt, rin_l7, rout_l7 = r
             usage: Usage | None = inv.usage.get(e["svc"].key)
-            inbound_delta = usage.gib_in * (rin_l7 - rin_pt) if usage else Decimal(0)
             e["saving"] = saving
-            e["break_even_gib"] = max(Decimal(0), (saving - inbound_delta) / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
             if usage is None:
+                bkey = (saving, rout_l7)
+                if bkey not in idle_break_even:
+                    idle_break_even[bkey] = max(Decimal(0), saving / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
+                e["break_even_gib"] = idle_break_even[bkey]
                 e["added"] = None
                 continue
+            inbound_delta = usage.gib_in * (rin_l7 - rin_pt)
+            e["break_even_gib"] = max(Decimal(0), (saving - inbound_delta) / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
             added = added_processing(usage, rin_l7, rout_l7, rin_pt)
             e["added"] = added
             if added > saving:
