@@ -46,14 +46,9 @@ STALE_AFTER = timedelta(days=365)
 
 # --------------------------------------------------------------------------- view model
 
-def _group_costs(plan: dict, key) -> list[dict]:
-    """Current and proposed monthly cost per group of services, largest current first.
-
-    Existing Ingress/Gateway load balancers are one extra group, whose proposed figure is what
-    remains of the plan's total once every service's share is counted (their share of a pool
-    the new entrypoints join), so the bars always add up to the headline totals."""
-    cur: dict[str, Decimal] = defaultdict(Decimal)
-    new: dict[str, Decimal] = defaultdict(Decimal)
+def _service_cents(services: list[dict]) -> list[tuple[Decimal, Decimal]]:
+    """Each service's current and proposed monthly cost as exact cents (``dec``), converted
+    once per distinct value."""
     memo: dict = {}
 
     def cents(value) -> Decimal:
@@ -63,10 +58,22 @@ def _group_costs(plan: dict, key) -> list[dict]:
             d = memo[k] = dec(value)
         return d
 
-    for s in plan.get("services", []):
+    return [(cents(s.get("current_monthly_usd")), cents(s.get("proposed_monthly_usd"))) for s in services]
+
+
+def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | None = None) -> list[dict]:
+    """Current and proposed monthly cost per group of services, largest current first.
+
+    Existing Ingress/Gateway load balancers are one extra group, whose proposed figure is what
+    remains of the plan's total once every service's share is counted (their share of a pool
+    the new entrypoints join), so the bars always add up to the headline totals."""
+    cur: dict[str, Decimal] = defaultdict(Decimal)
+    new: dict[str, Decimal] = defaultdict(Decimal)
+    services = plan.get("services", [])
+    for s, (c, n) in zip(services, svc_cents if svc_cents is not None else _service_cents(services)):
         k = key(s)
-        cur[k] += cents(s.get("current_monthly_usd"))
-        new[k] += cents(s.get("proposed_monthly_usd"))
+        cur[k] += c
+        new[k] += n
     groups = sorted(cur, key=lambda k: (-cur[k], k))
     rows = [{"label": k, "current": cur[k], "proposed": new[k]} for k in groups]
     if len(rows) > MAX_CHART_GROUPS:
@@ -301,9 +308,10 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
             notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
                           "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
-        by_cluster = _group_costs(plan, lambda s: s["cluster"])
+        svc_cents = _service_cents(services)
+        by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
         by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
-                                    else f"{s['cluster']}/{s['namespace']}")
+                                    else f"{s['cluster']}/{s['namespace']}", svc_cents)
         codes: dict[tuple[str, str], int] = defaultdict(int)
         for s in services:
             d = s["decision"]
@@ -313,10 +321,10 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         comparison = _comparison(plan)
         traffic = _traffic(plan)
         rates, rates_as_of = _rates(plan, as_of)
-        members_of: dict[str, list[dict]] = defaultdict(list)
-        for s in services:
+        members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
+        for s, (c, _) in zip(services, svc_cents):
             if s.get("entrypoint"):
-                members_of[s["entrypoint"]].append(s)
+                members_of[s["entrypoint"]].append(c)
         entrypoints = []
         for i, e in enumerate(plan.get("entrypoints", [])):
             members = members_of.get(e["name"], [])
@@ -324,7 +332,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
                 e, anchor=f"entrypoint-{i}", monthly_text=money(e["monthly_usd"]),
                 visibility="internal" if e.get("internal") else "external",
                 services_count=len(members),
-                replaces_text=money(sum((dec(s["current_monthly_usd"]) for s in members), Decimal(0))),
+                replaces_text=money(sum(members, Decimal(0))),
                 routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
             ))
         existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
