@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service
-from planner.inventory.loader import expand_paths, iter_objects
+from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service, service_fast
+from planner.inventory.loader import expand_paths, iter_object_pairs
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
 
 #: Kinds planner reads; every other kind is counted and reported in one info note per cluster.
@@ -68,26 +68,42 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
     counts: Counter[str] = Counter(inv.kind_counts)
     seen = {kind: {} if fresh else {o.key: o for o in getattr(inv, attr)} for kind, attr in COLLECTIONS.items()}
     unused: Counter[str] = Counter()
+    name = cluster.name
+    seen_services = seen["Service"]
+    services = inv.services
     for item in paths:
         files = expand_paths([item])
         kinded = 0
         for path in files:
             inv.files.append(path)
-            for raw in iter_objects(path):
-                if not isinstance(raw.doc, dict):
-                    inv.notes.append(Note(WARN, str(raw.source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
+            n_services = 0  # core v1 Services, counted here rather than one by one in counts
+            for doc, source in iter_object_pairs(path):
+                if not isinstance(doc, dict):
+                    inv.notes.append(Note(WARN, str(source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
                     counts["<not an object>"] += 1
                     continue
-                kind = _kind_of(raw.doc)
-                counts[kind] += 1
-                if kind == "<no kind>":
-                    inv.notes.append(Note(WARN, str(raw.source), "NO_KIND", "document has no 'kind'; not a Kubernetes object, skipped"))
-                    continue
-                kinded += 1
-                if kind not in PARSERS:
-                    unused[kind] += 1
-                    continue
-                obj, notes = PARSERS[kind](raw.doc, cluster.name, raw.source)
+                # fast path: a v1 Service (most objects), parsed without a note
+                if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
+                    n_services += 1
+                    obj = service_fast(doc, name, source)
+                    if obj is not None:
+                        key = (name, obj.namespace, obj.name)
+                        if key not in seen_services:
+                            seen_services[key] = obj
+                            services.append(obj)
+                            continue
+                    kind = "Service"
+                else:
+                    kind = _kind_of(doc)
+                    counts[kind] += 1
+                    if kind == "<no kind>":
+                        inv.notes.append(Note(WARN, str(source), "NO_KIND", "document has no 'kind'; not a Kubernetes object, skipped"))
+                        continue
+                    kinded += 1
+                    if kind not in PARSERS:
+                        unused[kind] += 1
+                        continue
+                obj, notes = PARSERS[kind](doc, name, source)
                 inv.notes.extend(notes)
                 if obj is None:
                     continue
@@ -101,6 +117,9 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
                     )
                 seen[kind][obj.key] = obj
                 getattr(inv, COLLECTIONS[kind]).append(obj)
+            if n_services:
+                counts["Service"] += n_services
+                kinded += n_services
         if item != "-" and Path(item).is_dir() and kinded == 0:
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
