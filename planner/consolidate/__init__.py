@@ -186,13 +186,10 @@ _EP_PLACEHOLDER, _ADDR_PLACEHOLDER = "\x00entrypoint\x00", "\x00address\x00"
 
 
 def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, (tuple, list)):
-        return any(_has_nul(v) for v in value)
-    if hasattr(value, "__dataclass_fields__"):
-        return any(_has_nul(getattr(value, f)) for f in value.__dataclass_fields__)
-    return False
+    """Whether any text in ``value`` (strings, tuples, dataclasses) may hold NUL: its repr
+    shows NUL as the escape \\x00 (a literal backslash-x00 in the text also matches, which
+    only makes the planner evaluate that service directly)."""
+    return "\\x00" in repr(value)
 
 
 def _named_verdict(base, entrypoint: str):
@@ -294,6 +291,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
                     verdict = verdicts[(ekey, slot.name)] = _named_verdict(base, slot.name)
         e = {
             "svc": svc,
+            "ref": svc.ref,
             "cluster": cluster,
             "internal": internal,
             "slot": slot,
@@ -388,8 +386,8 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
             if c["entrypoint"] == slot.name and "/" not in c["paths"]:
                 free.append(h)
                 continue
-            notes.append(Note(WARN, c["owner"], "ROUTE_COLLISION", f"host {h} path / is also claimed by {svc.ref}; it stays with {c['owner']} on {where} (first claim wins: existing entrypoints, then services by cluster/namespace/name)"))
-            notes.append(Note(WARN, svc.ref, "ROUTE_COLLISION", f"host {h} path / is already routed to {c['owner']} on {where}; not routed here"))
+            notes.append(Note(WARN, c["owner"], "ROUTE_COLLISION", f"host {h} path / is also claimed by {e['ref']}; it stays with {c['owner']} on {where} (first claim wins: existing entrypoints, then services by cluster/namespace/name)"))
+            notes.append(Note(WARN, e["ref"], "ROUTE_COLLISION", f"host {h} path / is already routed to {c['owner']} on {where}; not routed here"))
         if not free:
             _keep(e, "ROUTE_COLLISION", f"every host of this service ({', '.join(hosts)}) is already routed elsewhere (see the ROUTE_COLLISION notes); kept until the hostnames are made unique")
             continue
@@ -400,20 +398,20 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
         cap = certificates.host_capacity(slot.kind)
         if e["policies"].get("tls") and cap is not None and tls_count[slot.name] + len(free) > cap:
             _keep(e, "TLS_CERT_LIMIT", f"{slot.kind} {slot.name} already carries {tls_count[slot.name]} TLS hosts; {len(free)} more would exceed {certificates.MAX_CERTS_PER_INGRESS} certificates x {certificates.MAX_DOMAINS_PER_CERT} domains")
-            notes.append(Note(BLOCK, svc.ref, "TLS_CERT_LIMIT", e["reasons"][0]["message"] + "; kept on its own load balancer"))
+            notes.append(Note(BLOCK, e["ref"], "TLS_CERT_LIMIT", e["reasons"][0]["message"] + "; kept on its own load balancer"))
             continue
         if e["policies"].get("tls"):
             tls_count[slot.name] += len(free)
         for h in free:
-            c = claims.setdefault(h, {"entrypoint": slot.name, "owner": svc.ref, "paths": {}})
-            c["paths"]["/"] = svc.ref
+            c = claims.setdefault(h, {"entrypoint": slot.name, "owner": e["ref"], "paths": {}})
+            c["paths"]["/"] = e["ref"]
         e["hosts"] = free
         slots[slot.name] = slot
         members[slot.name].append(e)
         vis = "internal" if e["internal"] else "external"
         e["reasons"] = [{"code": "HTTP_CONSOLIDATE", "message": f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in svc.ports)}: routed by host through the {vis} {slot.kind} {slot.name}"}]
         for level, code, message in e["verdict"].notes:
-            notes.append(Note(level, svc.ref, code, message))
+            notes.append(Note(level, e["ref"], code, message))
             e["reasons"].append({"code": code, "message": message})
 
     # a Gateway that ended up with no service keeps its would-be folded Ingresses as they are
@@ -470,7 +468,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
             notes.append(Note(INFO, f"{slot.kind} {slot.name}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {cl.region} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
     # 6. price before and after
-    moved_refs = {e["svc"].ref for e in entries if e["decision"] == "consolidate"}
+    moved_refs = {e["ref"] for e in entries if e["decision"] == "consolidate"}
     moved_refs |= {item["ing"].ref for item in ex_items if item["decision"] == "fold"}
     proposed_fps = [fp for fp in current_fps if fp.owner not in moved_refs]
     for ep in entrypoints:
@@ -493,15 +491,15 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
     for ep in entrypoints:
         cost = after.by_owner.get(f"{ep['kind']} {ep['name']}", Decimal(0))
         ep["monthly_usd"] = _usd(cost)
-        shares = allocate(cost, {e["svc"].ref: 1 for e in members[ep["name"]]})
+        shares = allocate(cost, {e["ref"]: 1 for e in members[ep["name"]]})
         for e in members[ep["name"]]:
-            e["proposed"] = shares[e["svc"].ref]
+            e["proposed"] = shares[e["ref"]]
 
     services = []
     for e in entries:
         svc = e["svc"]
         moving = e["decision"] == "consolidate"
-        proposed = e.get("proposed", Decimal(0)) if moving else after.by_owner.get(svc.ref, Decimal(0))
+        proposed = e.get("proposed", Decimal(0)) if moving else after.by_owner.get(e["ref"], Decimal(0))
         row = {
             "cluster": svc.cluster,
             "namespace": svc.namespace,
@@ -510,7 +508,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
             "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in svc.ports],
             "decision": e["decision"],
             "reasons": e["reasons"],
-            "current_monthly_usd": _usd(before.by_owner.get(svc.ref, Decimal(0))),
+            "current_monthly_usd": _usd(before.by_owner.get(e["ref"], Decimal(0))),
             "proposed_monthly_usd": _usd(proposed),
             "entrypoint": e["slot"].name if moving else None,
             "hosts": e["hosts"] if moving else [],
@@ -525,7 +523,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
             row["break_even_gib_per_month"] = float(e["break_even_gib"])
         services.append(row)
         if not moving:
-            notes.append(Note(INFO, svc.ref, e["reasons"][0]["code"], "kept: " + e["reasons"][0]["message"]))
+            notes.append(Note(INFO, e["ref"], e["reasons"][0]["code"], "kept: " + e["reasons"][0]["message"]))
 
     existing_out = []
     for item in ex_items:

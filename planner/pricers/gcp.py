@@ -158,11 +158,9 @@ class GcpPricer:
                 weights[fp.owner] += fp.forwarding_rules
             for owner, share in allocate(pool_cost, dict(weights)).items():
                 by_owner[owner] += share
-            # data processing, per footprint
-            for fp in sorted(fps, key=lambda f: f.owner):
-                if fp.usage is None:
-                    by_owner.setdefault(fp.owner, Decimal(0))
-                    continue
+            # data processing, per footprint (every owner of the pool already has its share
+            # of the rules above, so footprints without usage add nothing)
+            for fp in sorted([fp for fp in fps if fp.usage is not None], key=lambda f: f.owner):
                 out.data_priced = True
                 # an imported catalog may carry the passthrough NLB's own inbound SKU
                 rin = (not fp.kind.startswith("l7") and self.table.find(region, "passthrough_data_inbound_gib")) or self.table.rate(region, "data_inbound_gib")
