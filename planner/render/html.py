@@ -5,6 +5,10 @@ template ``templates/report.html.j2`` (autoescape on) only lays it out. Data for
 interactive parts (the load-balancer table, the charts) travels in a
 ``<script type="application/json">`` block whose ``<``, ``>`` and ``&`` are escaped, read by the
 page's own script with ``JSON.parse`` and written into the DOM with ``textContent`` only.
+Repeated strings travel once in a string table. Above ``PAGE_LISTS_ABOVE`` rows, the long lists
+(routes per entrypoint, existing entrypoints, notes per level, DNS records) travel in the same
+block and app.js shows them as paged, filterable tables, drawn when their section opens, so a
+100,000-service report stays a small DOM; smaller plans keep them as HTML rows.
 The chart library (Chart.js, MIT) is inlined from ``templates/vendor/``.
 """
 from __future__ import annotations
