@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 
 from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service, service_fast
@@ -124,7 +125,11 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
-    non_lb = Counter(s.type for s in (inv.services[start:] if fresh else inv.services) if s.cluster == cluster.name and s.type != "LoadBalancer")
+    if fresh:  # every Service from start on is this cluster's
+        non_lb = Counter(map(_TYPE, inv.services[start:]))
+        non_lb.pop("LoadBalancer", None)
+    else:
+        non_lb = Counter(s.type for s in inv.services if s.cluster == cluster.name and s.type != "LoadBalancer")
     for stype, n in sorted(non_lb.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "SERVICE_NOT_LOAD_BALANCER", f"{n} {stype} Service(s) read; they buy no load balancer"))
     _note_dangling_routes(inv, cluster.name)
@@ -134,10 +139,14 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
     return inv
 
 
+_KEY = attrgetter("cluster", "namespace", "name")
+_TYPE = attrgetter("type")
+
+
 def sort_inventory(inv: Inventory) -> None:
     """Sort every collection by key (cluster, namespace, name): the order planner emits."""
     for attr in COLLECTIONS.values():
-        getattr(inv, attr).sort(key=lambda o: o.key)
+        getattr(inv, attr).sort(key=_KEY)  # == o.key, built in C
 
 
 def _note_dangling_routes(inv: Inventory, cluster: str) -> None:
