@@ -32,10 +32,18 @@ def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
     amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if total_w == 0:
         return {k: Decimal(0) for k in weights}
-    raw = {k: amount * w / total_w for k, w in weights.items()}
-    floor = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in raw.items()}
+    # an owner's exact share and its remainder depend on its weight only: computed once per
+    # distinct weight (pools hold many owners of 1 or 2 rules)
+    per_weight: dict[int, tuple[Decimal, Decimal]] = {}
+    for w in set(weights.values()):
+        raw = amount * w / total_w
+        fl = raw.quantize(CENT, rounding=ROUND_DOWN)
+        per_weight[w] = (fl, -(raw - fl))
+    floor = {k: per_weight[w][0] for k, w in weights.items()}
     left = int(((amount - sum(floor.values())) / CENT).to_integral_value())
-    order = sorted(weights, key=lambda k: (-(raw[k] - floor[k]), k))
+    if left == 0:
+        return floor
+    order = sorted(weights, key=lambda k: (per_weight[weights[k]][1], k))
     for k in order[:left]:
         floor[k] += CENT
     return floor
