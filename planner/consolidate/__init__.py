@@ -473,7 +473,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
     proposed_fps = [fp for fp in current_fps if fp.owner not in moved_refs]
     for ep in entrypoints:
         cl = inv.clusters[ep["cluster"]]
-        ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]] + [inv.usage.get(i.key) for i in folded_by_slot.get(ep["name"], [])])
+        ep_usage = _sum_usage([inv.usage.get(e["svc"].key) for e in members[ep["name"]]] + [inv.usage.get(i.key) for i in folded_by_slot.get(ep["name"], [])]) if inv.usage else None
         proposed_fps.append(pricer.entrypoint_footprint(ep, cl, ep_usage))
     if shared.before is None:  # current_fps is the same for every strategy
         shared.before = pricer.price(current_fps)

@@ -82,7 +82,7 @@ def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> Non
             if r is None:
                 r = rates[rk] = (pricer.data_rates(cl.region)[0], *pricer.data_rates(cl.region if e["internal"] else "global"))
             rin_pt, rin_l7, rout_l7 = r
-            usage: Usage | None = inv.usage.get(e["svc"].key)
+            usage: Usage | None = inv.usage.get(e["svc"].key) if inv.usage else None
             e["saving"] = saving
             if usage is None:
                 bkey = (saving, rout_l7)
