@@ -52,8 +52,19 @@ class Options:
     compare: bool = False
 
 
+_USD: dict[Decimal, float] = {}
+
+
 def _usd(value: Decimal) -> float:
-    return float(cents(value))
+    """Dollars as a JSON float, cents rounded half up (memoised: plans repeat a few amounts)."""
+    if not value:  # 0 and -0 are equal keys but not equal floats
+        return float(cents(value))
+    got = _USD.get(value)
+    if got is None:
+        got = float(cents(value))
+        if len(_USD) < 100_000:
+            _USD[value] = got
+    return got
 
 
 def _hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
@@ -431,7 +442,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
         slot = slots[name]
         routes = []
         tls_hosts: set[str] = set()
-        for e in sorted(members[name], key=lambda e: e["svc"].key):
+        for e in members[name]:  # in entries' order: by service key already
             svc = e["svc"]
             port = primary_ports.get(svc.ports)
             if port is None:
