@@ -233,18 +233,27 @@ class _Shared:
         #: whether the verdict names the entrypoint)
         self.rows = []
         self.service_fps: list[Footprint] = []
+        self.port_ids: list[int] = []  # per row: equal ports, equal id
+        ports_by_id: dict[int, int] = {}  # id(ports tuple) -> port id (every tuple stays alive in inv)
+        ports_by_value: dict[tuple, int] = {}
         for svc in self.lbs:
             cluster = inv.clusters[svc.cluster]
             fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
             internal = is_internal(svc)
             routed_by = tuple(routed.get(svc.key, ()))
+            pid = ports_by_id.get(id(svc.ports))
+            if pid is None:  # hashing Ports is slow: once per ports tuple (readers share them)
+                pid = ports_by_id[id(svc.ports)] = ports_by_value.setdefault(svc.ports, len(ports_by_value))
+            self.port_ids.append(pid)
             ekey = evaluation_key(svc)
             if ekey is not None:
-                ekey = key_ids.get((ekey, internal, routed_by))
-                if ekey is None:
-                    ekey = key_ids[(evaluation_key(svc), internal, routed_by)] = len(key_ids)
+                ekey = (pid, *ekey[1:])  # ekey[0] is svc.ports
+                kid = key_ids.get((ekey, internal, routed_by))
+                if kid is None:
+                    kid = key_ids[(ekey, internal, routed_by)] = len(key_ids)
                     if _has_nul((evaluation_key(svc), routed_by)):
-                        self.direct.add(ekey)  # a placeholder could collide with its text
+                        self.direct.add(kid)  # a placeholder could collide with its text
+                ekey = kid
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, ekey, uses_entrypoint(svc, internal)))
             self.service_fps.append(fp)
         #: key id -> Verdict (with placeholder entrypoint / address names where a rule names
@@ -254,7 +263,7 @@ class _Shared:
         self.before: Pricing | None = None
         self.hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (_hosts, its notes)
         self.slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
-        self.primary_ports: dict[tuple, int] = {}  # ports -> primary_port(...).port
+        self.primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, shared: _Shared | None = None) -> dict:
@@ -281,7 +290,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
     keep_odd = opts.keep_nonstandard_ports
     direct = shared.direct
     slot_memo = shared.slots if slot_of in (gateway, ingress) else None  # these read cluster and namespace only
-    for svc, internal, routed_by, cluster, rules, ekey, named in shared.rows:
+    for (svc, internal, routed_by, cluster, rules, ekey, named), pid in zip(shared.rows, shared.port_ids):
         if slot_memo is None:
             slot: Slot = slot_of(svc, internal, multi)
         else:
@@ -303,6 +312,7 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
         e = {
             "svc": svc,
             "ref": svc.ref,
+            "pid": pid,
             "cluster": cluster,
             "internal": internal,
             "slot": slot,
@@ -444,9 +454,9 @@ def _strategy_plan_steps(inv: Inventory, opts: Options, strategy: str, shared: _
         tls_hosts: set[str] = set()
         for e in members[name]:  # in entries' order: by service key already
             svc = e["svc"]
-            port = primary_ports.get(svc.ports)
+            port = primary_ports.get(e["pid"])
             if port is None:
-                port = primary_ports[svc.ports] = primary_port(svc).port
+                port = primary_ports[e["pid"]] = primary_port(svc).port
             for host in e["hosts"]:
                 routes.append({"host": host, "path": "/", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name})
                 if e["policies"].get("tls"):
