@@ -268,17 +268,22 @@ def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator
                         item_lines = {i: n.start_mark.line + 1 for i, n in enumerate(value.value)}
             doc = loader.construct_document(node)
             yield doc, line, item_lines, False
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark else ""
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise PlannerError(f"{path}{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PlannerError(f"{path}: invalid YAML: {' '.join(str(exc).split())[:200]}") from None
+        raise _yaml_error(path, exc) from None
     except RecursionError:
         raise PlannerError(f"{path}: YAML nested too deeply") from None
     finally:
         loader.dispose()
+
+
+def _yaml_error(path: str, exc: yaml.YAMLError) -> PlannerError:
+    """One line naming the file and, where PyYAML knows it, the line."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}" if mark else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        return PlannerError(f"{path}{where}: invalid YAML: {problem}")
+    return PlannerError(f"{path}: invalid YAML: {' '.join(str(exc).split())[:200]}")
 
 
 def iter_objects(path: str) -> Iterator[RawObject]:
@@ -380,13 +385,8 @@ def load_config(path: str) -> tuple[object, dict[tuple, int]]:
                     lines[prefix + (i,)] = v.start_mark.line + 1
                     todo.append((prefix + (i,), v))
         return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark else ""
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise PlannerError(f"{path}{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PlannerError(f"{path}: invalid YAML: {' '.join(str(exc).split())[:200]}") from None
+        raise _yaml_error(path, exc) from None
     except RecursionError:
         raise PlannerError(f"{path}: nested too deeply") from None
     finally:
