@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from planner import __version__
-from planner.model import Cluster, PlannerError
+from planner.model import PlannerError
 
 EXIT_BAD_INPUT = 2
 

@@ -32,7 +32,6 @@ from planner.render.view import (
     notes_by_level,
     ports_text,
     rate,
-    saving,
     service_ref,
 )
 from planner.resources import templates_dir

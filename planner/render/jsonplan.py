@@ -42,7 +42,7 @@ def _orjson_safe(value) -> bool:
     """True when orjson writes ``value`` byte for byte as ``json.dumps`` does: every float is
     finite and either 0 or at least 1e-4 in size (json writes smaller ones as ``1e-05``)."""
     stack = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
+    pop, extend = stack.pop, stack.extend
     while stack:
         v = pop()
         t = type(v)
