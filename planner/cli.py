@@ -11,6 +11,7 @@ from planner import __version__
 from planner.model import PlannerError
 
 EXIT_BAD_INPUT = 2
+MAX_LISTED = 10  # objects left out of the plan listed on the terminal (all are in the report)
 
 
 def _analyze_parser(sub) -> None:
@@ -123,7 +124,7 @@ def _strategy_label(inputs: dict) -> str:
 def _traffic_lines(plan: dict) -> list[str]:
     """Without usage, the savings at 100 and 1,000 GiB per service per month (idle != bill)."""
     rows = [r for r in plan.get("traffic_scenarios") or [] if r["gib_per_service"]]
-    if not rows:
+    if not rows or not plan["services"]:
         return []
     parts = [f"{r['gib_per_service']:,} GiB/service/month saves ${r['savings_monthly_usd']:,.2f}" for r in rows]
     return ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
@@ -150,6 +151,7 @@ def _comparison_lines(plan: dict) -> list[str]:
 
 
 def cmd_analyze(args) -> int:
+    from planner.inventory import UNUSABLE_OBJECT_CODES
     from planner.consolidate import Options, build_plan
     from planner.render import write_outputs
     from planner.resources import demo_inventory
@@ -165,7 +167,7 @@ def cmd_analyze(args) -> int:
     inv = assemble_inventory(args, [str(demo)], load_table("gcp"))
     if not inv.services and not inv.ingresses:
         counted = ", ".join(f"{n} {k}" for k, n in inv.kind_counts.items()) or "nothing"
-        print(f"note: no Service or Ingress objects found (read {counted})", file=sys.stderr)
+        print(f"note: no usable Service or Ingress objects (read {counted}; see the notes below)", file=sys.stderr)
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
@@ -180,6 +182,11 @@ def cmd_analyze(args) -> int:
     for n in plan["notes"]:
         if n["level"] == "block":
             print(f"  block {n['code']}: {n['object']}: {n['message']}")
+    unusable = [n for n in plan["notes"] if n["code"] in UNUSABLE_OBJECT_CODES]
+    for n in unusable[:MAX_LISTED]:
+        print(f"  {n['level']} {n['code']}: {n['object']}: {n['message']}")
+    if len(unusable) > MAX_LISTED:
+        print(f"  ... and {len(unusable) - MAX_LISTED} more object(s) left out: see the report's notes")
     for label, path in written:
         print(f"wrote {label}: {path}")
     return 0

@@ -95,3 +95,22 @@ def test_demo_plan_names_its_files_relative_to_the_working_directory(tmp_path, m
     assert main(["analyze", "--out", str(tmp_path / "o")]) == 0
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert plan["inputs"]["files"] == ["examples/demo/helm-platform.yaml", "examples/demo/kubectl-svc-ingress.json"]
+
+
+def test_objects_left_out_are_listed_on_the_terminal(tmp_path, capsys):
+    inv = tmp_path / "inv.yaml"
+    docs = []
+    for i in range(12):
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata: {{name: bad{i:02d}, namespace: web}}\nspec:\n  type: LoadBalancer\n  ports: [{{port: \"80\"}}]\n")
+    docs.append("apiVersion: v1\nkind: Service\nmetadata: {name: good, namespace: web}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80, name: http}]\n")
+    inv.write_text("---\n".join(docs))
+    assert main(["analyze", str(inv), "--out", str(tmp_path / "o")]) == 0
+    captured = capsys.readouterr()
+    lines = [line for line in captured.out.splitlines() if line.startswith("  warn BAD_PORT: ")]
+    assert len(lines) == 10
+    assert lines[0] == f"  warn BAD_PORT: Service main/web/bad00: spec.ports[0].port '80' is not a port number ({inv}:1); left out of pricing"
+    assert "  ... and 2 more object(s) left out: see the report's notes" in captured.out
+    assert "note: no usable" not in captured.err  # one Service was usable
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert [s["name"] for s in plan["services"]] == ["good"]
+    assert sum(1 for n in plan["notes"] if n["code"] == "BAD_PORT") == 12

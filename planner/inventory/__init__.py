@@ -18,6 +18,11 @@ from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
 
 #: Kinds planner reads; every other kind is counted and reported in one info note per cluster.
 USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute")
+#: Note codes that mean "this object was read but could not be used": the CLI lists them.
+UNUSABLE_OBJECT_CODES = frozenset({
+    "MISSING_NAME", "UNKNOWN_SERVICE_TYPE", "NO_PORTS", "BAD_PORT", "NOT_AN_OBJECT", "NO_KIND",
+    "GATEWAY_NO_CLASS", "GATEWAY_NO_LISTENERS", "BAD_LISTENER", "ROUTE_NO_PARENT",
+})
 
 #: apiVersion groups accepted for each used kind ("" = the core group, ``v1``).
 KIND_GROUPS = {
@@ -161,4 +166,4 @@ def _note_dangling_routes(inv: Inventory, cluster: str) -> None:
             inv.notes.append(Note(INFO, r.ref, "ROUTE_PARENT_NOT_IN_INVENTORY", f"parent Gateway(s) {', '.join(missing)} not in the inventory ({r.source})"))
 
 
-__all__ = ["USED_KINDS", "read_inventory"]
+__all__ = ["UNUSABLE_OBJECT_CODES", "USED_KINDS", "read_inventory"]
