@@ -69,8 +69,25 @@ class Port:
     app_protocol: str | None = None
 
 
+class _Named:
+    """``key`` (cluster, namespace, name) and ``ref`` ("Kind cluster/namespace/name") of a
+    namespaced Kubernetes object; ``KIND`` names the kind."""
+
+    KIND = ""
+    __slots__ = ()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.name)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.KIND} {self.cluster}/{self.namespace}/{self.name}"
+
+
 @dataclass(frozen=True)
-class Service:
+class Service(_Named):
+    KIND = "Service"
     cluster: str
     namespace: str
     name: str
@@ -88,14 +105,6 @@ class Service:
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.cluster, self.namespace, self.name)
-
-    @property
-    def ref(self) -> str:
-        return f"Service {self.cluster}/{self.namespace}/{self.name}"
-
-    @property
     def protocols(self) -> tuple[str, ...]:
         return tuple(sorted({p.protocol for p in self.ports}))
 
@@ -109,7 +118,8 @@ class IngressPath:
 
 
 @dataclass(frozen=True)
-class Ingress:
+class Ingress(_Named):
+    KIND = "Ingress"
     cluster: str
     namespace: str
     name: str
@@ -122,14 +132,6 @@ class Ingress:
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.cluster, self.namespace, self.name)
-
-    @property
-    def ref(self) -> str:
-        return f"Ingress {self.cluster}/{self.namespace}/{self.name}"
-
 
 @dataclass(frozen=True)
 class GatewayListener:
@@ -140,9 +142,10 @@ class GatewayListener:
 
 
 @dataclass(frozen=True)
-class Gateway:
+class Gateway(_Named):
     """An existing Gateway API ``Gateway`` (an entrypoint that already exists)."""
 
+    KIND = "Gateway"
     cluster: str
     namespace: str
     name: str
@@ -151,14 +154,6 @@ class Gateway:
     source: Source
     addresses: tuple[str, ...] = ()  # spec.addresses / status.addresses values
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.cluster, self.namespace, self.name)
-
-    @property
-    def ref(self) -> str:
-        return f"Gateway {self.cluster}/{self.namespace}/{self.name}"
 
     @property
     def has_tls(self) -> bool:
@@ -173,9 +168,10 @@ class RouteBackend:
 
 
 @dataclass(frozen=True)
-class HTTPRoute:
+class HTTPRoute(_Named):
     """An existing Gateway API ``HTTPRoute``; ``parents`` are ``namespace/name`` of Gateways."""
 
+    KIND = "HTTPRoute"
     cluster: str
     namespace: str
     name: str
@@ -184,14 +180,6 @@ class HTTPRoute:
     paths: tuple[str, ...]
     backends: tuple[RouteBackend, ...]
     source: Source
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.cluster, self.namespace, self.name)
-
-    @property
-    def ref(self) -> str:
-        return f"HTTPRoute {self.cluster}/{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)
