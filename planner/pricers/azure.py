@@ -37,10 +37,9 @@ from planner.model import (
     Service,
     Usage,
 )
-from planner.pricers.base import Pricing, settle
+from planner.pricers.base import Pricing, settle, tiered_rules
 from planner.pricers.rates import RateTable, load_table
 
-FREE_TIER_RULES = 5
 INTERNAL_ANN = "service.beta.kubernetes.io/azure-load-balancer-internal"
 ENTRYPOINT_RULES = 2  # 80 and 443
 METER_REGION = "global"
@@ -108,15 +107,7 @@ class AzurePricer:
             pool = f"azure {region} {lb}"
             owners = tuple(f.owner for f in fps)
             rules = sum(f.forwarding_rules for f in fps)
-            lb_cost = Decimal(0)
-            if rules:
-                flat = first5.usd * HOURS_PER_MONTH
-                out.add(CostLine(pool, f"LB rules 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners))
-                lb_cost += flat
-            if rules > FREE_TIER_RULES:
-                qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
-                out.add(CostLine(pool, f"Additional LB rules ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
-                lb_cost += extra.usd * qty
+            lb_cost = tiered_rules(out, pool, "LB rules", rules, first5, extra, owners)
             for f in fps:
                 by_owner[f.owner] += lb_cost * f.forwarding_rules / rules if rules else Decimal(0)
             ips = sum(f.addresses for f in fps)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from planner.model import CENT, CostLine, Note, Rate
+from planner.model import CENT, HOURS_PER_MONTH, CostLine, Note, Rate
+
+#: GCP forwarding rules and Azure LB rules: the first five cost one flat hourly charge together.
+FREE_TIER_RULES = 5
 
 
 @dataclass
@@ -23,6 +26,22 @@ class Pricing:
     @property
     def total(self) -> Decimal:
         return sum((v for v in self.by_owner.values()), Decimal(0))
+
+
+def tiered_rules(out: Pricing, pool: str, noun: str, rules: int, first5: Rate, extra: Rate, owners: tuple[str, ...]) -> Decimal:
+    """Add the cost lines of ``rules`` rules billed with a flat charge for the first five and a
+    per-rule charge beyond (GCP forwarding rules per project and region, Azure LB rules per
+    load balancer); return their monthly cost."""
+    cost = Decimal(0)
+    if rules:
+        flat = first5.usd * HOURS_PER_MONTH
+        out.add(CostLine(pool, f"{noun[0].upper()}{noun[1:]} 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners))
+        cost += flat
+    if rules > FREE_TIER_RULES:
+        qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
+        out.add(CostLine(pool, f"Additional {noun} ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
+        cost += extra.usd * qty
+    return cost
 
 
 def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:

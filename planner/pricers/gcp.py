@@ -29,10 +29,9 @@ from planner.model import (
     Usage,
     cents,
 )
-from planner.pricers.base import Pricing, allocate
+from planner.pricers.base import Pricing, allocate, tiered_rules
 from planner.pricers.rates import RateTable, load_table
 
-FREE_TIER_RULES = 5
 
 
 class GcpPricer:
@@ -142,17 +141,7 @@ class GcpPricer:
             extra = self.table.rate(region, "forwarding_rule_additional")
             rules = sum(fp.forwarding_rules for fp in fps)
             owners = tuple(sorted({fp.owner for fp in fps}))
-            pool_cost = Decimal(0)
-            if rules:
-                flat = first5.usd * HOURS_PER_MONTH
-                out.rates[first5.key] = first5
-                out.lines.append(CostLine(pool, f"Forwarding rules 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners))
-                pool_cost += flat
-            if rules > FREE_TIER_RULES:
-                qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
-                out.rates[extra.key] = extra
-                out.lines.append(CostLine(pool, f"Additional forwarding rules ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
-                pool_cost += extra.usd * qty
+            pool_cost = tiered_rules(out, pool, "forwarding rules", rules, first5, extra, owners)
             weights: dict[str, int] = defaultdict(int)
             for fp in fps:
                 weights[fp.owner] += fp.forwarding_rules
