@@ -21,7 +21,7 @@ import json
 import re
 from collections import Counter
 
-from planner.inventory.loader import decode, read_bytes
+from planner.inventory.loader import decode, loads_json, read_bytes
 from planner.model import HOURS_PER_MONTH, INFO, WARN, Footprint, Inventory, Note, PlannerError, cents
 
 FREE_TIER_RULES = 5
@@ -66,12 +66,7 @@ def read_forwarding_rules(path: str, inv: Inventory, table=None) -> dict:
     text = decode(path, read_bytes(path))
     if not text.strip():
         raise PlannerError(f"{path}: empty file")
-    try:
-        rules = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (expected gcloud ... --format=json)") from None
-    except RecursionError:
-        raise PlannerError(f"{path}: JSON nested too deeply") from None
+    rules = loads_json(path, text, " (expected gcloud ... --format=json)")
     if not isinstance(rules, list):
         raise PlannerError(f"{path}: expected a JSON list of forwarding rules (gcloud compute forwarding-rules list --format=json)")
     inv.files.append(path)

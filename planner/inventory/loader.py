@@ -241,12 +241,7 @@ def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator
     if first in "{[":
         doc, shallow = _fast_json(text, data)
         if doc is _SLOW:
-            try:
-                doc = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-            except RecursionError:
-                raise PlannerError(f"{path}: JSON nested too deeply") from None
+            doc = loads_json(path, text)
         yield doc, None, {}, shallow
         return
     if len(text) > MAX_YAML_BYTES:
@@ -274,6 +269,16 @@ def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator
         raise PlannerError(f"{path}: YAML nested too deeply") from None
     finally:
         loader.dispose()
+
+
+def loads_json(path: str, text: str, hint: str = "") -> object:
+    """``json.loads`` whose errors are one line naming the file and line (``hint`` appended)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}{hint}") from None
+    except RecursionError:
+        raise PlannerError(f"{path}: JSON nested too deeply") from None
 
 
 def _yaml_error(path: str, exc: yaml.YAMLError) -> PlannerError:
