@@ -206,6 +206,9 @@ class Inventory:
     #: Billable things found outside Kubernetes objects (e.g. forwarding rules from a gcloud
     #: listing that no Service or Ingress owns). Priced in both the current and proposed cost.
     extra_footprints: list["Footprint"] = field(default_factory=list)
+    #: Host/path routes the user designed (``--routes FILE`` or ``planner.io/routes``), in
+    #: file order; the consolidation stage applies them to the services they name.
+    designed_routes: list["DesignedRoute"] = field(default_factory=list)
 
     @property
     def load_balancers(self) -> list[Service]:
@@ -284,3 +287,25 @@ class CostLine:
             "rate_usd": float(self.rate.usd),
             "monthly_usd": float(cents(self.monthly_usd)),
         }
+
+
+@dataclass(frozen=True)
+class DesignedRoute:
+    """One host/path route the user designed for a Service (issue: routes the user designs).
+
+    ``service`` is the (cluster, namespace, name) key; ``where`` names the file and line (or
+    the Service and its annotation) for error messages; ``source`` is ``routes-file`` or
+    ``annotation``."""
+
+    host: str
+    path: str
+    exact: bool
+    service: tuple[str, str, str]
+    port: int | None
+    rewrite: str | None
+    source: str
+    where: str
+
+    @property
+    def path_type(self) -> str:
+        return "Exact" if self.exact else "PathPrefix"
