@@ -236,6 +236,22 @@ class Footprint:
     group: str = ""
     internal: bool = False
     azs: int = 0
+    #: GCP Envoy-based regional Application LBs (``gke-l7-rilb``, ``gke-l7-regional-external-managed``,
+    #: Ingress ``gce-internal``): billed per proxy instance-hour, not in the forwarding-rule pool.
+    #: ``proxies`` is the footprint's own proxy count when known (0 = not known: the pool minimum).
+    proxy_billed: bool = False
+    proxies: int = 0
+    #: Where the data processing of a global L7 LB is charged (GCP: the region's rate; there is
+    #: no global data-processing rate). "" = ``region``.
+    data_region: str = ""
+    #: GCP Cloud Armor on the entrypoint: policies and rules (each rule billed per month);
+    #: requests are priced from ``usage.requests`` when the Usage carries it.
+    armor_policies: int = 0
+    armor_rules: int = 0
+    #: GCP Certificate Manager certificates and certificate maps the entrypoint creates
+    #: (Kubernetes ManagedCertificates and Secrets are free and not counted here).
+    certificates: int = 0
+    certificate_maps: int = 0
 
 
 @dataclass(frozen=True)
@@ -264,7 +280,11 @@ class Rate:
 
 @dataclass(frozen=True)
 class CostLine:
-    """One charge: what, where, how much of it, at which rate, for a month."""
+    """One charge: what, where, how much of it, at which rate, for a month.
+
+    ``kind`` is the cost component in infracost's shape (one of :data:`COMPONENT_KINDS`);
+    ``weights`` (aligned with ``owners``, empty = equal) say how the line splits among its
+    owners (forwarding rules per owner of a pool, proxies per owner, ...)."""
 
     pool: str  # e.g. "gcp my-project us-central1"
     component: str  # e.g. "Forwarding rules 1-5 (flat)"
@@ -273,14 +293,26 @@ class CostLine:
     rate: Rate
     monthly_usd: Decimal
     owners: tuple[str, ...] = ()
+    kind: str = ""
+    weights: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         return {
             "pool": self.pool,
             "component": self.component,
+            "kind": self.kind,
             "unit": self.unit,
             "quantity": float(self.quantity),
             "rate_key": self.rate.key,
             "rate_usd": float(self.rate.usd),
             "monthly_usd": float(cents(self.monthly_usd)),
+            "unsure": self.rate.unsure,
         }
+
+
+#: The cost components a CostLine's ``kind`` names (the plan contract's ``cost_components[].component``).
+COMPONENT_KINDS = (
+    "forwarding_rule", "proxy_instance", "cloud_armor_policy", "cloud_armor_rule", "cloud_armor_requests",
+    "static_ip", "data_processing_in", "data_processing_out", "lb_hour", "lcu", "nlcu", "public_ipv4",
+    "lb_rule", "certificate",
+)

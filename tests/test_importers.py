@@ -36,7 +36,8 @@ def test_gcp_catalog(tmp_path):
     # a tiered SKU whose first tier is free: the first priced tier is kept
     assert table.rate("asia-south1", "passthrough_data_inbound_gib").usd == Decimal("0.01")
     assert imported.ignored == {"SKU(s) not used by planner": 1}
-    assert missing_rates(imported) == ["global/data_inbound_gib", "global/data_outbound_gib"]
+    # no global data-processing rate exists (global LBs are charged at their region's rate)
+    assert missing_rates(imported) == []
 
 
 def test_aws_offer_files_merge_and_take_regions_from_prefix(tmp_path):

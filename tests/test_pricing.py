@@ -109,15 +109,19 @@ def test_gcp_missing_region_error_names_region_and_table_regions():
                               "europe-west1, europe-west3, southamerica-west1, us-central1, us-east1)")
 
 
-def test_gcp_reserved_unused_address_and_internal_alb_note():
+def test_gcp_reserved_unused_address_and_internal_alb_is_proxy_billed():
     p = GcpPricer()
     reserved = Footprint(owner="Address shop-ip", cloud="gcp", project="my-project", region="us-central1", kind="passthrough", forwarding_rules=0, addresses=2, lb_type="address")
     pricing = p.price([reserved])
     assert pricing.total == D("14.60")  # 2 x 0.010 x 730, no forwarding-rule charge
     assert [line.component for line in pricing.lines] == ["Reserved static IPv4 not in use (2): Address shop-ip"]
+    # audit correction: a gce-internal Ingress is a regional internal ALB, billed per proxy
+    # instance (not in the forwarding-rule pool): 3 proxies (assumed minimum) x 0.025 x 730 = 54.75
+    # (was 18.25: one forwarding-rule flat charge)
     internal = p.price([p.ingress_footprint(ing("w", cls="gce-internal"), Cluster("main"), None)])
-    assert internal.total == D("18.25")
-    assert [n.code for n in internal.notes] == ["GCP_PROXY_CHARGE_UNPRICED"]
+    assert internal.total == D("54.75")
+    assert [(line.kind, line.component) for line in internal.lines] == [("proxy_instance", "Proxy instances (3, minimum 3 assumed)")]
+    assert [n.code for n in internal.notes] == ["GCP_PROXY_MINIMUM_ASSUMED"]
 
 
 def test_gcp_cost_is_allocated_to_owners_to_the_cent():

@@ -294,7 +294,8 @@ def import_catalog(cloud: str, paths: list[str]) -> Imported:
 
 #: Rates each pricer looks up, per region kind ("*" = every region; "global" = the global one).
 REQUIRED = {
-    "gcp": {"*": ("forwarding_rule_first5", "forwarding_rule_additional", "data_inbound_gib", "data_outbound_gib")},
+    # GCP has no global data-processing rate (global LBs are charged at their region's rate)
+    "gcp": {"global": ("forwarding_rule_first5", "forwarding_rule_additional"), "*": ("forwarding_rule_first5", "forwarding_rule_additional", "data_inbound_gib", "data_outbound_gib")},
     "aws": {"*": ("alb_hour", "alb_lcu_hour", "nlb_hour", "nlb_nlcu_hour", "clb_hour", "clb_data_gb", "public_ipv4_hour")},
     "azure": {"global": ("lb_rules_first5_hour", "lb_rule_additional_hour", "lb_data_gb"), "*": ("public_ipv4_hour",)},
 }
