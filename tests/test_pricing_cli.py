@@ -77,15 +77,19 @@ def test_azure_ten_services_to_one_ingress_controller(tmp_path):
     plan = _analyze(tmp_path, inv, "--region", "westeurope")
     assert plan["inputs"]["cloud"] == "azure"
     s = plan["summary"]
-    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (91.25, 21.9, 69.35)
+    # the AKS outbound rule counts in the tiers (PRICING-FACTS audit), and its outbound IP stays:
+    # before 10 + 1 rules = 18.25 + 6 x 7.30 = 62.05, 11 IPs x 3.65 = 40.15 -> 102.20;
+    # after 2 + 1 rules = 18.25, 2 IPs = 7.30 -> 25.55; saves 76.65
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (102.2, 25.55, 76.65)
     assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (10, 2)
-    assert {"AZURE_SHARED_LB", "AZURE_OUTBOUND_NOT_COUNTED", "PROGRAM_GKE_ONLY"} <= set(_codes(plan))
+    assert {"AZURE_SHARED_LB", "AZURE_OUTBOUND_COUNTED", "PROGRAM_GKE_ONLY"} <= set(_codes(plan))
     assert s["data_processing"]["message"] == "plus $0.005/GB processed by the load balancer, in and out"
-    # without usage: scenarios at 0, 100 and 1,000 GiB per service per month (in and out each)
+    # without usage: scenarios at 0, 100 and 1,000 GiB per service per month (in and out each):
+    # 100 GiB: +10 x 200 GB x 0.005 = +10.00 on each side; 1,000 GiB: +100.00 on each side
     assert plan["traffic_scenarios"] == [
-        {"gib_per_service": 0, "current_monthly_usd": 91.25, "proposed_monthly_usd": 21.9, "savings_monthly_usd": 69.35},
-        {"gib_per_service": 100, "current_monthly_usd": 101.25, "proposed_monthly_usd": 31.9, "savings_monthly_usd": 69.35},
-        {"gib_per_service": 1000, "current_monthly_usd": 191.25, "proposed_monthly_usd": 121.9, "savings_monthly_usd": 69.35},
+        {"gib_per_service": 0, "current_monthly_usd": 102.2, "proposed_monthly_usd": 25.55, "savings_monthly_usd": 76.65},
+        {"gib_per_service": 100, "current_monthly_usd": 112.2, "proposed_monthly_usd": 35.55, "savings_monthly_usd": 76.65},
+        {"gib_per_service": 1000, "current_monthly_usd": 202.2, "proposed_monthly_usd": 125.55, "savings_monthly_usd": 76.65},
     ]
 
 
@@ -116,7 +120,7 @@ def test_imported_table_is_used_and_stale_rates_are_flagged(tmp_path, capsys):
     table = tmp_path / "aws-imported.yaml"
     assert main(["prices", "import", "aws", *[str(CAT / f) for f in ("aws-elb-us-east-1.json", "aws-elb-eu-west-2.json", "aws-vpc-us-east-1.json")], "--out", str(table)]) == 0
     err = capsys.readouterr().err
-    assert "11 catalog record(s) read, 9 used for 9 rate(s) in 2 region(s); ignored: 2 product(s) not used by planner" in err
+    assert "12 catalog record(s) read, 10 used for 10 rate(s) in 2 region(s); ignored: 2 product(s) not used by planner" in err
     assert "warning: the pricer will stop on these rates if a plan needs them" in err
     inv = _write(tmp_path, "eks.yaml", [_svc("web", NLB)])
     plan = _analyze(tmp_path, inv, "--rates", str(table))
@@ -217,7 +221,9 @@ def test_aws_and_azure_internal_annotations_keep_services_internal(tmp_path):
     az = _write(tmp_path, "aks.yaml", [_svc("db", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})])
     plan = _analyze(tmp_path, az, "--region", "eastus")
     assert plan["services"][0]["internal"] is True
-    assert plan["summary"]["current_monthly_usd"] == 18.25  # kubernetes-internal: 1 rule, no public IP
+    # kubernetes-internal: 1 rule, no public IP = 18.25; plus the public 'kubernetes' LB's outbound
+    # rule (18.25 flat) and outbound IP (3.65), there whatever the Services do = 40.15
+    assert plan["summary"]["current_monthly_usd"] == 40.15
 
 
 def test_fleet_file_cloud_is_used_and_mixed_clouds_are_refused(tmp_path, capsys):

@@ -9,6 +9,9 @@ A table is YAML::
       us-east-1:
         nlb_hour: {usd: "0.0225", unit: hour, source: "...", effective: "2026-10-01", unsure: false}
 
+An optional ``settings`` mapping carries pricer options that are not rates (``aks_outbound_rules``
+for Azure, ``alb_ingress_classes`` for AWS; see docs/pricing.md).
+
 Every rate carries its source (URL or catalog SKU / meter id) and effective date. ``as_of`` is the
 newest effective date in the table (not the wall clock, so output is deterministic); a rate whose
 effective date is more than :data:`STALE_AFTER_DAYS` before ``as_of`` is ``stale``.
@@ -44,6 +47,11 @@ class RateTable:
         if self.currency != "USD":
             raise PlannerError(f"{path}: currency {self.currency!r} is not supported (planner prices in USD)")
         self._regions: dict[str, dict[str, Rate]] = {}
+        settings = data.get("settings", {}) or {}
+        if not isinstance(settings, dict):
+            raise PlannerError(f"{path}: 'settings' must be a mapping (e.g. aks_outbound_rules: 1)")
+        #: Pricer options that are not rates (AKS outbound rules, extra ALB Ingress classes...).
+        self.settings: dict = dict(settings)
         regions = data.get("regions")
         if not isinstance(regions, dict) or not regions:
             raise PlannerError(f"{path}: no 'regions' mapping in the rate table")
