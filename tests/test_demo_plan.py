@@ -10,12 +10,14 @@ Today
   total $211.70; load balancers 28 Services + 1 priced Ingress = 29 (the nginx-class Ingress
   has none of its own); forwarding rules 29 + 2 = 31.
 Proposed (strategy auto → gateway)
-  14 Services stay (15 rules, webrtc-turn 2) + Gateway planner-internal (regional internal ALB,
-  HTTP only = 1 rule) → 16 regional rules: 18.25 + 11 x 7.30 = 18.25 + 80.30 = $98.55
+  14 Services stay (15 rules, webrtc-turn 2) → 15 regional rules: 18.25 + 10 x 7.30 = $91.25
+  Gateway planner-internal (gke-l7-rilb, a regional internal ALB) is billed per proxy instance,
+  not in the rule pool (PRICING-FACTS audit): 3 proxies (assumed minimum, unsure) x 0.025 x 730
+  = $54.75 (it was priced as 1 rule of the pool, $6.16, before the audit)
   Gateway planner-external (HTTP + HTTPS) 2 global rules, shop-legacy folded into it: $18.25
-  total $116.80; savings 211.70 - 116.80 = $94.90
-  load balancers 14 + 2 = 16; forwarding rules 16 + 2 = 18.
-  planner-internal's share of the regional pool: 98.55 x 1/16 = 6.159375 → $6.16.
+  total $164.25; savings 211.70 - 164.25 = $47.45
+  load balancers 14 + 2 = 16; forwarding rules 15 + 1 + 2 = 18 (the internal Gateway's rule
+  exists, it is just not billed as one).
 """
 from __future__ import annotations
 
@@ -60,13 +62,13 @@ MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
 def test_demo_dollar_figures(demo_plan):
     s = demo_plan["summary"]
     assert s["current_monthly_usd"] == 211.70
-    assert s["proposed_monthly_usd"] == 116.80
-    assert s["savings_monthly_usd"] == 94.90
+    assert s["proposed_monthly_usd"] == 164.25
+    assert s["savings_monthly_usd"] == 47.45
     # the Services' shares of the regional pool add up to it exactly
     assert sum(Decimal(str(x["current_monthly_usd"])) for x in demo_plan["services"]) == Decimal("193.45")
     eps = {e["name"]: e for e in demo_plan["entrypoints"]}
     assert eps["planner-external"]["monthly_usd"] == 18.25
-    assert eps["planner-internal"]["monthly_usd"] == 6.16
+    assert eps["planner-internal"]["monthly_usd"] == 54.75
     (legacy,) = [x for x in demo_plan["existing_entrypoints"] if x["name"] == "shop-legacy"]
     assert legacy["monthly_usd"] == 18.25
 
@@ -149,10 +151,11 @@ def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
     adds 2,000 x $0.008 = $16.00 of outbound processing → TRAFFIC_BREAK_EVEN, break-even
     7.30 / 0.008 = 912.5 GiB.
     Today: 211.70 + passthrough inbound (50 + 100) x 0.008 = 1.20 → $212.90.
-    Proposed: 15 Services stay (16 rules) + planner-internal 1 rule = 17 regional rules:
-    18.25 + 12 x 7.30 = 105.85; planner-external 2 global rules 18.25; fraud-scoring inbound
-    50 x 0.008 = 0.40; planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20
-    → $127.70; savings $85.20.
+    Proposed: 15 Services stay = 16 regional rules: 18.25 + 11 x 7.30 = 98.55; planner-internal
+    3 proxy instances x 0.025 x 730 = 54.75 (per proxy, not in the rule pool: PRICING-FACTS
+    audit); planner-external 2 global rules 18.25; fraud-scoring inbound 50 x 0.008 = 0.40;
+    planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20 (us-central1's rate: no global
+    data-processing rate) → $175.15; savings $37.75.
     """
     import json
 
@@ -169,5 +172,5 @@ def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
                                               "(2000 GiB out x $0.008/GiB); it pays off only below 912.50 GiB out per month")
     assert svc["search-frontend"]["decision"] == "consolidate"
     s = plan["summary"]
-    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 127.70, 85.20)
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 175.15, 37.75)
     assert s["data_processing"]["priced"] is True

@@ -19,9 +19,11 @@ def test_compare_prints_strategies_side_by_side(tmp_path, capsys):
     table = lines[i + 1:i + 8]
     assert table[0].split() == ["strategy", "gateway", "*", "ingress"]
     assert table[1].split()[-2:] == ["16", "22"]  # load balancers after
-    assert table[3].split()[-2:] == ["$116.80", "$160.60"]  # monthly cost after
-    assert table[4].split()[-2:] == ["$94.90", "$51.10"]  # savings
-    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $116.80/month")
+    # regional internal ALBs (gke-l7-rilb / gce-internal) are billed per proxy instance since the
+    # pricing audit: 3 x $18.25 = $54.75 instead of one rule of the regional pool (see test_demo_plan)
+    assert table[3].split()[-2:] == ["$164.25", "$200.75"]  # monthly cost after
+    assert table[4].split()[-2:] == ["$47.45", "$10.95"]  # savings
+    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $164.25/month")
     assert [r["strategy"] for r in plan["comparison"]] == ["gateway", "ingress"]
 
 
