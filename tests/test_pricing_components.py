@@ -309,3 +309,15 @@ def test_every_line_of_a_mixed_plan_has_a_known_kind():
 def test_footprint_defaults_keep_plain_services_cheap():
     fp = Footprint(owner="x", cloud="gcp", project="p", region="r", kind="passthrough", forwarding_rules=1)
     assert (fp.proxy_billed, fp.proxies, fp.data_region, fp.armor_policies, fp.certificates) == (False, 0, "", 0, 0)
+
+
+@pytest.mark.parametrize("cloud", ["gcp", "aws", "azure"])
+def test_docs_list_every_rate_with_its_source(cloud):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "pricing.md").read_text(encoding="utf-8")
+    table = load_table(cloud)
+    for region in table.regions:
+        for rate in table.region_rates(region):
+            row = f"| {cloud} | {region} | `{rate.key.split('/')[-1]}` | {rate.usd} | {rate.unit} | {rate.effective} | {'**unsure**' if rate.unsure else 'no'} | {rate.source.replace('|', '/')}"
+            assert row in doc, row
