@@ -37,6 +37,16 @@ class Pricing:
         for line in self.lines:
             if not line.owners:
                 continue
+            if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
+                out.setdefault(line.owners[0], []).append({
+                    "component": line.kind,
+                    "quantity": float(line.quantity.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)),
+                    "unit": line.unit,
+                    "rate_key": line.rate.key,
+                    "monthly_usd": float(line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)),
+                    "unsure": line.rate.unsure,
+                })
+                continue
             weights: dict[str, int] = defaultdict(int)
             for i, owner in enumerate(line.owners):
                 weights[owner] += line.weights[i] if line.weights else 1

@@ -32,7 +32,6 @@ from decimal import ROUND_CEILING, Decimal
 
 from planner.model import (
     HOURS_PER_MONTH,
-    WARN,
     INFO,
     Cluster,
     CostLine,
