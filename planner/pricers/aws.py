@@ -87,7 +87,9 @@ def classify_service(svc: Service) -> tuple[str, bool, str]:
     """``(lb_type, internal, manager)`` for a LoadBalancer Service on EKS.
 
     ``lb_type`` is ``clb``, ``nlb`` or ``none`` (a ``loadBalancerClass`` that is not AWS's);
-    ``manager`` is ``in-tree``, ``aws-load-balancer-controller`` or the foreign class."""
+    ``manager`` is ``in-tree``, ``aws-load-balancer-controller``, ``eks-auto-mode`` or the
+    foreign class. Controller- and Auto-Mode-managed NLBs are internal unless the scheme says
+    otherwise."""
     ann = {k: v.strip().lower() for k, v in svc.annotations.items()}
     cls = svc.load_balancer_class
     lb_type_ann = ann.get(LB_TYPE_ANN, "")

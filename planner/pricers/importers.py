@@ -170,6 +170,12 @@ def import_gcp(docs: list[tuple[str, object]]) -> Imported:
     for region, rates in out.rates.items():  # the pricer reads data_inbound_gib for passthrough LBs too
         if "passthrough_data_inbound_gib" in rates and "data_inbound_gib" not in rates:
             rates["data_inbound_gib"] = rates["passthrough_data_inbound_gib"]
+        if "forwarding_rule_first5" in rates and region != "global":
+            # no catalog SKU for Envoy proxy instances is mapped: infracost prices a proxy-hour at
+            # the region's forwarding-rule-minimum SKU; kept unsure (see docs/pricing.md)
+            fr = rates["forwarding_rule_first5"]
+            rates.setdefault("proxy_instance_hour", dict(_rate(fr["usd"], "hour", f"{fr['source']} (proxy instance-hour priced at this SKU, as infracost does)", fr["effective"]), unsure=True,
+                                                         note="no catalog SKU for regional Envoy proxy instances is mapped; the forwarding-rule-minimum price is assumed"))
         if "forwarding_rule_first5" in rates:
             rates.setdefault("address_on_forwarding_rule_hour", _rate("0", "hour", "https://cloud.google.com/vpc/network-pricing#ipaddress (external IPv4 used by a forwarding rule: no charge)", rates["forwarding_rule_first5"]["effective"]))
     return out
