@@ -134,6 +134,9 @@ class Ingress(_Named):
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
     #: (host, secretName) of spec.tls[] entries, sorted; secret "" when the entry names none
     tls_secrets: tuple[tuple[str, str], ...] = ()
+    #: neither spec.ingressClassName nor kubernetes.io/ingress.class was set (``ingress_class``
+    #: then holds the assumed "gce"; the cluster's default IngressClass may say otherwise)
+    class_unset: bool = False
 
 
 @dataclass(frozen=True)

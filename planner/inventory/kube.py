@@ -226,7 +226,9 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         return None, [Note(WARN, f"Ingress <unnamed> ({source})", "MISSING_NAME", "Ingress has no metadata.name; left out of pricing")]
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     cls = spec.get("ingressClassName") if isinstance(spec.get("ingressClassName"), str) else None
-    cls = cls or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
+    cls = cls or annotations.get("kubernetes.io/ingress.class")
+    class_unset = not cls
+    cls = cls or GCE_DEFAULT_CLASS
     paths: list[IngressPath] = []
     for rule in _list(spec.get("rules")):
         if not isinstance(rule, dict):
@@ -257,6 +259,7 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         annotations=annotations,
         status_addresses=_status_addresses(doc),
         tls_secrets=tuple(tls_secrets),
+        class_unset=class_unset,
     )
     return ing, []
 
