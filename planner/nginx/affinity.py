@@ -41,7 +41,7 @@ def cookie_affinity(ctx: Ctx) -> list[Outcome]:
         ttl = MAX_COOKIE_TTL_SEC
     used = tuple(k for k in ("affinity", "session-cookie-max-age", "session-cookie-expires") if k in ctx.ann)
     life = f"{ttl}s" if ttl else "the browser session"
-    out.append(Outcome(TRANSLATED, used, "NGINX_AFFINITY", f"{full('affinity')} cookie → GENERATED_COOKIE session affinity for {life}", policy={"session_affinity": "GENERATED_COOKIE", "cookie_ttl_sec": ttl}))
+    out.append(Outcome(TRANSLATED, used, "NGINX_AFFINITY", f"{full(*used)}: cookie → GENERATED_COOKIE session affinity for {life}", policy={"session_affinity": "GENERATED_COOKIE", "cookie_ttl_sec": ttl}))
     if "session-cookie-name" in ctx.ann:
         out.append(Outcome(WARNED, ("session-cookie-name",), "NGINX_AFFINITY_COOKIE", f"{full('session-cookie-name')} {quoted(ctx.get('session-cookie-name') or '')}: the load balancer's cookie is named GCLB; clients or apps reading the old cookie lose it"))
     detail = ctx.present(*COOKIE_DETAIL)

@@ -57,4 +57,4 @@ def canary(ctx: Ctx) -> list[Outcome]:
         how.append(f"{spec.weight} of {spec.total} of the primary's requests")
     if spec.header:
         how.append(f"requests with header {spec.header}: {spec.header_value}" if spec.header_value else f"requests with header {spec.header}: always")
-    return [Outcome(TRANSLATED, keys, "NGINX_CANARY", f"canary Ingress merged into its primary's rule: {'; '.join(how) or 'no traffic (weight 0, no header)'} go to its backend")]
+    return [Outcome(TRANSLATED, keys, "NGINX_CANARY", f"{full(*keys)}: canary Ingress merged into its primary's rule: {'; '.join(how) or 'no traffic (weight 0, no header)'} go to its backend")]

@@ -55,5 +55,5 @@ def cors(ctx: Ctx) -> list[Outcome]:
         headers[name] = v
     return [
         Outcome(TRANSLATED, keys, "NGINX_CORS", f"{full(*keys)} → response headers {', '.join(sorted(headers))}", route={"response_headers": {"set": dict(sorted(headers.items()))}}),
-        Outcome(WARNED, ("enable-cors",), "NGINX_CORS_PREFLIGHT", "nginx answers CORS preflight requests (OPTIONS) itself; behind the Gateway they reach the backend, which must answer them with 2xx"),
+        Outcome(WARNED, ("enable-cors",), "NGINX_CORS_PREFLIGHT", f"{full('enable-cors')}: nginx answers CORS preflight requests (OPTIONS) itself; behind the Gateway they reach the backend, which must answer them with 2xx"),
     ]

@@ -48,6 +48,14 @@ class IngressClass:
     def ref(self) -> str:
         return f"IngressClass {self.cluster}/{self.name}"
 
+    @property
+    def namespace(self) -> str:  # cluster-scoped; for the reader's duplicate check
+        return ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, "", self.name)
+
 
 def parse_ingress_class(doc: dict, cluster: str, source: Source) -> tuple[IngressClass | None, list[Note]]:
     """A ``networking.k8s.io/v1`` IngressClass, or None with the note saying why."""

@@ -55,7 +55,7 @@ def error_pages(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present("custom-http-errors", "default-backend")
     if not keys:
         return []
-    detail = ", ".join(f"{k} {quoted(ctx.get(k) or '')}" for k in keys)
+    detail = ", ".join(f"{full(k)} {quoted(ctx.get(k) or '')}" for k in keys)
     return [Outcome(WARNED, keys, "NGINX_ERROR_PAGES", f"{detail}: nginx serves these errors from its default backend; behind the Gateway clients see the backend's (or Google's) error responses")]
 
 
