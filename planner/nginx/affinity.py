@@ -24,27 +24,27 @@ def cookie_affinity(ctx: Ctx) -> list[Outcome]:
     kind = (ctx.get("affinity") or "").lower()
     if kind != "cookie":
         if "affinity" not in ctx.ann:
-            return [Outcome(NOTED, keys, "NGINX_AFFINITY", f"{full(*keys)} without affinity: cookie: nginx ignores them")]
-        return [Outcome(BLOCKED, keys, "NGINX_AFFINITY", f"{full('affinity')} {quoted(ctx.get('affinity') or '')}: nginx knows only cookie affinity; planner cannot tell what is meant")]
+            return [Outcome(NOTED, keys, code="NGINX_AFFINITY", message=f"{full(*keys)} without affinity: cookie: nginx ignores them")]
+        return [Outcome(BLOCKED, keys, code="NGINX_AFFINITY", message=f"{full('affinity')} {quoted(ctx.get('affinity') or '')}: nginx knows only cookie affinity; planner cannot tell what is meant")]
     out: list[Outcome] = []
     ttl = 0
     for key in ("session-cookie-max-age", "session-cookie-expires"):
         if key in ctx.ann:
             v = seconds(ctx.get(key))
             if v is None:
-                out.append(Outcome(WARNED, (key,), "NGINX_BAD_VALUE", f"{full(key)} {quoted(ctx.get(key) or '')} is not a number of seconds; a browser-session cookie is used"))
+                out.append(Outcome(WARNED, (key,), code="NGINX_BAD_VALUE", message=f"{full(key)} {quoted(ctx.get(key) or '')} is not a number of seconds; a browser-session cookie is used"))
                 continue
             ttl = v
             break
     if ttl > MAX_COOKIE_TTL_SEC:
-        out.append(Outcome(WARNED, ("session-cookie-max-age",), "NGINX_AFFINITY", f"cookie lifetime {ttl}s is above Google's maximum; capped at {MAX_COOKIE_TTL_SEC}s (two weeks)"))
+        out.append(Outcome(WARNED, ("session-cookie-max-age",), code="NGINX_AFFINITY", message=f"cookie lifetime {ttl}s is above Google's maximum; capped at {MAX_COOKIE_TTL_SEC}s (two weeks)"))
         ttl = MAX_COOKIE_TTL_SEC
     used = tuple(k for k in ("affinity", "session-cookie-max-age", "session-cookie-expires") if k in ctx.ann)
     life = f"{ttl}s" if ttl else "the browser session"
-    out.append(Outcome(TRANSLATED, used, "NGINX_AFFINITY", f"{full(*used)}: cookie → GENERATED_COOKIE session affinity for {life}", policy={"session_affinity": "GENERATED_COOKIE", "cookie_ttl_sec": ttl}))
+    out.append(Outcome(TRANSLATED, used, code="NGINX_AFFINITY", message=f"{full(*used)}: cookie → GENERATED_COOKIE session affinity for {life}", policy={"session_affinity": "GENERATED_COOKIE", "cookie_ttl_sec": ttl}))
     if "session-cookie-name" in ctx.ann:
-        out.append(Outcome(WARNED, ("session-cookie-name",), "NGINX_AFFINITY_COOKIE", f"{full('session-cookie-name')} {quoted(ctx.get('session-cookie-name') or '')}: the load balancer's cookie is named GCLB; clients or apps reading the old cookie lose it"))
+        out.append(Outcome(WARNED, ("session-cookie-name",), code="NGINX_AFFINITY_COOKIE", message=f"{full('session-cookie-name')} {quoted(ctx.get('session-cookie-name') or '')}: the load balancer's cookie is named GCLB; clients or apps reading the old cookie lose it"))
     detail = ctx.present(*COOKIE_DETAIL)
     if detail:
-        out.append(Outcome(WARNED, detail, "NGINX_AFFINITY_COOKIE", f"{full(*detail)}: the load balancer's cookie attributes are not configurable; these settings are lost"))
+        out.append(Outcome(WARNED, detail, code="NGINX_AFFINITY_COOKIE", message=f"{full(*detail)}: the load balancer's cookie attributes are not configurable; these settings are lost"))
     return out

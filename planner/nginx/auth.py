@@ -18,7 +18,7 @@ def request_auth(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*EXTERNAL, *BASIC)
     if not keys:
         return []
-    return [Outcome(BLOCKED, keys, "NGINX_AUTH", f"{full(*keys)}: nginx authenticates every request before it reaches the backend; moved as is, the service would be open. Put Identity-Aware Proxy (GCPBackendPolicy iap) in front of it, then move it by hand")]
+    return [Outcome(BLOCKED, keys, code="NGINX_AUTH", message=f"{full(*keys)}: nginx authenticates every request before it reaches the backend; moved as is, the service would be open. Put Identity-Aware Proxy (GCPBackendPolicy iap) in front of it, then move it by hand")]
 
 
 @translator(*CLIENT_TLS)
@@ -27,7 +27,7 @@ def client_cert_auth(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*CLIENT_TLS)
     if not keys:
         return []
-    return [Outcome(BLOCKED, keys, "NGINX_CLIENT_CERT_AUTH", f"{full(*keys)}: nginx checks client certificates; the plan's Gateway would not (load-balancer mTLS with a TrustConfig is not set up by planner), so the check would be lost")]
+    return [Outcome(BLOCKED, keys, code="NGINX_CLIENT_CERT_AUTH", message=f"{full(*keys)}: nginx checks client certificates; the plan's Gateway would not (load-balancer mTLS with a TrustConfig is not set up by planner), so the check would be lost")]
 
 
 @translator("enable-global-auth")
@@ -35,4 +35,4 @@ def global_auth(ctx: Ctx) -> list[Outcome]:
     """enable-global-auth: whether the controller-wide auth-url applies (ConfigMap; not read)."""
     if "enable-global-auth" not in ctx.ann:
         return []
-    return [Outcome(NOTED, ("enable-global-auth",), "NGINX_GLOBAL_AUTH", f"{full('enable-global-auth')}: the controller's global-auth-url (ConfigMap, not in the inventory) is not carried; check the ConfigMap sets none")]
+    return [Outcome(NOTED, ("enable-global-auth",), code="NGINX_GLOBAL_AUTH", message=f"{full('enable-global-auth')}: the controller's global-auth-url (ConfigMap, not in the inventory) is not carried; check the ConfigMap sets none")]

@@ -22,9 +22,9 @@ def backend_protocol(ctx: Ctx) -> list[Outcome]:
         return []
     hit = PROTOCOLS.get(raw.upper())
     if hit is None:
-        return [Outcome(BLOCKED, ("backend-protocol",), "NGINX_BACKEND_PROTOCOL", f"{full('backend-protocol')} {quoted(raw)}: Google's load balancer speaks HTTP, HTTPS and HTTP/2 to backends, not this")]
+        return [Outcome(BLOCKED, ("backend-protocol",), code="NGINX_BACKEND_PROTOCOL", message=f"{full('backend-protocol')} {quoted(raw)}: Google's load balancer speaks HTTP, HTTPS and HTTP/2 to backends, not this")]
     proto, tls = hit
-    return [Outcome(TRANSLATED, ("backend-protocol",), "NGINX_BACKEND_PROTOCOL", f"{full('backend-protocol')} {raw.upper()} → backend protocol {proto}" + (" (TLS to the backend; its certificate is not verified, as nginx's default)" if tls else ""), policy={"backend_protocol": proto, "tls_only": tls})]
+    return [Outcome(TRANSLATED, ("backend-protocol",), code="NGINX_BACKEND_PROTOCOL", message=f"{full('backend-protocol')} {raw.upper()} → backend protocol {proto}" + (" (TLS to the backend; its certificate is not verified, as nginx's default)" if tls else ""), policy={"backend_protocol": proto, "tls_only": tls})]
 
 
 @translator("proxy-ssl-verify", "proxy-ssl-secret", "proxy-ssl-name", "proxy-ssl-server-name", *SSL_INFO)
@@ -32,16 +32,16 @@ def backend_tls(ctx: Ctx) -> list[Outcome]:
     """proxy-ssl-verify on / proxy-ssl-secret block; SNI name warns; protocol / cipher detail noted."""
     out: list[Outcome] = []
     if ctx.present("proxy-ssl-secret"):
-        out.append(Outcome(BLOCKED, ("proxy-ssl-secret",), "NGINX_BACKEND_TLS", f"{full('proxy-ssl-secret')} {quoted(ctx.get('proxy-ssl-secret') or '')}: nginx presents a client certificate / checks a CA towards the backend; planner does not set up backend mTLS"))
+        out.append(Outcome(BLOCKED, ("proxy-ssl-secret",), code="NGINX_BACKEND_TLS", message=f"{full('proxy-ssl-secret')} {quoted(ctx.get('proxy-ssl-secret') or '')}: nginx presents a client certificate / checks a CA towards the backend; planner does not set up backend mTLS"))
     if ctx.present("proxy-ssl-verify"):
         if ctx.true("proxy-ssl-verify"):
-            out.append(Outcome(BLOCKED, ("proxy-ssl-verify",), "NGINX_BACKEND_TLS", f"{full('proxy-ssl-verify')} on: nginx verifies the backend's certificate; the plan would not, so the check would be lost"))
+            out.append(Outcome(BLOCKED, ("proxy-ssl-verify",), code="NGINX_BACKEND_TLS", message=f"{full('proxy-ssl-verify')} on: nginx verifies the backend's certificate; the plan would not, so the check would be lost"))
         else:
-            out.append(Outcome(NOTED, ("proxy-ssl-verify",), "NGINX_BACKEND_TLS", f"{full('proxy-ssl-verify')} off: the backend's certificate is not verified, as on Google's load balancer"))
+            out.append(Outcome(NOTED, ("proxy-ssl-verify",), code="NGINX_BACKEND_TLS", message=f"{full('proxy-ssl-verify')} off: the backend's certificate is not verified, as on Google's load balancer"))
     sni = ctx.present("proxy-ssl-name", "proxy-ssl-server-name")
     if sni:
-        out.append(Outcome(WARNED, sni, "NGINX_BACKEND_TLS", f"{full(*sni)}: the server name sent to the backend is not configurable; check the backend answers without it"))
+        out.append(Outcome(WARNED, sni, code="NGINX_BACKEND_TLS", message=f"{full(*sni)}: the server name sent to the backend is not configurable; check the backend answers without it"))
     detail = ctx.present(*SSL_INFO)
     if detail:
-        out.append(Outcome(NOTED, detail, "NGINX_NO_EQUIVALENT", f"{full(*detail)}: backend TLS protocol details are Google's, not configurable"))
+        out.append(Outcome(NOTED, detail, code="NGINX_NO_EQUIVALENT", message=f"{full(*detail)}: backend TLS protocol details are Google's, not configurable"))
     return out

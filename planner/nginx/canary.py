@@ -44,17 +44,17 @@ def canary(ctx: Ctx) -> list[Outcome]:
     if not keys:
         return []
     if not is_canary(ctx):
-        return [Outcome(NOTED, keys, "NGINX_CANARY", f"{full(*keys)} without canary: \"true\": nginx ignores them")]
+        return [Outcome(NOTED, keys, code="NGINX_CANARY", message=f"{full(*keys)} without canary: \"true\": nginx ignores them")]
     blocked = ctx.present("canary-by-header-pattern", "canary-by-cookie")
     if blocked:
-        return [Outcome(BLOCKED, blocked, "NGINX_CANARY_UNSUPPORTED", f"{full(*blocked)}: a regex header match / cookie-based canary is not in the plan's routes; the canary's testers would lose it")]
+        return [Outcome(BLOCKED, blocked, code="NGINX_CANARY_UNSUPPORTED", message=f"{full(*blocked)}: a regex header match / cookie-based canary is not in the plan's routes; the canary's testers would lose it")]
     header = ctx.get("canary-by-header")
     if header is not None and not HEADER_NAME.match(header):
-        return [Outcome(BLOCKED, ("canary-by-header",), "NGINX_CANARY_UNSUPPORTED", f"{full('canary-by-header')} {quoted(header)} is not a header name")]
+        return [Outcome(BLOCKED, ("canary-by-header",), code="NGINX_CANARY_UNSUPPORTED", message=f"{full('canary-by-header')} {quoted(header)} is not a header name")]
     spec = canary_spec(ctx)
     how = []
     if spec.weight:
         how.append(f"{spec.weight} of {spec.total} of the primary's requests")
     if spec.header:
         how.append(f"requests with header {spec.header}: {spec.header_value}" if spec.header_value else f"requests with header {spec.header}: always")
-    return [Outcome(TRANSLATED, keys, "NGINX_CANARY", f"{full(*keys)}: canary Ingress merged into its primary's rule: {'; '.join(how) or 'no traffic (weight 0, no header)'} go to its backend")]
+    return [Outcome(TRANSLATED, keys, code="NGINX_CANARY", message=f"{full(*keys)}: canary Ingress merged into its primary's rule: {'; '.join(how) or 'no traffic (weight 0, no header)'} go to its backend")]

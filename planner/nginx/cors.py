@@ -39,10 +39,10 @@ def cors(ctx: Ctx) -> list[Outcome]:
     if not keys:
         return []
     if not ctx.true("enable-cors"):
-        return [Outcome(NOTED, keys, "NGINX_CORS", f"{full(*keys)} without enable-cors: \"true\": nginx adds no CORS headers")]
+        return [Outcome(NOTED, keys, code="NGINX_CORS", message=f"{full(*keys)} without enable-cors: \"true\": nginx adds no CORS headers")]
     origins = [o.strip() for o in (ctx.get("cors-allow-origin") or DEFAULTS["cors-allow-origin"]).split(",") if o.strip()]
     if len(origins) != 1:
-        return [Outcome(BLOCKED, keys, "NGINX_CORS", f"{full('cors-allow-origin')} lists {len(origins)} origins; nginx answers each with its own, one static header cannot (\"*\" would let every site in)")]
+        return [Outcome(BLOCKED, keys, code="NGINX_CORS", message=f"{full('cors-allow-origin')} lists {len(origins)} origins; nginx answers each with its own, one static header cannot (\"*\" would let every site in)")]
     values = {k: ctx.get(k) or DEFAULTS.get(k) for k in HEADER}
     values["cors-allow-origin"] = origins[0]
     headers: dict[str, str] = {}
@@ -51,9 +51,9 @@ def cors(ctx: Ctx) -> list[Outcome]:
         if not v:
             continue
         if _clean(v) is None:
-            return [Outcome(BLOCKED, keys, "NGINX_CORS", f"{full(key)} {quoted(v)} is not a plain header value")]
+            return [Outcome(BLOCKED, keys, code="NGINX_CORS", message=f"{full(key)} {quoted(v)} is not a plain header value")]
         headers[name] = v
     return [
-        Outcome(TRANSLATED, keys, "NGINX_CORS", f"{full(*keys)} → response headers {', '.join(sorted(headers))}", route={"response_headers": {"set": dict(sorted(headers.items()))}}),
-        Outcome(WARNED, ("enable-cors",), "NGINX_CORS_PREFLIGHT", f"{full('enable-cors')}: nginx answers CORS preflight requests (OPTIONS) itself; behind the Gateway they reach the backend, which must answer them with 2xx"),
+        Outcome(TRANSLATED, keys, code="NGINX_CORS", message=f"{full(*keys)} → response headers {', '.join(sorted(headers))}", route={"response_headers": {"set": dict(sorted(headers.items()))}}),
+        Outcome(WARNED, ("enable-cors",), code="NGINX_CORS_PREFLIGHT", message=f"{full('enable-cors')}: nginx answers CORS preflight requests (OPTIONS) itself; behind the Gateway they reach the backend, which must answer them with 2xx"),
     ]

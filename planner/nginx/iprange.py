@@ -41,12 +41,12 @@ def allow_ranges(ctx: Ctx) -> list[Outcome]:
     for key in keys:
         good, bad = parse_ranges(ctx.get(key) or "")
         if bad:
-            return [Outcome(BLOCKED, keys, "NGINX_INVALID_SOURCE_RANGE", f"{full(key)} entry {quoted(bad[0])} is not an IP range; planner never drops part of an allow-list")]
+            return [Outcome(BLOCKED, keys, code="NGINX_INVALID_SOURCE_RANGE", message=f"{full(key)} entry {quoted(bad[0])} is not an IP range; planner never drops part of an allow-list")]
         ranges.update(good)
     if not ranges:
-        return [Outcome(BLOCKED, keys, "NGINX_INVALID_SOURCE_RANGE", f"{full(*keys)} lists no range")]
+        return [Outcome(BLOCKED, keys, code="NGINX_INVALID_SOURCE_RANGE", message=f"{full(*keys)} lists no range")]
     listed = sorted(ranges)
-    return [Outcome(TRANSLATED, keys, "NGINX_SOURCE_RANGES", f"{full(*keys)} {', '.join(listed)} → Cloud Armor policy on the backend Services (allow these, deny the rest)", policy={"source_ranges": listed})]
+    return [Outcome(TRANSLATED, keys, code="NGINX_SOURCE_RANGES", message=f"{full(*keys)} {', '.join(listed)} → Cloud Armor policy on the backend Services (allow these, deny the rest)", policy={"source_ranges": listed})]
 
 
 @translator(DENY_KEY)
@@ -57,7 +57,7 @@ def deny_ranges(ctx: Ctx) -> list[Outcome]:
         return []
     good, bad = parse_ranges(raw)
     if bad or not good:
-        return [Outcome(BLOCKED, (DENY_KEY,), "NGINX_INVALID_SOURCE_RANGE", f"{full(DENY_KEY)} entry {quoted(bad[0] if bad else raw)} is not an IP range; planner never drops part of a denylist")]
+        return [Outcome(BLOCKED, (DENY_KEY,), code="NGINX_INVALID_SOURCE_RANGE", message=f"{full(DENY_KEY)} entry {quoted(bad[0] if bad else raw)} is not an IP range; planner never drops part of a denylist")]
     if not ctx.deny_supported:
-        return [Outcome(BLOCKED, (DENY_KEY,), "NGINX_DENYLIST", f"{full(DENY_KEY)} {', '.join(good)}: this plan renders no Cloud Armor deny rules, and dropping the denylist would let those clients in")]
-    return [Outcome(TRANSLATED, (DENY_KEY,), "NGINX_SOURCE_RANGES", f"{full(DENY_KEY)} {', '.join(good)} → Cloud Armor deny rules on the backend Services", policy={"deny_ranges": good})]
+        return [Outcome(BLOCKED, (DENY_KEY,), code="NGINX_DENYLIST", message=f"{full(DENY_KEY)} {', '.join(good)}: this plan renders no Cloud Armor deny rules, and dropping the denylist would let those clients in")]
+    return [Outcome(TRANSLATED, (DENY_KEY,), code="NGINX_SOURCE_RANGES", message=f"{full(DENY_KEY)} {', '.join(good)} → Cloud Armor deny rules on the backend Services", policy={"deny_ranges": good})]

@@ -18,8 +18,8 @@ def body_size(ctx: Ctx) -> list[Outcome]:
     if value is None:
         return []
     if value in ("0", "0m", "0k"):
-        return [Outcome(NOTED, ("proxy-body-size",), "NGINX_BODY_SIZE", f"{full('proxy-body-size')} {quoted(value)}: no limit, as on Google's load balancer")]
-    return [Outcome(WARNED, ("proxy-body-size",), "NGINX_BODY_SIZE", f"{full('proxy-body-size')} {quoted(value)}: Google's load balancer sets no request-body limit, so larger requests now reach the backend; enforce the limit in the backend (Cloud Armor inspects only the first part of a body)")]
+        return [Outcome(NOTED, ("proxy-body-size",), code="NGINX_BODY_SIZE", message=f"{full('proxy-body-size')} {quoted(value)}: no limit, as on Google's load balancer")]
+    return [Outcome(WARNED, ("proxy-body-size",), code="NGINX_BODY_SIZE", message=f"{full('proxy-body-size')} {quoted(value)}: Google's load balancer sets no request-body limit, so larger requests now reach the backend; enforce the limit in the backend (Cloud Armor inspects only the first part of a body)")]
 
 
 @translator(*RATE)
@@ -28,7 +28,7 @@ def rate_limits(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*RATE)
     if not keys:
         return []
-    return [Outcome(WARNED, keys, "NGINX_RATE_LIMIT", f"{full(*keys)}: nginx limits requests/connections per client today; the Gateway does not. The nearest is a Cloud Armor rate-based rule (throttle or rate_based_ban, priced per rule) on the backend's security policy")]
+    return [Outcome(WARNED, keys, code="NGINX_RATE_LIMIT", message=f"{full(*keys)}: nginx limits requests/connections per client today; the Gateway does not. The nearest is a Cloud Armor rate-based rule (throttle or rate_based_ban, priced per rule) on the backend's security policy")]
 
 
 @translator(*BUFFERS)
@@ -37,4 +37,4 @@ def buffers(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*BUFFERS)
     if not keys:
         return []
-    return [Outcome(NOTED, keys, "NGINX_NO_EQUIVALENT", f"{full(*keys)}: proxy buffering is Google's own and not configurable")]
+    return [Outcome(NOTED, keys, code="NGINX_NO_EQUIVALENT", message=f"{full(*keys)}: proxy buffering is Google's own and not configurable")]

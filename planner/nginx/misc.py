@@ -26,8 +26,8 @@ def server_alias(ctx: Ctx) -> list[Outcome]:
     names = sorted({h.strip().lower() for h in raw.split(",") if h.strip()})
     bad = [h for h in names if not HOSTNAME.match(h)]
     if bad or not names:
-        return [Outcome(BLOCKED, ("server-alias",), "NGINX_SERVER_ALIAS", f"{full('server-alias')} {quoted(bad[0] if bad else raw)} is not a hostname")]
-    return [Outcome(TRANSLATED, ("server-alias",), "NGINX_SERVER_ALIAS", f"{full('server-alias')} → routes for {', '.join(names)} too; point their DNS at the Gateway", extra_hosts=tuple(names))]
+        return [Outcome(BLOCKED, ("server-alias",), code="NGINX_SERVER_ALIAS", message=f"{full('server-alias')} {quoted(bad[0] if bad else raw)} is not a hostname")]
+    return [Outcome(TRANSLATED, ("server-alias",), code="NGINX_SERVER_ALIAS", message=f"{full('server-alias')} → routes for {', '.join(names)} too; point their DNS at the Gateway", extra_hosts=tuple(names))]
 
 
 @translator("ssl-passthrough")
@@ -36,8 +36,8 @@ def ssl_passthrough(ctx: Ctx) -> list[Outcome]:
     if "ssl-passthrough" not in ctx.ann:
         return []
     if not ctx.true("ssl-passthrough"):
-        return [Outcome(NOTED, ("ssl-passthrough",), "NGINX_SSL_PASSTHROUGH", f"{full('ssl-passthrough')} is off")]
-    return [Outcome(BLOCKED, ("ssl-passthrough",), "NGINX_SSL_PASSTHROUGH", f"{full('ssl-passthrough')}: the backend terminates TLS itself today; a GKE Gateway (Application Load Balancer) terminates TLS and cannot pass it through")]
+        return [Outcome(NOTED, ("ssl-passthrough",), code="NGINX_SSL_PASSTHROUGH", message=f"{full('ssl-passthrough')} is off")]
+    return [Outcome(BLOCKED, ("ssl-passthrough",), code="NGINX_SSL_PASSTHROUGH", message=f"{full('ssl-passthrough')}: the backend terminates TLS itself today; a GKE Gateway (Application Load Balancer) terminates TLS and cannot pass it through")]
 
 
 @translator("proxy-cookie-domain", "proxy-cookie-path")
@@ -46,7 +46,7 @@ def proxy_cookie(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present("proxy-cookie-domain", "proxy-cookie-path")
     if not keys:
         return []
-    return [Outcome(BLOCKED, keys, "NGINX_PROXY_COOKIE", f"{full(*keys)} rewrite the backend's Set-Cookie headers; an HTTPRoute cannot, so browsers would get cookies for the wrong domain or path")]
+    return [Outcome(BLOCKED, keys, code="NGINX_PROXY_COOKIE", message=f"{full(*keys)} rewrite the backend's Set-Cookie headers; an HTTPRoute cannot, so browsers would get cookies for the wrong domain or path")]
 
 
 @translator("custom-http-errors", "default-backend")
@@ -56,7 +56,7 @@ def error_pages(ctx: Ctx) -> list[Outcome]:
     if not keys:
         return []
     detail = ", ".join(f"{full(k)} {quoted(ctx.get(k) or '')}" for k in keys)
-    return [Outcome(WARNED, keys, "NGINX_ERROR_PAGES", f"{detail}: nginx serves these errors from its default backend; behind the Gateway clients see the backend's (or Google's) error responses")]
+    return [Outcome(WARNED, keys, code="NGINX_ERROR_PAGES", message=f"{detail}: nginx serves these errors from its default backend; behind the Gateway clients see the backend's (or Google's) error responses")]
 
 
 @translator(*RETRIES)
@@ -65,7 +65,7 @@ def retries(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*RETRIES)
     if not keys:
         return []
-    return [Outcome(WARNED, keys, "NGINX_RETRIES", f"{full(*keys)}: nginx's retry rules are not carried; Google's load balancer retries by its own defaults")]
+    return [Outcome(WARNED, keys, code="NGINX_RETRIES", message=f"{full(*keys)}: nginx's retry rules are not carried; Google's load balancer retries by its own defaults")]
 
 
 @translator(*MIRROR)
@@ -74,7 +74,7 @@ def mirror(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*MIRROR)
     if not keys:
         return []
-    return [Outcome(WARNED, keys, "NGINX_MIRROR", f"{full(*keys)}: requests are no longer copied to the mirror target")]
+    return [Outcome(WARNED, keys, code="NGINX_MIRROR", message=f"{full(*keys)}: requests are no longer copied to the mirror target")]
 
 
 @translator("upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size")
@@ -84,7 +84,7 @@ def hashing(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present("upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size")
     if not keys:
         return []
-    return [Outcome(WARNED, keys, "NGINX_HASH_BY", f"{full(*keys)}: requests are no longer pinned to a backend Pod by {quoted(ctx.get('upstream-hash-by') or '')}; the nearest is RING_HASH load balancing with header/cookie affinity, set by hand")]
+    return [Outcome(WARNED, keys, code="NGINX_HASH_BY", message=f"{full(*keys)}: requests are no longer pinned to a backend Pod by {quoted(ctx.get('upstream-hash-by') or '')}; the nearest is RING_HASH load balancing with header/cookie affinity, set by hand")]
 
 
 @translator(*HEADER_KNOBS)
@@ -93,7 +93,7 @@ def header_knobs(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*HEADER_KNOBS)
     if not keys:
         return []
-    return [Outcome(WARNED, keys, "NGINX_REQUEST_HEADER_LOST", f"{full(*keys)}: these header changes are not carried; check the backend and clients do not depend on them")]
+    return [Outcome(WARNED, keys, code="NGINX_REQUEST_HEADER_LOST", message=f"{full(*keys)}: these header changes are not carried; check the backend and clients do not depend on them")]
 
 
 @translator(*OBSERVABILITY, *TLS_FRONT, *NOT_NEEDED)
@@ -102,4 +102,4 @@ def not_needed(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present(*OBSERVABILITY, *TLS_FRONT, *NOT_NEEDED)
     if not keys:
         return []
-    return [Outcome(NOTED, keys, "NGINX_NO_EQUIVALENT", f"{full(*keys)}: handled by Google's load balancer its own way (logging, tracing, SSL policy, endpoint balancing); nothing to carry")]
+    return [Outcome(NOTED, keys, code="NGINX_NO_EQUIVALENT", message=f"{full(*keys)}: handled by Google's load balancer its own way (logging, tracing, SSL policy, endpoint balancing); nothing to carry")]

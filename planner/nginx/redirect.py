@@ -24,10 +24,10 @@ def ssl_redirect(ctx: Ctx) -> list[Outcome]:
     if not keys:
         return []
     if ctx.true("force-ssl-redirect"):
-        return [Outcome(TRANSLATED, keys, "NGINX_SSL_REDIRECT", f"{full('force-ssl-redirect')}: every host of the Ingress is HTTPS-only; its HTTP requests are redirected to HTTPS (routes with https_only)", route={"https_only": True})]
+        return [Outcome(TRANSLATED, keys, code="NGINX_SSL_REDIRECT", message=f"{full('force-ssl-redirect')}: every host of the Ingress is HTTPS-only; its HTTP requests are redirected to HTTPS (routes with https_only)", route={"https_only": True})]
     if ctx.false("ssl-redirect"):
-        return [Outcome(TRANSLATED, keys, "NGINX_SSL_REDIRECT", f"{full('ssl-redirect')} \"false\": plain HTTP is served on every host, as nginx does (routes on the HTTP listener too)", route={"https_only": False})]
-    return [Outcome(NOTED, keys, "NGINX_SSL_REDIRECT", f"{full(*keys)} keep nginx's default: hosts with TLS redirect HTTP to HTTPS")]
+        return [Outcome(TRANSLATED, keys, code="NGINX_SSL_REDIRECT", message=f"{full('ssl-redirect')} \"false\": plain HTTP is served on every host, as nginx does (routes on the HTTP listener too)", route={"https_only": False})]
+    return [Outcome(NOTED, keys, code="NGINX_SSL_REDIRECT", message=f"{full(*keys)} keep nginx's default: hosts with TLS redirect HTTP to HTTPS")]
 
 
 def _redirect_target(url: str) -> dict | None:
@@ -61,11 +61,11 @@ def url_redirect(ctx: Ctx) -> list[Outcome]:
         url, code = ctx.get("permanent-redirect"), _code(ctx.get("permanent-redirect-code"), 301, PERMANENT_CODES)
         which = "permanent-redirect"
     else:
-        return [Outcome(NOTED, keys, "NGINX_REDIRECT", f"{full(*keys)} without a redirect URL: nginx ignores it")]
+        return [Outcome(NOTED, keys, code="NGINX_REDIRECT", message=f"{full(*keys)} without a redirect URL: nginx ignores it")]
     target = _redirect_target(url or "")
     if target is None:
-        return [Outcome(BLOCKED, keys, "NGINX_REDIRECT_UNSUPPORTED", f"{full(which)} {quoted(url or '')} is not an absolute http(s) URL without variables, port or query; a RequestRedirect cannot say it")]
-    return [Outcome(TRANSLATED, keys, "NGINX_REDIRECT", f"{full(which)} → RequestRedirect {code} to {target['scheme']}://{target['hostname']}{target['path']} (no backend)", route={"redirect": {**target, "status_code": code}})]
+        return [Outcome(BLOCKED, keys, code="NGINX_REDIRECT_UNSUPPORTED", message=f"{full(which)} {quoted(url or '')} is not an absolute http(s) URL without variables, port or query; a RequestRedirect cannot say it")]
+    return [Outcome(TRANSLATED, keys, code="NGINX_REDIRECT", message=f"{full(which)} → RequestRedirect {code} to {target['scheme']}://{target['hostname']}{target['path']} (no backend)", route={"redirect": {**target, "status_code": code}})]
 
 
 @translator("app-root")
@@ -75,8 +75,8 @@ def app_root(ctx: Ctx) -> list[Outcome]:
     if root is None:
         return []
     if not root.startswith("/") or "$" in root or "?" in root or " " in root:
-        return [Outcome(BLOCKED, ("app-root",), "NGINX_REDIRECT_UNSUPPORTED", f"{full('app-root')} {quoted(root)} is not a plain absolute path; a RequestRedirect cannot say it")]
-    return [Outcome(TRANSLATED, ("app-root",), "NGINX_APP_ROOT", f"{full('app-root')} → requests for exactly / are redirected (302) to {root}", extra_routes=({"path": "/", "path_type": "Exact", "redirect": {"path": root, "status_code": 302}},))]
+        return [Outcome(BLOCKED, ("app-root",), code="NGINX_REDIRECT_UNSUPPORTED", message=f"{full('app-root')} {quoted(root)} is not a plain absolute path; a RequestRedirect cannot say it")]
+    return [Outcome(TRANSLATED, ("app-root",), code="NGINX_APP_ROOT", message=f"{full('app-root')} → requests for exactly / are redirected (302) to {root}", extra_routes=({"path": "/", "path_type": "Exact", "redirect": {"path": root, "status_code": 302}},))]
 
 
 @translator("from-to-www-redirect")
@@ -85,13 +85,13 @@ def www_redirect(ctx: Ctx) -> list[Outcome]:
     if "from-to-www-redirect" not in ctx.ann:
         return []
     if not ctx.true("from-to-www-redirect"):
-        return [Outcome(NOTED, ("from-to-www-redirect",), "NGINX_WWW_REDIRECT", f"{full('from-to-www-redirect')} is off")]
+        return [Outcome(NOTED, ("from-to-www-redirect",), code="NGINX_WWW_REDIRECT", message=f"{full('from-to-www-redirect')} is off")]
     hosts = sorted({p.host for p in ctx.ing.paths if p.host})
     if any(h.startswith("*") for h in hosts):
-        return [Outcome(BLOCKED, ("from-to-www-redirect",), "NGINX_WWW_REDIRECT", f"{full('from-to-www-redirect')} on a wildcard host: no www twin to route")]
+        return [Outcome(BLOCKED, ("from-to-www-redirect",), code="NGINX_WWW_REDIRECT", message=f"{full('from-to-www-redirect')} on a wildcard host: no www twin to route")]
     extra = tuple({"host": h[4:] if h.startswith("www.") else "www." + h, "path": "/", "path_type": "PathPrefix", "redirect": {"hostname": h, "status_code": 308}} for h in hosts)
     twins = ", ".join(r["host"] for r in extra)
-    return [Outcome(TRANSLATED, ("from-to-www-redirect",), "NGINX_WWW_REDIRECT", f"{full('from-to-www-redirect')} → {twins} redirect (308) to their twin host; point their DNS at the Gateway too", extra_routes=extra)]
+    return [Outcome(TRANSLATED, ("from-to-www-redirect",), code="NGINX_WWW_REDIRECT", message=f"{full('from-to-www-redirect')} → {twins} redirect (308) to their twin host; point their DNS at the Gateway too", extra_routes=extra)]
 
 
 @translator("proxy-redirect-from", "proxy-redirect-to")
@@ -100,4 +100,4 @@ def proxy_redirect(ctx: Ctx) -> list[Outcome]:
     keys = ctx.present("proxy-redirect-from", "proxy-redirect-to")
     if not keys:
         return []
-    return [Outcome(BLOCKED, keys, "NGINX_PROXY_REDIRECT", f"{full(*keys)} rewrite the Location header of the backend's redirects; an HTTPRoute cannot, and clients would follow the backend's own URLs")]
+    return [Outcome(BLOCKED, keys, code="NGINX_PROXY_REDIRECT", message=f"{full(*keys)} rewrite the Location header of the backend's redirects; an HTTPRoute cannot, and clients would follow the backend's own URLs")]

@@ -22,9 +22,9 @@ def rewrite_target(ctx: Ctx) -> list[Outcome]:
     if target is None:
         return []
     if CAPTURE.search(target):
-        return [Outcome(BLOCKED, ("rewrite-target",), "NGINX_REWRITE_CAPTURE", f"{full('rewrite-target')} {quoted(target)} uses regex capture groups; an HTTPRoute rewrite cannot reference them")]
+        return [Outcome(BLOCKED, ("rewrite-target",), code="NGINX_REWRITE_CAPTURE", message=f"{full('rewrite-target')} {quoted(target)} uses regex capture groups; an HTTPRoute rewrite cannot reference them")]
     example = ctx.ing.paths[0].path.rstrip("/") + "/x" if ctx.ing.paths else "/x"
-    return [Outcome(BLOCKED, ("rewrite-target",), "NGINX_REWRITE_FULL_PATH", f"{full('rewrite-target')} {quoted(target)} replaces the whole path (nginx sends {example} to the backend as {target}); a prefix rewrite would keep the rest of the path, so the backend would see other URLs")]
+    return [Outcome(BLOCKED, ("rewrite-target",), code="NGINX_REWRITE_FULL_PATH", message=f"{full('rewrite-target')} {quoted(target)} replaces the whole path (nginx sends {example} to the backend as {target}); a prefix rewrite would keep the rest of the path, so the backend would see other URLs")]
 
 
 @translator("use-regex")
@@ -34,8 +34,8 @@ def use_regex(ctx: Ctx) -> list[Outcome]:
     if "use-regex" not in ctx.ann:
         return []
     if not ctx.true("use-regex"):
-        return [Outcome(NOTED, ("use-regex",), "NGINX_REGEX_PATH", f"{full('use-regex')} is off: paths are matched as written")]
-    return [Outcome(BLOCKED, ("use-regex",), "NGINX_REGEX_PATH", f"{full('use-regex')}: paths are case-insensitive regular expressions; a GKE Gateway matches paths by prefix or exactly, so the routes would match other requests")]
+        return [Outcome(NOTED, ("use-regex",), code="NGINX_REGEX_PATH", message=f"{full('use-regex')} is off: paths are matched as written")]
+    return [Outcome(BLOCKED, ("use-regex",), code="NGINX_REGEX_PATH", message=f"{full('use-regex')}: paths are case-insensitive regular expressions; a GKE Gateway matches paths by prefix or exactly, so the routes would match other requests")]
 
 
 @translator("x-forwarded-prefix")
@@ -44,7 +44,7 @@ def forwarded_prefix(ctx: Ctx) -> list[Outcome]:
     value = ctx.get("x-forwarded-prefix")
     if value is None:
         return []
-    return [Outcome(WARNED, ("x-forwarded-prefix",), "NGINX_REQUEST_HEADER_LOST", f"{full('x-forwarded-prefix')} {quoted(value)}: the X-Forwarded-Prefix request header is no longer added; check the backend does not build links from it")]
+    return [Outcome(WARNED, ("x-forwarded-prefix",), code="NGINX_REQUEST_HEADER_LOST", message=f"{full('x-forwarded-prefix')} {quoted(value)}: the X-Forwarded-Prefix request header is no longer added; check the backend does not build links from it")]
 
 
 @translator("upstream-vhost")
@@ -53,7 +53,7 @@ def upstream_vhost(ctx: Ctx) -> list[Outcome]:
     value = ctx.get("upstream-vhost")
     if value is None:
         return []
-    return [Outcome(BLOCKED, ("upstream-vhost",), "NGINX_UPSTREAM_VHOST", f"{full('upstream-vhost')} {quoted(value)}: the backend expects that Host header; the plan's routes do not rewrite it, so a virtual-hosted backend would answer for another site")]
+    return [Outcome(BLOCKED, ("upstream-vhost",), code="NGINX_UPSTREAM_VHOST", message=f"{full('upstream-vhost')} {quoted(value)}: the backend expects that Host header; the plan's routes do not rewrite it, so a virtual-hosted backend would answer for another site")]
 
 
 @translator("preserve-trailing-slash")
@@ -61,4 +61,4 @@ def trailing_slash(ctx: Ctx) -> list[Outcome]:
     """preserve-trailing-slash only matters with ssl redirects; the Gateway keeps the path."""
     if "preserve-trailing-slash" not in ctx.ann:
         return []
-    return [Outcome(TRANSLATED, ("preserve-trailing-slash",), "NGINX_NO_EQUIVALENT", f"{full('preserve-trailing-slash')}: the Gateway's HTTPS redirect keeps the path as requested")]
+    return [Outcome(TRANSLATED, ("preserve-trailing-slash",), code="NGINX_NO_EQUIVALENT", message=f"{full('preserve-trailing-slash')}: the Gateway's HTTPS redirect keeps the path as requested")]

@@ -15,7 +15,7 @@ def snippets(ctx: Ctx) -> list[Outcome]:
     keys = tuple(sorted(k for k in ctx.ann if k.endswith("-snippet")))
     if not keys:
         return []
-    return [Outcome(BLOCKED, keys, "NGINX_SNIPPET", f"{full(*keys)}: raw nginx configuration; planner never translates it (its effect is unknown), rewrite it as Gateway / Cloud Armor configuration by hand")]
+    return [Outcome(BLOCKED, keys, code="NGINX_SNIPPET", message=f"{full(*keys)}: raw nginx configuration; planner never translates it (its effect is unknown), rewrite it as Gateway / Cloud Armor configuration by hand")]
 
 
 @translator(*WAF)
@@ -25,5 +25,5 @@ def modsecurity(ctx: Ctx) -> list[Outcome]:
     if not keys:
         return []
     if not (ctx.true("enable-modsecurity") or ctx.true("enable-owasp-core-rules")):
-        return [Outcome(NOTED, keys, "NGINX_WAF", f"{full(*keys)}: ModSecurity is off for this Ingress")]
-    return [Outcome(BLOCKED, keys, "NGINX_WAF", f"{full(*keys)}: ModSecurity filters requests today; moved as is the filtering would stop. Use Cloud Armor preconfigured WAF rules (OWASP CRS), then move it by hand")]
+        return [Outcome(NOTED, keys, code="NGINX_WAF", message=f"{full(*keys)}: ModSecurity is off for this Ingress")]
+    return [Outcome(BLOCKED, keys, code="NGINX_WAF", message=f"{full(*keys)}: ModSecurity filters requests today; moved as is the filtering would stop. Use Cloud Armor preconfigured WAF rules (OWASP CRS), then move it by hand")]

@@ -95,7 +95,7 @@ def run_translators(ctx: Ctx) -> list[Outcome]:
         out.extend(t.fn(ctx))
     for key in sorted(ctx.ann):
         if not any(t.owns(key) for t in REGISTRY):
-            out.append(Outcome(WARNED, (key,), "NGINX_UNKNOWN_ANNOTATION", f"{full(key)} is not an annotation planner knows; whatever it does is not carried"))
+            out.append(Outcome(WARNED, (key,), code="NGINX_UNKNOWN_ANNOTATION", message=f"{full(key)} is not an annotation planner knows; whatever it does is not carried"))
     return out
 
 
@@ -116,38 +116,38 @@ def path_blockers(ing: Ingress, services: dict[str, Service]) -> list[Outcome]:
     """Structure nginx serves that a shared Gateway cannot take as is."""
     out: list[Outcome] = []
     if ing.default_backend or any(not p.host for p in ing.paths):
-        out.append(Outcome(BLOCKED, (), "NGINX_HOSTLESS", "a default backend or a rule without a host: nginx serves it for every host it does not know; on a shared Gateway it would catch other hosts' traffic"))
+        out.append(Outcome(BLOCKED, (), code="NGINX_HOSTLESS", message="a default backend or a rule without a host: nginx serves it for every host it does not know; on a shared Gateway it would catch other hosts' traffic"))
     if not ing.paths and not ing.default_backend:
-        out.append(Outcome(BLOCKED, (), "NGINX_HOSTLESS", "no rules to route"))
+        out.append(Outcome(BLOCKED, (), code="NGINX_HOSTLESS", message="no rules to route"))
     bad_hosts = sorted({p.host for p in ing.paths if p.host and not HOSTNAME.match(p.host)})
     if bad_hosts:
-        out.append(Outcome(BLOCKED, (), "NGINX_INVALID_HOST", f"host {bad_hosts[0][:80]!r} is not a DNS name a Gateway route can carry"))
+        out.append(Outcome(BLOCKED, (), code="NGINX_INVALID_HOST", message=f"host {bad_hosts[0][:80]!r} is not a DNS name a Gateway route can carry"))
     seen: dict[tuple, set] = defaultdict(set)
     for p in ing.paths:
         if p.path_type not in PATH_TYPES:
-            out.append(Outcome(BLOCKED, (), "NGINX_PATH_TYPE", f"path {p.path!r} has pathType {str(p.path_type)[:40]!r}, which is not a Kubernetes path type"))
+            out.append(Outcome(BLOCKED, (), code="NGINX_PATH_TYPE", message=f"path {p.path!r} has pathType {str(p.path_type)[:40]!r}, which is not a Kubernetes path type"))
         if not p.path.startswith("/"):
-            out.append(Outcome(BLOCKED, (), "NGINX_PATH_TYPE", f"path {p.path[:80]!r} does not start with /"))
+            out.append(Outcome(BLOCKED, (), code="NGINX_PATH_TYPE", message=f"path {p.path[:80]!r} does not start with /"))
         seen[(p.host, p.path, PATH_TYPES.get(p.path_type))].add((p.service, p.port))
         out.extend(_backend_blockers(p.service, p.port, services))
     clash = sorted(f"{h}{path}" for (h, path, _), b in seen.items() if len(b) > 1)
     if clash:
-        out.append(Outcome(BLOCKED, (), "NGINX_ROUTE_CLASH", f"{', '.join(clash)} is routed to more than one backend within this Ingress"))
+        out.append(Outcome(BLOCKED, (), code="NGINX_ROUTE_CLASH", message=f"{', '.join(clash)} is routed to more than one backend within this Ingress"))
     if any(p.path_type in ("ImplementationSpecific", None) for p in ing.paths):
-        out.append(Outcome(NOTED, (), "NGINX_IMPLEMENTATION_SPECIFIC", "pathType ImplementationSpecific (or none): nginx matches it as a prefix, and so does the route (PathPrefix)"))
+        out.append(Outcome(NOTED, (), code="NGINX_IMPLEMENTATION_SPECIFIC", message="pathType ImplementationSpecific (or none): nginx matches it as a prefix, and so does the route (PathPrefix)"))
     return out
 
 
 def _backend_blockers(name: str | None, port, services: dict[str, Service]) -> list[Outcome]:
     if name is None:
-        return [Outcome(BLOCKED, (), "NGINX_BACKEND_UNRESOLVED", "a rule's backend is not a Service (resource backend); a Gateway route cannot carry it")]
+        return [Outcome(BLOCKED, (), code="NGINX_BACKEND_UNRESOLVED", message="a rule's backend is not a Service (resource backend); a Gateway route cannot carry it")]
     svc = services.get(name)
     if svc is None:
-        return [Outcome(BLOCKED, (), "NGINX_BACKEND_UNRESOLVED", f"backend Service {name!r} is not in the inventory; planner cannot check its port")]
+        return [Outcome(BLOCKED, (), code="NGINX_BACKEND_UNRESOLVED", message=f"backend Service {name!r} is not in the inventory; planner cannot check its port")]
     if svc.type == "ExternalName":
-        return [Outcome(BLOCKED, (), "NGINX_BACKEND_UNRESOLVED", f"backend Service {name!r} is ExternalName; nginx proxies to it, a GKE Gateway cannot route to it")]
+        return [Outcome(BLOCKED, (), code="NGINX_BACKEND_UNRESOLVED", message=f"backend Service {name!r} is ExternalName; nginx proxies to it, a GKE Gateway cannot route to it")]
     if _resolve_port(svc, port) is None:
-        return [Outcome(BLOCKED, (), "NGINX_BACKEND_UNRESOLVED", f"backend port {str(port)[:40]!r} is not a port of Service {name!r}")]
+        return [Outcome(BLOCKED, (), code="NGINX_BACKEND_UNRESOLVED", message=f"backend port {str(port)[:40]!r} is not a port of Service {name!r}")]
     return []
 
 
@@ -227,14 +227,14 @@ def build_tls(ing: Ingress, routes: list[dict], *, gateway_class: str, internal:
         why = ("its Secret is renewed by cert-manager through nginx (HTTP-01), which retires" if secret and cert_manager
                else f"{gateway_class} does not take Kubernetes Secrets" if secret else "nginx serves it with its default certificate")
         if internal:
-            notes.append(Outcome(BLOCKED, (), "NGINX_INTERNAL_TLS", f"{host}: {why}, and Google-managed certificates are not available on an internal Gateway"))
+            notes.append(Outcome(BLOCKED, (), code="NGINX_INTERNAL_TLS", message=f"{host}: {why}, and Google-managed certificates are not available on an internal Gateway"))
         elif host.startswith("*."):
-            notes.append(Outcome(BLOCKED, (), "NGINX_TLS_WILDCARD", f"{host}: {why}; a Google-managed wildcard certificate needs DNS authorization, which planner does not set up"))
+            notes.append(Outcome(BLOCKED, (), code="NGINX_TLS_WILDCARD", message=f"{host}: {why}; a Google-managed wildcard certificate needs DNS authorization, which planner does not set up"))
         out.append(TlsHost(host, "google-managed", None, ing.namespace, why))
     if any(t.mode == "secret" for t in out):
-        notes.append(Outcome(NOTED, (), "NGINX_TLS_SECRET", f"TLS Secrets kept for {', '.join(t.host for t in out if t.mode == 'secret')}; a Gateway in another namespace needs a ReferenceGrant in {ing.namespace}"))
+        notes.append(Outcome(NOTED, (), code="NGINX_TLS_SECRET", message=f"TLS Secrets kept for {', '.join(t.host for t in out if t.mode == 'secret')}; a Gateway in another namespace needs a ReferenceGrant in {ing.namespace}"))
     if any(t.mode == "google-managed" for t in out):
-        notes.append(Outcome(NOTED, (), "NGINX_TLS_MANAGED", f"Google-managed certificate for {', '.join(t.host for t in out if t.mode == 'google-managed')}: DNS must point at the Gateway before it is issued"))
+        notes.append(Outcome(NOTED, (), code="NGINX_TLS_MANAGED", message=f"Google-managed certificate for {', '.join(t.host for t in out if t.mode == 'google-managed')}: DNS must point at the Gateway before it is issued"))
     return out, notes
 
 
@@ -248,7 +248,7 @@ def _hsts(routes: list[dict]) -> Outcome | None:
         r["response_headers"] = {"set": dict(sorted(headers.items()))}
     if not hit:
         return None
-    return Outcome(NOTED, (), "NGINX_HSTS", "nginx's default HSTS header (max-age=31536000; includeSubDomains) is set on the HTTPS routes; drop it if the controller's ConfigMap turned hsts off")
+    return Outcome(NOTED, (), code="NGINX_HSTS", message="nginx's default HSTS header (max-age=31536000; includeSubDomains) is set on the HTTPS routes; drop it if the controller's ConfigMap turned hsts off")
 
 
 def _fates(outcomes: list[Outcome]) -> tuple[AnnotationFate, ...]:
