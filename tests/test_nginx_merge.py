@@ -42,3 +42,14 @@ def test_a_host_moves_as_a_unit():
     trs = {t.key[2]: t for t in translate_all([a, b], [backend()])}
     assert trs["a"].decision == "keep" and "NGINX_HOST_SPLIT" in _codes(trs["a"])
     assert trs["a"].reason[0] == "NGINX_UNTRANSLATABLE"
+
+
+def test_hosts_linked_through_other_ingresses_move_together():
+    # a: h1; b: h1 + h2; c: h2 + h3 (kept by auth) → the whole chain stays, d (h4) moves
+    a = nginx_ingress(name="a", rules=(("h1.example.com", "/a", "Prefix", "web", 80),))
+    b = nginx_ingress(name="b", rules=(("h1.example.com", "/b", "Prefix", "web", 80), ("h2.example.com", "/b", "Prefix", "web", 80)))
+    c = nginx_ingress({"auth-url": "https://auth.example.com/"}, name="c", rules=(("h2.example.com", "/c", "Prefix", "web", 80), ("h3.example.com", "/", "Prefix", "web", 80)))
+    d = nginx_ingress(name="d", rules=(("h4.example.com", "/", "Prefix", "web", 80),))
+    trs = {t.key[2]: t for t in translate_all([a, b, c, d], [backend()])}
+    assert {k: t.decision for k, t in trs.items()} == {"a": "keep", "b": "keep", "c": "keep", "d": "migrate"}
+    assert "NGINX_HOST_SPLIT" in _codes(trs["a"])

@@ -109,22 +109,34 @@ def merge_canaries(trs: dict) -> None:
         trs[key] = dataclasses.replace(tr, routes=(), policies=(), notes=(*tr.notes, Note(INFO, tr.ingress, "NGINX_CANARY", f"routes merged into its primary {primary.ingress}")))
 
 
-def propagate(trs: dict, groups: Callable[[Translation], Iterable], code: str, what: str) -> bool:
-    """Keep every translation sharing a group (host, canary pair…) with a kept one."""
-    kept_groups: dict = {}
-    for tr in trs.values():
-        if tr.decision == KEEP:
-            for g in groups(tr):
-                kept_groups.setdefault(g, tr.ingress)
-    changed = False
+def _find(parent: dict, x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def host_units(trs: dict) -> None:
+    """Ingresses linked by shared hosts (transitively) move together: when one of a linked set
+    stays, all stay. Union-find over (cluster, host), linear in routes."""
+    parent: dict = {}
+    for key, tr in trs.items():
+        nodes = [(key[0], h) for h in tr.hosts]
+        for n in nodes:
+            parent.setdefault(n, n)
+        for n in nodes[1:]:
+            parent[_find(parent, n)] = _find(parent, nodes[0])
+    kept_by_root: dict = {}
     for key, tr in sorted(trs.items()):
         if tr.decision == KEEP:
+            for h in tr.hosts:
+                kept_by_root.setdefault(_find(parent, (key[0], h)), (h, tr.ingress))
+    for key, tr in sorted(trs.items()):
+        if tr.decision == KEEP or not tr.hosts:
             continue
-        hit = sorted((g, kept_groups[g]) for g in groups(tr) if g in kept_groups)
+        hit = kept_by_root.get(_find(parent, (key[0], tr.hosts[0])))
         if hit:
-            trs[key] = keep(tr, code, f"{what} {hit[0][0][-1]} is also served by {hit[0][1]}, which stays on ingress-nginx")
-            changed = True
-    return changed
+            trs[key] = keep(tr, "NGINX_HOST_SPLIT", f"host {hit[0]} (linked to this Ingress's hosts) is also served by {hit[1]}, which stays on ingress-nginx")
 
 
 def route_clashes(trs: dict) -> None:
@@ -174,7 +186,6 @@ def translate_all(ingresses: Iterable[Ingress], services: Iterable[Service], *, 
     route_clashes(trs)
     merge_canaries(trs)
     policy_conflicts(trs)
-    while propagate(trs, lambda tr: [(tr.key[0], h) for h in tr.hosts], "NGINX_HOST_SPLIT", "host"):
-        pass
+    host_units(trs)
     return [trs[k] for k in sorted(trs)]
 
