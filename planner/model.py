@@ -115,6 +115,7 @@ class IngressPath:
     path: str
     service: str | None
     port: int | str | None
+    path_type: str | None = None  # spec.rules[].http.paths[].pathType as written (None when absent)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,11 @@ class Ingress(_Named):
     default_backend: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+    #: (host, secretName) of spec.tls[] entries, sorted; secret "" when the entry names none
+    tls_secrets: tuple[tuple[str, str], ...] = ()
+    #: neither spec.ingressClassName nor kubernetes.io/ingress.class was set (``ingress_class``
+    #: then holds the assumed "gce"; the cluster's default IngressClass may say otherwise)
+    class_unset: bool = False
 
 
 @dataclass(frozen=True)

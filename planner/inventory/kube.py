@@ -226,7 +226,9 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         return None, [Note(WARN, f"Ingress <unnamed> ({source})", "MISSING_NAME", "Ingress has no metadata.name; left out of pricing")]
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     cls = spec.get("ingressClassName") if isinstance(spec.get("ingressClassName"), str) else None
-    cls = cls or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
+    cls = cls or annotations.get("kubernetes.io/ingress.class")
+    class_unset = not cls
+    cls = cls or GCE_DEFAULT_CLASS
     paths: list[IngressPath] = []
     for rule in _list(spec.get("rules")):
         if not isinstance(rule, dict):
@@ -237,9 +239,11 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
             if not isinstance(p, dict):
                 continue
             svc, port = _backend(p.get("backend"))
-            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) and not isinstance(port, bool) else None))
+            ptype = p.get("pathType") if isinstance(p.get("pathType"), str) else None
+            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) and not isinstance(port, bool) else None, path_type=ptype))
     tls = spec.get("tls") if isinstance(spec.get("tls"), list) else []
     tls_hosts = sorted({h for t in tls if isinstance(t, dict) for h in _list(t.get("hosts")) if isinstance(h, str)})
+    tls_secrets = sorted({(h, t.get("secretName") if isinstance(t.get("secretName"), str) else "") for t in tls if isinstance(t, dict) for h in _list(t.get("hosts")) if isinstance(h, str)})
     has_tls = bool(tls) or "ingress.gcp.kubernetes.io/pre-shared-cert" in annotations or "networking.gke.io/managed-certificates" in annotations
     dsvc, _ = _backend(spec.get("defaultBackend") or spec.get("backend"))
     ing = Ingress(
@@ -254,6 +258,8 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         default_backend=dsvc if isinstance(dsvc, str) else None,
         annotations=annotations,
         status_addresses=_status_addresses(doc),
+        tls_secrets=tuple(tls_secrets),
+        class_unset=class_unset,
     )
     return ing, []
 
