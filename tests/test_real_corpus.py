@@ -129,7 +129,8 @@ CASES: dict[str, Case] = {
     "gcp-do-http2-pass-through": Case("gcp", ("digitalocean/http2-with-pass-through-nginx.yaml",), {
         "default/https-with-tls-pass-through": NO_SAVINGS,
     }),
-    "gcp-argocd-server": Case("gcp", ("argocd-server-service.yaml",), {}),
+    "gcp-argocd-server": Case("gcp", ("argocd-server-service.yaml",), {}),  # ClusterIP upstream
+    "gcp-kes-sctp": Case("gcp", ("kes-sctp-deployment.yaml",), {}),  # SCTP, ClusterIP
     "gcp-ingress2gateway-common": Case("gcp", ("ingress2gateway/common-input-file.yaml",), {}),
     "gcp-ingress2gateway-nginx-grpc": Case("gcp", ("ingress2gateway/nginx-grpc-services.yaml",), {}),
     # --- GCP, many sources in one cluster (15 LoadBalancers: the pool leaves the flat tier) ---
