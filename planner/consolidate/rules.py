@@ -334,12 +334,13 @@ def protocol(svc: Service, ctx: Context) -> Verdict:
 def extra_http_ports(svc: Service, ctx: Context) -> Verdict:
     """Anti-pattern: routing one host to one port of a service that serves different HTTP
     apps on several ports (the others would be lost). Planner: a plaintext port plus its TLS
-    twin is fine; any further HTTP port keeps the service (``MULTIPLE_HTTP_PORTS``)."""
+    twin (same protocol: gRPC with gRPC, HTTP/1 with HTTP/1) is fine; any further HTTP port
+    keeps the service (``MULTIPLE_HTTP_PORTS``)."""
     primary = primary_port(svc)
     others = [p for p in svc.ports if p != primary]
-    plain_twin = [p for p in others if not is_tls_port(p)]
-    tls_twins = [p for p in others if is_tls_port(p)]
-    extra = plain_twin + tls_twins[1:] if not is_tls_port(primary) else others
+    # a TLS twin speaks the primary's protocol: gRPC beside HTTP/1 is another app
+    twins = [p for p in others if is_tls_port(p) and is_grpc_port(p) == is_grpc_port(primary)]
+    extra = [p for p in others if p != twins[0]] if twins and not is_tls_port(primary) else others
     if extra:
         return keep("MULTIPLE_HTTP_PORTS", f"serves HTTP on several ports ({_ports(svc.ports)}); one host routes to one port ({primary.port}), so {_ports(extra)} would be lost")
     return Verdict()
