@@ -286,8 +286,14 @@ def test_evaluation_key_covers_what_the_new_rules_read():
     assert R.evaluation_key(svc(ns="istio-system")) != base  # ... unless they are controller evidence
     assert R.evaluation_key(svc(selector={"app": "traefik"})) != base
     assert R.evaluation_key(svc(load_balancer_source_ranges=("10.0.0.0/8",), source_ranges_from_annotation=True)) != R.evaluation_key(svc(load_balancer_source_ranges=("10.0.0.0/8",)))
-    for ann in (R.AWS_SSL_CERT, R.AWS_IDLE_TIMEOUT, R.AZURE_IDLE_TIMEOUT, R.AWS_DRAINING_ENABLED, "cloud.google.com/backend-config", "external-dns.alpha.kubernetes.io/hostname"):
+    for ann in (R.AWS_SSL_CERT, R.AWS_IDLE_TIMEOUT, R.AZURE_IDLE_TIMEOUT, R.AWS_DRAINING_ENABLED, "cloud.google.com/backend-config", "beta.cloud.google.com/backend-config"):
         assert R.evaluation_key(svc(ann={ann: "x"})) != base, ann
+    dns = "external-dns.alpha.kubernetes.io/hostname"
+    assert R.evaluation_key(svc(ann={dns: "a.example.com"})) == base  # a real hostname is not read by the rules: shared
+    assert R.evaluation_key(svc(ann={dns: "$HOST"})) != R.evaluation_key(svc(ann={dns: "${HOST}"})) != base
+    # annotation order does not matter
+    two = {R.AWS_SSL_CERT: "a", R.AWS_SSL_PORTS: "443"}
+    assert R.evaluation_key(svc(ann=two)) == R.evaluation_key(svc(ann=dict(reversed(two.items()))))
 
 
 def test_uses_strategy_only_for_grpc_behind_lb_tls():

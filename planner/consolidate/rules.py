@@ -92,6 +92,7 @@ CONTROLLER_LABELS: dict[str, frozenset[str] | None] = {
     "io.cilium.gateway/owning-gateway": None,  # Cilium's Gateway API Services
     "projectcontour.io/owning-gateway-name": None,  # Contour's Gateway provisioner
 }
+_LABEL_ORDER = {label: i for i, label in enumerate(CONTROLLER_LABELS)}
 #: Namespaces the ingress controllers and gateways install into by default.
 CONTROLLER_NAMESPACES = frozenset({
     "istio-system", "istio-ingress", "istio-gateways", "envoy-gateway-system", "projectcontour", "kong", "traefik",
@@ -263,10 +264,12 @@ def controller_evidence(svc: Service) -> str | None:
     """What of the Service itself says it is an ingress controller's / gateway's own load
     balancer: a controller label on it or in its selector, its namespace, its name."""
     for where, labels in (("label", svc.labels), ("selector", svc.selector)):
-        for label, values in CONTROLLER_LABELS.items():
-            v = labels.get(label)
-            if v is not None and (values is None or v in values):
-                return f"{where} {label}={v[:60]}"
+        # the Service's few labels against the table (cheaper than the table against them);
+        # the first in table order wins, whatever the input's label order
+        hits = [label for label, v in labels.items() if label in CONTROLLER_LABELS and (CONTROLLER_LABELS[label] is None or v in CONTROLLER_LABELS[label])] if labels else None
+        if hits:
+            label = min(hits, key=_LABEL_ORDER.__getitem__)
+            return f"{where} {label}={labels[label][:60]}"
     if svc.namespace in CONTROLLER_NAMESPACES:
         return f"namespace {svc.namespace}"
     if svc.name in CONTROLLER_NAMES or svc.name.startswith(CONTROLLER_NAME_PREFIXES):
@@ -677,9 +680,10 @@ def uses_strategy(svc: Service) -> bool:
 #: What the rules read of a Service's annotations (the rest of what they read is in the key).
 _KEY_ANNOTATIONS = (
     OPT_OUT_ANNOTATION, OPT_OUT_REASON_ANNOTATION, GLOBAL_ACCESS_ANNOTATION, TIMEOUT_ANNOTATION, RESERVED_ADDRESS_ANNOTATION,
-    EXTERNAL_DNS_ANNOTATION, AWS_SSL_CERT, AWS_SSL_PORTS, AWS_BACKEND_PROTOCOL, AWS_IDLE_TIMEOUT, AZURE_IDLE_TIMEOUT,
+    AWS_SSL_CERT, AWS_SSL_PORTS, AWS_BACKEND_PROTOCOL, AWS_IDLE_TIMEOUT, AZURE_IDLE_TIMEOUT,
     AWS_DRAINING_ENABLED, AWS_DRAINING_TIMEOUT, *BACKEND_CONFIG_ANNOTATIONS,
 )
+_KEY_SET = frozenset(_KEY_ANNOTATIONS)
 _DEFAULT_RULES = tuple(RULES)
 
 
@@ -691,8 +695,11 @@ def evaluation_key(svc: Service) -> tuple | None:
     if tuple(RULES) != _DEFAULT_RULES:
         return None
     ann = svc.annotations.get
+    # the external-dns hostname is read only by ``placeholders`` (for a placeholder): most
+    # hostnames are unique, and keying on them would evaluate every service alone
+    hosts = ann(EXTERNAL_DNS_ANNOTATION)
     return (
-        svc.ports, tuple([ann(k) for k in _KEY_ANNOTATIONS]), controller_evidence(svc),
+        svc.ports, tuple(sorted([kv for kv in svc.annotations.items() if kv[0] in _KEY_SET])), hosts if hosts and is_placeholder(hosts) else None, controller_evidence(svc),
         svc.load_balancer_ip, svc.load_balancer_source_ranges, svc.source_ranges_from_annotation,
         svc.external_traffic_policy, svc.session_affinity,
     )
