@@ -103,6 +103,9 @@ class Service(_Named):
     external_traffic_policy: str | None = None
     session_affinity: str | None = None
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+    #: ``load_balancer_source_ranges`` came from the ``service.beta.kubernetes.io/
+    #: load-balancer-source-ranges`` annotation (``spec.loadBalancerSourceRanges`` was empty)
+    source_ranges_from_annotation: bool = False
 
     @property
     def protocols(self) -> tuple[str, ...]:
@@ -189,6 +192,35 @@ class HTTPRoute(_Named):
 
 
 @dataclass(frozen=True)
+class MeshGateway(_Named):
+    """An Istio ``Gateway`` (networking.istio.io): it configures the proxies its
+    ``spec.selector`` picks, so the LoadBalancer Service in front of those proxies is a mesh
+    entrypoint. ``selector`` is sorted (label, value) pairs."""
+
+    KIND = "Istio Gateway"
+    cluster: str
+    namespace: str
+    name: str
+    selector: tuple[tuple[str, str], ...]
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BackendConfig(_Named):
+    """A GKE ``BackendConfig`` (cloud.google.com): the connection settings planner carries.
+    ``other_settings`` names the spec fields planner does not carry (iap, cdn...)."""
+
+    KIND = "BackendConfig"
+    cluster: str
+    namespace: str
+    name: str
+    timeout_sec: int | None = None  # spec.timeoutSec
+    draining_sec: int | None = None  # spec.connectionDraining.drainingTimeoutSec
+    other_settings: tuple[str, ...] = ()
+    source: Source = field(default=Source("-"), compare=False)
+
+
+@dataclass(frozen=True)
 class Usage:
     """Traffic through one load balancer in a month, GiB."""
 
@@ -205,6 +237,8 @@ class Inventory:
     ingresses: list[Ingress] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)  # existing Gateway API Gateways
     routes: list[HTTPRoute] = field(default_factory=list)  # existing HTTPRoutes
+    mesh_gateways: list[MeshGateway] = field(default_factory=list)  # Istio Gateways (networking.istio.io)
+    backend_configs: list[BackendConfig] = field(default_factory=list)  # GKE BackendConfigs
     notes: list[Note] = field(default_factory=list)
     kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
     files: list[str] = field(default_factory=list)

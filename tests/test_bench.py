@@ -59,7 +59,7 @@ def test_generated_fleet_is_kubectl_shaped_and_every_lb_is_planned(tmp_path):
     assert plan["summary"]["services_total"] == 1200
     assert len({(s["cluster"], s["namespace"], s["name"]) for s in plan["services"]}) == 1200
     first = Counter(s["reasons"][0]["code"] for s in plan["services"])
-    for code in ("HTTP_CONSOLIDATE", "TCP_ONLY", "NON_HTTP_PORT", "UDP", "MIXED_PROTOCOL", "INGRESS_CONTROLLER", "OPT_OUT"):
+    for code in ("HTTP_CONSOLIDATE", "WELL_KNOWN_TCP_PORT", "GRPC_PLAINTEXT", "UDP", "MIXED_PROTOCOL", "INGRESS_CONTROLLER", "OPT_OUT"):
         assert first[code] > 0, code
     assert first["INGRESS_CONTROLLER"] == 2  # one ingress-nginx per cluster
     assert first["HTTP_CONSOLIDATE"] > 600

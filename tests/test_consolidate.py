@@ -229,7 +229,8 @@ def test_proposal_that_costs_more_says_why():
 
 def test_runbook_is_exact_for_the_plan():
     s1 = svc("checkout", ((443, "TCP", "https"),), ns="shop", load_balancer_source_ranges=("203.0.113.0/24",), session_affinity="ClientIP", load_balancer_ip="34.1.2.3")
-    s2 = svc("rpc", ((50051, "TCP", "grpc", "grpc"),), ns="shop", ann={"planner.io/backend-timeout": "300"})
+    # (a plaintext gRPC service would stay: GRPC_PLAINTEXT; see tests/test_rules.py)
+    s2 = svc("rpc", ((80, "TCP", "http"),), ns="shop", ann={"planner.io/backend-timeout": "300"})
     p = plan(s1, s2, strategy="gateway")
     build, cut, retire = p["runbook"]
     assert [b["phase"] for b in p["runbook"]] == ["build", "cutover", "retire"]
@@ -243,9 +244,8 @@ def test_runbook_is_exact_for_the_plan():
         "set backend timeouts for: shop/rpc (300s)",
         "no existing Service, Ingress or load balancer changes",
     ]
-    assert cut["changes"][:3] == [
+    assert cut["changes"][:2] == [
         "2 DNS records point at the new entrypoints: checkout.shop.example.com -> planner-external, rpc.shop.example.com -> planner-external",
-        "appProtocol kubernetes.io/h2c set on the gRPC port of: shop/rpc",
         "clients pinned to old IPs must switch to DNS: shop/checkout (34.1.2.3)",
     ]
     assert retire["changes"][:2] == [
@@ -257,7 +257,8 @@ def test_runbook_is_exact_for_the_plan():
 def test_policies_are_carried_into_the_plan():
     s1 = svc("checkout", ((443, "TCP", "https"),), ns="shop", load_balancer_source_ranges=("203.0.113.0/24", "198.51.100.10/32"), session_affinity="ClientIP")
     row = by_name(plan(s1, strategy="gateway"))["checkout"]
-    assert row["policies"] == {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"], "session_affinity": "CLIENT_IP", "timeout_sec": None, "app_protocol": "HTTPS", "tls": True}
+    assert row["policies"] == {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"], "session_affinity": "CLIENT_IP", "timeout_sec": None, "app_protocol": "HTTPS", "tls": True,
+                             "tls_only": True, "backend_protocol": "HTTPS", "draining_sec": None, "source_ranges_annotation": False}
 
 
 def test_identical_input_gives_identical_json():

@@ -12,12 +12,22 @@ from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
 
-from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service, service_fast
+from planner.inventory.kube import (
+    parse_backend_config,
+    parse_gateway,
+    parse_httproute,
+    parse_ingress,
+    parse_istio_gateway,
+    parse_service,
+    service_fast,
+)
 from planner.inventory.loader import expand_paths, iter_object_pairs
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
 
+#: How an Istio Gateway is counted (``_kind_of``: a used kind from a foreign group).
+ISTIO_GATEWAY = "Gateway (networking.istio.io)"
 #: Kinds planner reads; every other kind is counted and reported in one info note per cluster.
-USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute")
+USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute", ISTIO_GATEWAY, "BackendConfig")
 #: Note codes that mean "this object was read but could not be used": the CLI lists them.
 UNUSABLE_OBJECT_CODES = frozenset({
     "MISSING_NAME", "UNKNOWN_SERVICE_TYPE", "NO_PORTS", "BAD_PORT", "NOT_AN_OBJECT", "NO_KIND",
@@ -30,10 +40,17 @@ KIND_GROUPS = {
     "Ingress": ("networking.k8s.io", "extensions"),
     "Gateway": ("gateway.networking.k8s.io",),
     "HTTPRoute": ("gateway.networking.k8s.io",),
+    "BackendConfig": ("cloud.google.com",),
 }
 
-PARSERS = {"Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute}
-COLLECTIONS = {"Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes"}
+PARSERS = {
+    "Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute,
+    ISTIO_GATEWAY: parse_istio_gateway, "BackendConfig": parse_backend_config,
+}
+COLLECTIONS = {
+    "Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes",
+    ISTIO_GATEWAY: "mesh_gateways", "BackendConfig": "backend_configs",
+}
 
 
 def _kind_of(doc: dict) -> str:
