@@ -245,7 +245,10 @@ def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator
     if first in "{[":
         doc, shallow = _fast_json(text, data)
         if doc is _SLOW:
-            doc = loads_json(path, text)
+            try:
+                doc = loads_json(path, text)
+            except PlannerError as exc:  # a template starting with {{- if ... }} looks like JSON
+                raise (_unrendered_template(path, text) or exc) from None
         yield doc, None, {}, shallow
         return
     if len(text) > MAX_YAML_BYTES:
@@ -300,7 +303,7 @@ def _note_item_lines(node, prefix: tuple[int, ...], out: dict[tuple[int, ...], i
 
 #: ``{{`` where YAML would read it as syntax (a line's start, after ``- `` or ``key: ``), not inside
 #: a quoted string or after a comment: the mark of an unrendered Helm (Go) template.
-_TEMPLATE_SYNTAX = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:[^\s#'\"{][^#'\"]*?:[ \t]+)?\{\{", re.M)
+_TEMPLATE_SYNTAX = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:[^\s#'\"{][^#'\"\n]*?:[ \t]+)?\{\{", re.M)
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: Keys of a kustomization file (kustomize's own), any of which marks one without a kind.
 _KUSTOMIZE_KEYS = ("resources", "bases", "components", "patches", "patchesStrategicMerge", "generators", "configMapGenerator", "namePrefix", "nameSuffix")
@@ -395,7 +398,15 @@ def iter_object_pairs(path: str) -> Iterator[tuple[object, Source]]:
             found_any = True
         items = doc.get("items")
         if isinstance(items, list) and str(doc.get("kind", "List")).endswith("List"):
-            yield from _list_items(path, doc, items, item_lines, ())
+            if item_lines or doc.get("kind") != "List":
+                yield from _list_items(path, doc, items, item_lines, ())
+                continue
+            source = Source(path, None)
+            for item in items:  # kubectl's JSON List (most input): inline, one generator frame
+                if type(item) is dict and "items" in item and _is_list(item):
+                    yield from _list_items(path, item, item["items"], item_lines, ())
+                else:
+                    yield item, source
         else:
             yield doc, Source(path, line)
     if not found_any:
