@@ -364,6 +364,22 @@ def test_ingress_copies_differing_in_status_are_one_ingress(tmp_path):
     assert len(codes(inv, "DUPLICATE_IDENTICAL")) == 1
 
 
+def test_gateway_copies_agree_when_one_holds_the_others_addresses(tmp_path, capsys):
+    """A Gateway's addresses are spec (asked for) and status (given): the live copy may add
+    status addresses to the manifest's, but two copies asking for different ones differ."""
+    gw = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "infra"},
+          "spec": {"gatewayClassName": "gke-l7-gxlb", "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]}}
+    live = copy.deepcopy(gw)
+    live["metadata"]["uid"] = "u"
+    live["status"] = {"addresses": [{"type": "IPAddress", "value": "34.5.5.5"}]}
+    inv = read_inventory([str(write(tmp_path / "a.json", gw)), str(write(tmp_path / "b.json", live))], CL)
+    assert [(g.ref, g.addresses) for g in inv.gateways] == [("Gateway c/infra/gw", ("34.5.5.5",))]
+    other = copy.deepcopy(gw)
+    other["spec"]["addresses"] = [{"type": "IPAddress", "value": "34.6.6.6"}]
+    a, c = write(tmp_path / "a.json", live), write(tmp_path / "c.json", other)
+    assert error_line(tmp_path, capsys, a, c) == f"error: {c}: Gateway infra/gw (cluster main) is also defined, differently, in {a}"
+
+
 @pytest.mark.parametrize("change", [
     lambda d: d["spec"]["ports"][0].update(port=8080),
     lambda d: d["spec"].update(loadBalancerSourceRanges=["10.0.0.0/8"]),

@@ -46,6 +46,10 @@ UNPRICED_LB_KINDS = {
 #: (uid, resourceVersion, managedFields, clusterIP, nodePort, the last-applied annotation...) is
 #: never read into the model at all.
 SERVER_FIELDS = {"Service": ("status_addresses",), "Ingress": ("status_addresses",), "Gateway": ("addresses",)}
+#: Kinds whose SERVER_FIELDS also hold what the user set (a Gateway's ``addresses``: spec and
+#: status): two reads agree only when one's addresses contain the other's (a manifest and the
+#: live object), not when each names an address the other lacks.
+_MIXED_SERVER_FIELDS = frozenset({"Gateway"})
 #: A Kubernetes namespace name (RFC 1123 label).
 NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DEFAULT_NAMESPACE = "default"
@@ -86,6 +90,11 @@ def _same(a, b) -> bool:
     server = {f: getattr(a, f) for f in SERVER_FIELDS.get(a.KIND, ())}
     if replace(b, source=a.source, **server) != a:
         return False
+    if a.KIND in _MIXED_SERVER_FIELDS:
+        for f in server:
+            x, y = set(getattr(a, f)), set(getattr(b, f))
+            if not (x <= y or y <= x):
+                return False
     return all(dict(getattr(a, f, {}) or {}) == dict(getattr(b, f, {}) or {}) for f in ("annotations", "labels", "selector"))
 
 
