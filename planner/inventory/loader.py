@@ -371,7 +371,9 @@ def _yaml_error(path: str, exc: yaml.YAMLError) -> PlannerError:
 
 
 def iter_objects(path: str) -> Iterator[RawObject]:
-    """Yield every Kubernetes object in one file, unwrapping ``kind: List`` documents."""
+    """Yield every Kubernetes object in one file, unwrapping ``kind: List`` documents (Lists in
+    Lists too; the kindless items of a ``<Kind>List`` take its kind). A file that must be
+    rendered or built first (Helm template, kustomization, JSON with comments) is an error."""
     for doc, source in iter_object_pairs(path):
         yield RawObject(doc, source)
 
