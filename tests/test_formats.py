@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pandas as pd
@@ -36,10 +37,10 @@ def test_write_outputs_default_and_chosen(tmp_path):
     plan = synthetic_plan(9)
     written = write_outputs(plan, tmp_path / "a")
     assert [label for label, _ in written] == ["plan", "report", "pulumi program"]
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["plan.json", "pulumi", "report.html"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [".planner-outputs", "plan.json", "pulumi", "report.html"]
     written = write_outputs(plan, tmp_path / "b", ("csv", "markdown"))
     assert [label for label, _ in written] == ["plan", "markdown summary", "csv", "pulumi program"]
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["load-balancers.csv", "plan.json", "pulumi", "summary.md"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [".planner-outputs", "load-balancers.csv", "plan.json", "pulumi", "summary.md"]
 
 
 def test_analyze_format_prints_each_written_path(tmp_path, capsys):
@@ -199,3 +200,51 @@ def test_csv_formula_cells_written_defused(tmp_path):
     assert frame.loc[1, "hosts"] == "'@evil.example.com;ok.example.com"
     assert frame.loc[2, "namespace"] == "'-ns"
     assert frame.loc[2, "current_monthly_usd"] == f"{plan['services'][2]['current_monthly_usd']:.2f}"
+
+
+# --------------------------------------------------------------------------- no stale outputs
+
+PULUMI_FILES = ["pulumi/Pulumi.yaml", "pulumi/__main__.py", "pulumi/program.json", "pulumi/requirements.txt"]
+
+
+def test_rerun_removes_only_its_own_earlier_files(tmp_path):
+    out = tmp_path / "r"
+    assert main(["analyze", "--out", str(out), "--format", "html", "--format", "json", "--format", "csv"]) == 0
+    assert (out / ".planner-outputs").read_text() == "\n".join(["load-balancers.csv", "plan.json", *PULUMI_FILES, "report.html"]) + "\n"
+    (out / "notes-for-review.txt").write_text("mine", encoding="utf-8")
+    (out / "pulumi" / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")  # a stack the user created
+    os.utime(out / "pulumi" / "Pulumi.dev.yaml", (1_700_000_000, 1_700_000_000))  # written before this run
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    assert not (out / "report.html").exists() and not (out / "load-balancers.csv").exists()
+    assert (out / "notes-for-review.txt").read_text() == "mine"
+    assert (out / "pulumi" / "Pulumi.dev.yaml").read_text() == "config: {}\n"
+    assert (out / ".planner-outputs").read_text() == "\n".join(["plan.json", *PULUMI_FILES]) + "\n"
+    assert sorted(p.name for p in out.iterdir()) == [".planner-outputs", "notes-for-review.txt", "plan.json", "pulumi"]
+
+
+def test_tampered_manifest_never_deletes_outside_the_folder(tmp_path):
+    out = tmp_path / "r"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "data.txt").write_text("keep", encoding="utf-8")
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    (out / "mine.txt").write_text("keep", encoding="utf-8")
+    with (out / ".planner-outputs").open("a", encoding="utf-8") as fh:
+        fh.write(f"../precious.txt\n{outside}\nlink/data.txt\npulumi/../../precious.txt\n.\n\n")
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    assert outside.read_text() == "keep"
+    assert (elsewhere / "data.txt").read_text() == "keep"
+    assert (out / "mine.txt").read_text() == "keep"
+    assert (out / ".planner-outputs").read_text() == "\n".join(["plan.json", *PULUMI_FILES]) + "\n"
+
+
+def test_render_also_prunes_what_it_no_longer_writes(tmp_path):
+    out = tmp_path / "r"
+    assert main(["analyze", "--out", str(out), "--format", "json", "--format", "markdown"]) == 0
+    assert (out / "summary.md").is_file()
+    assert main(["render", str(out / "plan.json"), "--format", "html"]) == 0
+    assert not (out / "summary.md").exists() and (out / "report.html").is_file()
+    assert "summary.md" not in (out / ".planner-outputs").read_text()
