@@ -138,8 +138,14 @@ def _traffic_lines(plan: dict) -> list[str]:
     rows = [r for r in plan.get("traffic_scenarios") or [] if r["gib_per_service"]]
     if not rows or not plan["services"]:
         return []
+    from planner.render.view import gib_text, loss_above
+
     parts = [f"{r['gib_per_service']:,} GiB/service/month saves ${r['savings_monthly_usd']:,.2f}" for r in rows]
-    return ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    lines = ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    gib = loss_above(plan)
+    if gib is not None and plan["summary"]["savings_monthly_usd"] > 0:
+        lines.append(f"                the saving turns into a loss above about {gib_text(gib)} GiB per moved service per month")
+    return lines
 
 
 def _comparison_lines(plan: dict) -> list[str]:

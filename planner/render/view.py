@@ -99,3 +99,167 @@ def top_savings(plan: dict, limit: int = 10) -> list[dict]:
     rows = [s for s in plan.get("services", []) if s.get("decision") == "consolidate" and saving(s) > 0]
     rows.sort(key=lambda s: (-saving(s), s["cluster"], s["namespace"], s["name"]))
     return rows[:limit]
+
+
+# --------------------------------------------------------------------------- reviewer's view
+# (issue 13) What a reviewer forwarding the plan needs: which moves to make first and how risky
+# each is, when traffic turns the saving into a loss, what the migration itself costs.
+
+#: Risk of a move by the warn codes it carries, when the plan has no ``services[].risk``:
+#: clients must change something (high), behaviour changes they may notice (medium), a default
+#: that rarely matters (low).
+RISK_BY_CODE = {
+    "PINNED_IP": "high",
+    "PORT_CHANGES": "high",
+    "CLIENT_IP_HEADER": "medium",
+    "WEBSOCKET_TIMEOUT": "medium",
+    "TLS_MANAGED_CERT": "medium",
+    "BACKEND_TIMEOUT_DEFAULT": "low",
+}
+RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+MOVE_FIRST = 10
+
+
+def marginal_saving(svc: dict) -> Decimal:
+    """What moving this one service saves per month: ``marginal_savings_monthly_usd`` when the
+    plan has it, else its current minus proposed cost."""
+    value = svc.get("marginal_savings_monthly_usd")
+    return dec(value) if value is not None else saving(svc)
+
+
+def _service_codes(plan: dict) -> dict[str, set[str]]:
+    """Codes of the notes and reasons on each Service (by its note object string)."""
+    codes: dict[str, set[str]] = {}
+    for n in plan.get("notes", []):
+        if n.get("object", "").startswith("Service "):
+            codes.setdefault(n["object"], set()).add(n["code"])
+    return codes
+
+
+def risks(plan: dict) -> list[dict]:
+    """``{"level", "because"}`` per service, in plan order: ``services[].risk`` when present,
+    else derived from the codes in :data:`RISK_BY_CODE` on the service (its reasons and notes;
+    the plan-wide BACKEND_TIMEOUT_DEFAULT counts for moved services without a timeout)."""
+    by_object = _service_codes(plan)
+    plan_codes = {n["code"] for n in plan.get("notes", []) if n.get("object") == "plan"}
+    out = []
+    for s in plan.get("services", []):
+        given = s.get("risk")
+        if isinstance(given, dict) and given.get("level") in RISK_ORDER:
+            out.append({"level": given["level"], "because": sorted(str(c) for c in given.get("because") or [])})
+            continue
+        codes = set(reason_codes(s)) | by_object.get(service_ref(s), set())
+        if (s.get("decision") == "consolidate" and "BACKEND_TIMEOUT_DEFAULT" in plan_codes
+                and not (s.get("policies") or {}).get("timeout_sec") and "WEBSOCKET_TIMEOUT" not in codes):
+            codes.add("BACKEND_TIMEOUT_DEFAULT")
+        because = sorted((c for c in codes if c in RISK_BY_CODE), key=lambda c: (-RISK_ORDER[RISK_BY_CODE[c]], c))
+        level = max((RISK_BY_CODE[c] for c in because), key=RISK_ORDER.get, default="low")
+        out.append({"level": level, "because": because})
+    return out
+
+
+def move_first(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> list[dict]:
+    """Moved services that save money, largest marginal saving first (ties: lower risk, then
+    name), each with its risk: ``{"service", "saving", "saving_text", "risk", "because", "index"}``."""
+    risk = risks(plan) if risk is None else risk
+    rows = []
+    for i, (s, r) in enumerate(zip(plan.get("services", []), risk)):
+        if s.get("decision") != "consolidate":
+            continue
+        amount = marginal_saving(s)
+        if amount <= 0:
+            continue
+        rows.append({"service": s, "index": i, "saving": amount, "saving_text": money(amount),
+                     "risk": r["level"], "because": r["because"],
+                     "ref": f"{s['cluster']}/{s['namespace']}/{s['name']}", "entrypoint": s.get("entrypoint") or ""})
+    rows.sort(key=lambda m: (-m["saving"], RISK_ORDER[m["risk"]], m["ref"]))
+    return rows if limit is None else rows[:limit]
+
+
+def _scenario_points(plan: dict) -> list[tuple[Decimal, Decimal]]:
+    raw = plan.get("traffic_scenarios") or (plan.get("summary") or {}).get("traffic_scenarios") or []
+    points = []
+    for it in raw:
+        gib = next((it[k] for k in ("gib_per_service", "gib_per_service_month", "gib_per_month", "gib") if k in it), None)
+        sav = it.get("savings_monthly_usd")
+        if sav is None and it.get("current_monthly_usd") is not None and it.get("proposed_monthly_usd") is not None:
+            sav = dec(it["current_monthly_usd"]) - dec(it["proposed_monthly_usd"])
+        if gib is not None and sav is not None:
+            points.append((Decimal(str(gib)), dec(sav)))
+    return sorted(points)
+
+
+def loss_above(plan: dict) -> Decimal | None:
+    """GiB per moved service per month above which the plan costs more than today:
+    ``summary.loss_above_gib_per_service_month`` when present, else where the traffic
+    scenarios' savings cross from positive to negative (linear between two scenarios: the data
+    charges are linear in GiB). None when the saving never turns into a loss."""
+    s = plan.get("summary") or {}
+    if "loss_above_gib_per_service_month" in s:
+        v = s["loss_above_gib_per_service_month"]
+        return None if v is None else Decimal(str(v))
+    points = _scenario_points(plan)
+    for (g0, s0), (g1, s1) in zip(points, points[1:]):
+        if s0 > 0 >= s1:
+            return g0 + (g1 - g0) * s0 / (s0 - s1)
+    return None
+
+
+def gib_text(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
+
+
+def loss_sentence(plan: dict) -> str:
+    """The headline's warning about heavy traffic, or "" when none applies."""
+    gib = loss_above(plan)
+    if gib is None or dec(plan["summary"].get("savings_monthly_usd")) <= 0:
+        return ""
+    return (f"Heavy traffic turns this saving into a loss: above about {gib_text(gib)} GiB in and out per moved "
+            "service per month, data processing makes the plan cost more than today.")
+
+
+def migration(plan: dict) -> dict | None:
+    """The cost of migrating, when the plan carries it: ``plan.phases[]`` and
+    ``summary.migration_overlap_usd`` / ``overlap_days`` / ``payback_days``."""
+    s = plan.get("summary") or {}
+    phases = [p for p in plan.get("phases") or [] if isinstance(p, dict) and "phase" in p]
+    overlap = s.get("migration_overlap_usd")
+    if not phases and overlap is None and s.get("payback_days") is None:
+        return None
+    payback = s.get("payback_days")
+    days = s.get("overlap_days")
+    parts = []
+    if overlap is not None:
+        parts.append(f"Running old and new load balancers side by side{f' for {days} days' if days is not None else ''} "
+                     f"costs {money(overlap)} once.")
+    if payback is not None:
+        parts.append(f"The monthly saving pays that back in {Decimal(str(payback)).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,} days.")
+    elif overlap is not None:
+        parts.append("The plan does not save money, so the overlap is never paid back.")
+    return {
+        "phases": [{"phase": str(p["phase"]), "monthly_usd": dec(p.get("monthly_usd")), "monthly_text": money(p.get("monthly_usd"))}
+                   for p in phases],
+        "overlap_text": None if overlap is None else money(overlap),
+        "overlap_days": days,
+        "payback_days": payback,
+        "sentence": " ".join(parts),
+    }
+
+
+def generated_hosts(plan: dict) -> set[tuple[str, str]]:
+    """(service note object, host) pairs whose host planner generated (``<name>.<ns>.<domain>``):
+    a HOST_GENERATED note on the service (all its hosts, or the ones the message names), or a
+    route with ``source == "generated"``."""
+    out = set()
+    noted = {n["object"]: n.get("message", "") for n in plan.get("notes", []) if n.get("code") == "HOST_GENERATED"}
+    for s in plan.get("services", []):
+        ref = service_ref(s)
+        if ref in noted:
+            hosts = s.get("hosts") or []
+            named = [h for h in hosts if h in noted[ref]]
+            out.update((ref, h) for h in (named or hosts))
+    for e in plan.get("entrypoints", []):
+        for r in e.get("routes", []):
+            if r.get("source") == "generated" and r.get("host"):
+                out.add((f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]))
+    return out
