@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -223,3 +224,25 @@ def test_prices_output_names_no_file_users_lack(capsys):
             assert missing not in out, (argv, missing)
     main(["prices", "--cloud", "aws", "--region", "eu-west-2"])
     assert "note: not in planner's price research for this region; us-east-1 figure assumed" in capsys.readouterr().out
+
+
+def test_readme_links_only_inside_the_repository_and_says_how_to_get_pulumi():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# planner")
+    first_block = readme[readme.index("```sh"):readme.index("```", readme.index("```sh") + 5)]
+    assert [l.split("#")[0].strip() for l in first_block.splitlines()[1:]] == ["make demo", "make test"]
+    for target in re.findall(r"\]\(([^)]*)\)", readme):  # every Markdown link stays in the repository
+        assert not re.match(r"[a-z]+:", target) and not target.startswith(("/", "..")), target
+        if not target.startswith("#"):
+            assert (ROOT / target.split("#")[0]).exists(), target
+    assert "../" not in readme and "PRICING-FACTS" not in readme
+    urls = re.findall(r"https?://\S+", readme)
+    assert urls == ["https://get.pulumi.com"]  # the official install command, not a link
+    assert "`curl -fsSL https://get.pulumi.com | sh`" in readme
+    assert "`pulumi login --local`" in readme and "no Pulumi account needed" in readme
+    facts = (ROOT / "docs" / "pricing.md").read_text(encoding="utf-8")
+    section = facts[facts.index("## Facts the README relies on"):]
+    for source in ("https://cloud.google.com/load-balancing/pricing", "https://aws.amazon.com/vpc/pricing/",
+                   "https://azure.microsoft.com/pricing/details/load-balancer/", "https://www.pulumi.com/docs/install/",
+                   "https://www.pulumi.com/docs/iac/cli/commands/pulumi_login/"):
+        assert source in section, source
