@@ -388,12 +388,16 @@ def _lb_parts(plan: dict, head: dict) -> dict:
     def text(parts):
         return " + ".join(f"{n} {label}" for n, label in parts if n)
 
-    return {
-        "before": text([(head["services_total"], "Service" + ("" if head["services_total"] == 1 else "s")),
-                        (before_other, "Ingress/Gateway")]) if before_other >= 0 else "",
-        "after": text([(head["kept"], "kept Service" + ("" if head["kept"] == 1 else "s")),
-                       (len(plan.get("entrypoints", [])), "new entrypoint" + ("" if len(plan.get("entrypoints", [])) == 1 else "s")),
-                       (after_other, "existing Ingress/Gateway")]) if after_other >= 0 else "",
+    def plural(n, word):
+        return word + ("" if n == 1 else "s")
+
+    entry = len(plan.get("entrypoints", []))
+    return {  # fewer load balancers than Services: some share one (an AKS cluster's, an AWS IngressGroup)
+        "before": text([(head["services_total"], plural(head["services_total"], "Service")), (before_other, "Ingress/Gateway")])
+        if before_other >= 0 else f"shared by {head['services_total']} {plural(head['services_total'], 'Service')}",
+        "after": text([(head["kept"], plural(head["kept"], "kept Service")), (entry, plural(entry, "new entrypoint")),
+                       (after_other, "existing Ingress/Gateway")])
+        if after_other >= 0 else f"shared by {head['kept']} {plural(head['kept'], 'kept Service')} and {entry} {plural(entry, 'new entrypoint')}",
     }
 
 
