@@ -36,7 +36,7 @@ from planner.render.view import (
     loss_sentence,
     migration,
     money,
-    move_first,
+    move_overview,
     notes_by_level,
     ports_text,
     rate,
@@ -427,7 +427,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         svc_cents = _service_cents(services)
         risk = risks(plan)
         generated = generated_hosts(plan)
-        moves = move_first(plan, None, risk)
+        moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
         runbook_steps, placeholders = _runbook(plan)
         outside = _outside_services(plan, svc_cents)
         kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
@@ -505,9 +505,9 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             "existing": existing,
             "runbook": runbook_steps,
             "placeholders": placeholders,
-            "move_first": moves[:MOVE_FIRST],
-            "moves_total": len(moves),
-            "risk_counts": {lvl: sum(1 for m in moves if m["risk"] == lvl) for lvl in ("high", "medium", "low")},
+            "move_first": moves,
+            "moves_total": moves_total,
+            "risk_counts": risk_counts,
             "loss_sentence": loss_sentence(plan),
             "loss_gib_text": gib_text(loss_above(plan)) if loss_sentence(plan) else None,
             "migration": migration(plan),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from planner.render.view import MOVE_FIRST, headline, loss_sentence, migration, money, move_first, notes_by_level
+from planner.render.view import MOVE_FIRST, headline, loss_sentence, migration, money, move_overview, notes_by_level
 
 TOP_SAVINGS = MOVE_FIRST
 MAX_NOTES_PER_LEVEL = 25
@@ -64,9 +64,8 @@ def render(plan: dict) -> str:
         if mig["phases"]:
             lines += ["", *_table(["Phase", "Monthly cost while in it"], ["---", "---:"],
                                   [[cell(ph["phase"]), ph["monthly_text"]] for ph in mig["phases"]])]
-    moves = move_first(plan, None)
-    top = moves[:TOP_SAVINGS]
-    lines += ["", f"### Move first ({len(top)} of {len(moves)} saving moves, largest saving first)", ""]
+    top, total, _ = move_overview(plan, TOP_SAVINGS)
+    lines += ["", f"### Move first ({len(top)} of {total} saving moves, largest saving first)", ""]
     if top:
         lines += _table(["#", "Service", "Entrypoint", "Saves / month", "Risk", "Because"], ["---:", "---", "---", "---:", "---", "---"], [
             [str(i), cell(m["ref"]), cell(m["entrypoint"]), m["saving_text"], m["risk"], cell(", ".join(m["because"]) or "—")]

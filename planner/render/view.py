@@ -128,12 +128,15 @@ def marginal_saving(svc: dict) -> Decimal:
 
 
 def _service_codes(plan: dict) -> dict[str, set[str]]:
-    """Codes of the notes and reasons on each Service (by its note object string)."""
+    """Risk codes (:data:`RISK_BY_CODE`) of the notes on each Service, by its note object string."""
     codes: dict[str, set[str]] = {}
     for n in plan.get("notes", []):
-        if n.get("object", "").startswith("Service "):
+        if n.get("code") in RISK_BY_CODE and n.get("object", "").startswith("Service "):
             codes.setdefault(n["object"], set()).add(n["code"])
     return codes
+
+
+_NO_RISK = {"level": "low", "because": []}
 
 
 def risks(plan: dict) -> list[dict]:
@@ -141,39 +144,69 @@ def risks(plan: dict) -> list[dict]:
     else derived from the codes in :data:`RISK_BY_CODE` on the service (its reasons and notes;
     the plan-wide BACKEND_TIMEOUT_DEFAULT counts for moved services without a timeout)."""
     by_object = _service_codes(plan)
-    plan_codes = {n["code"] for n in plan.get("notes", []) if n.get("object") == "plan"}
+    plan_default = any(n.get("code") == "BACKEND_TIMEOUT_DEFAULT" and n.get("object") == "plan" for n in plan.get("notes", []))
     out = []
     for s in plan.get("services", []):
         given = s.get("risk")
         if isinstance(given, dict) and given.get("level") in RISK_ORDER:
             out.append({"level": given["level"], "because": sorted(str(c) for c in given.get("because") or [])})
             continue
-        codes = set(reason_codes(s)) | by_object.get(service_ref(s), set())
-        if (s.get("decision") == "consolidate" and "BACKEND_TIMEOUT_DEFAULT" in plan_codes
+        codes = {r["code"] for r in s.get("reasons") or [] if r.get("code") in RISK_BY_CODE}
+        if by_object:
+            codes |= by_object.get(service_ref(s), set())
+        if (plan_default and s.get("decision") == "consolidate"
                 and not (s.get("policies") or {}).get("timeout_sec") and "WEBSOCKET_TIMEOUT" not in codes):
             codes.add("BACKEND_TIMEOUT_DEFAULT")
-        because = sorted((c for c in codes if c in RISK_BY_CODE), key=lambda c: (-RISK_ORDER[RISK_BY_CODE[c]], c))
-        level = max((RISK_BY_CODE[c] for c in because), key=RISK_ORDER.get, default="low")
-        out.append({"level": level, "because": because})
+        if not codes:
+            out.append(_NO_RISK)
+            continue
+        because = sorted(codes, key=lambda c: (-RISK_ORDER[RISK_BY_CODE[c]], c))
+        out.append({"level": RISK_BY_CODE[because[0]], "because": because})
     return out
 
 
-def move_first(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> list[dict]:
-    """Moved services that save money, largest marginal saving first (ties: lower risk, then
-    name), each with its risk: ``{"service", "saving", "saving_text", "risk", "because", "index"}``."""
+def _savings(plan: dict) -> list[Decimal]:
+    """Each service's marginal saving (see :func:`marginal_saving`), converting each distinct
+    pair of figures once."""
+    memo: dict = {}
+    out = []
+    for s in plan.get("services", []):
+        value = s.get("marginal_savings_monthly_usd")
+        key = (value,) if value is not None else (s.get("current_monthly_usd"), s.get("proposed_monthly_usd"))
+        d = memo.get(key)
+        if d is None:
+            d = memo[key] = marginal_saving(s)
+        out.append(d)
+    return out
+
+
+def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> tuple[list[dict], int, dict[str, int]]:
+    """The moves to make first: moved services that save money, largest marginal saving first
+    (ties: lower risk, then name), the first ``limit`` as ``{"service", "index", "ref",
+    "saving", "saving_text", "risk", "because", "entrypoint"}``; plus how many such moves there
+    are and how many of them are high / medium / low risk."""
     risk = risks(plan) if risk is None else risk
+    services = plan.get("services", [])
+    keys = []
+    for i, (s, amount) in enumerate(zip(services, _savings(plan))):
+        if s.get("decision") == "consolidate" and amount > 0:
+            keys.append((-amount, RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i))
+    keys.sort()
+    counts = {lvl: 0 for lvl in ("high", "medium", "low")}
+    for k in keys:
+        counts[risk[k[-1]]["level"]] += 1
     rows = []
-    for i, (s, r) in enumerate(zip(plan.get("services", []), risk)):
-        if s.get("decision") != "consolidate":
-            continue
-        amount = marginal_saving(s)
-        if amount <= 0:
-            continue
-        rows.append({"service": s, "index": i, "saving": amount, "saving_text": money(amount),
-                     "risk": r["level"], "because": r["because"],
+    for k in keys if limit is None else keys[:limit]:
+        i, s = k[-1], services[k[-1]]
+        rows.append({"service": s, "index": i, "saving": -k[0], "saving_text": money(-k[0]),
+                     "risk": risk[i]["level"], "because": risk[i]["because"],
                      "ref": f"{s['cluster']}/{s['namespace']}/{s['name']}", "entrypoint": s.get("entrypoint") or ""})
-    rows.sort(key=lambda m: (-m["saving"], RISK_ORDER[m["risk"]], m["ref"]))
-    return rows if limit is None else rows[:limit]
+    return rows, len(keys), counts
+
+
+def move_first(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> list[dict]:
+    """The first ``limit`` moves of :func:`move_overview` (all with ``limit=None``)."""
+    return move_overview(plan, limit, risk)[0]
 
 
 def _scenario_points(plan: dict) -> list[tuple[Decimal, Decimal]]:
