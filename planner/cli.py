@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from planner.model import PlannerError
 
 EXIT_BAD_INPUT = 2
 MAX_LISTED = 10  # objects left out of the plan listed on the terminal (all are in the report)
+# --domain: DNS labels of letters, digits and inner hyphens, at least two labels, 253 characters at most
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def check_domain(domain: str) -> str:
+    """``--domain``: a DNS name generated hosts can end in, lower-cased; one line otherwise."""
+    text = domain.strip().lower().rstrip(".")
+    labels = text.split(".")
+    if len(text) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise PlannerError(f"--domain {domain[:60]!r}: not a DNS domain name (dot-separated labels of letters, digits and inner '-', e.g. example.com)")
+    return text
 
 
 def _analyze_parser(sub) -> None:
@@ -126,8 +138,14 @@ def _traffic_lines(plan: dict) -> list[str]:
     rows = [r for r in plan.get("traffic_scenarios") or [] if r["gib_per_service"]]
     if not rows or not plan["services"]:
         return []
+    from planner.render.view import gib_text, loss_above
+
     parts = [f"{r['gib_per_service']:,} GiB/service/month saves ${r['savings_monthly_usd']:,.2f}" for r in rows]
-    return ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    lines = ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    gib = loss_above(plan)
+    if gib is not None and plan["summary"]["savings_monthly_usd"] > 0:
+        lines.append(f"                the saving turns into a loss above about {gib_text(gib)} GiB per moved service per month")
+    return lines
 
 
 def _comparison_lines(plan: dict) -> list[str]:
@@ -159,6 +177,7 @@ def cmd_analyze(args) -> int:
     from planner.inventory.sources import assemble_inventory
     from planner.pricers.rates import load_table
 
+    args.domain = check_domain(args.domain)
     demo = demo_inventory()
     try:  # shown relative to the working directory when it is below it (stable plan.json)
         demo = demo.relative_to(Path.cwd())
@@ -192,9 +211,23 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser of the command that ran, so a bad flag shows that command's usage."""
+    found = parser
+    for dest in ("command", "prices_command"):
+        sub = next((a for a in found._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, dest, None)
+        if sub is None or name not in sub.choices:
+            break
+        found = sub.choices[name]
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a typo'd flag: the usage of the command it was given to, not the top-level one
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     # planner builds millions of small objects that form no reference cycles: the cyclic
     # collector only re-scans them (about a quarter of the run time at 100k services, and a
     # higher peak RSS; see bench/). Off while a command runs, restored after.

@@ -156,7 +156,7 @@ def test_prices_command_azure_region_shows_global_meters(capsys):
     (["prices", "import", "azure", "/nonexistent/x.json"], "error: /nonexistent/x.json: no such file"),
     (["analyze", "--usage-default", "lots", "--out", "/tmp/unused-planner-out"], "error: --usage-default 'lots': not a number of GiB"),
     (["analyze", "--cloud", "aws", "--region", "eu-central-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-central-1' is not in the aws rate table aws.yaml (regions: ap-northeast-2, eu-west-1, eu-west-2, us-east-1), cluster main"),
-    (["analyze", "--region", "eu-west-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-west-1' is not in the gcp rate table gcp.yaml (regions: asia-east1, asia-south1, europe-west1, europe-west3, southamerica-west1, us-central1, us-east1), cluster main; 'eu-west-1' is an aws region: use --cloud aws"),
+    (["analyze", "--region", "eu-west-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-west-1' is not in the gcp rate table gcp.yaml (regions: asia-east1, asia-south1, europe-west1, europe-west3, global, southamerica-west1, us-central1, us-east1), cluster main; 'eu-west-1' is an AWS region: use --cloud aws"),
 ])
 def test_bad_pricing_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(argv) == 2
