@@ -90,7 +90,7 @@ class RateTable:
                 key=f"{cloud}/{region}/{key}",
                 usd=usd,
                 unit=str(spec["unit"]),
-                source=str(spec["source"]),
+                source=public_note(str(spec["source"])),
                 effective=str(spec["effective"]),
                 unsure=bool(spec.get("unsure", False)),
                 note=public_note(str(spec.get("note", ""))),
