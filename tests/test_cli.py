@@ -224,8 +224,8 @@ def test_prices_output_names_no_file_users_lack(capsys):
             assert missing not in out, (argv, missing)
         # a repository docs/ path (a URL's /docs/ segment is a public page, not a file)
         assert not re.search(r"(?<![/\w.-])docs/", out), argv
-    main(["prices", "--cloud", "aws", "--region", "eu-west-2"])
-    assert "note: not in planner's price research for this region; us-east-1 figure assumed" in capsys.readouterr().out
+    main(["prices", "--cloud", "aws", "--region", "eu-west-1"])  # no Price List file for it here
+    assert "planner's price research gives none: the us-east-1 figure is assumed, not verified" in capsys.readouterr().out
 
 
 def test_readme_links_only_inside_the_repository_and_says_how_to_get_pulumi():
