@@ -446,8 +446,11 @@ def test_ingress_backend_configs_and_annotations(ing_runs):
     assert build["shop/checkout"]["metadata"]["annotations"] == {**neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}'}
     assert all(v["spec"] == {} for v in build.values())
     cut = _k8s(ing_runs["cutover"], PATCH)
-    assert cut["payments/fraud-scoring"]["metadata"]["annotations"]["cloud.google.com/app-protocols"] == '{"grpc": "HTTP2"}'
-    assert cut["payments/fraud-scoring"]["spec"]["ports"] == [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]
+    # gRPC in clear text (h2c): a GKE Ingress's HTTP2 backends must serve TLS, so nothing is patched
+    # and the limitation says so (the core should keep such a Service under the ingress strategy)
+    assert "cloud.google.com/app-protocols" not in cut["payments/fraud-scoring"]["metadata"]["annotations"]
+    assert cut["payments/fraud-scoring"]["spec"] == {}
+    assert ("Service main/payments/fraud-scoring", "BACKEND_H2C_INGRESS") in [(x["object"], x["code"]) for x in ing_runs["cutover"].exports["limitations"]]
     assert cut["shop/checkout"]["metadata"]["annotations"] == {
         **neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}', "cloud.google.com/app-protocols": '{"https": "HTTPS"}'}
 
@@ -455,7 +458,7 @@ def test_ingress_backend_configs_and_annotations(ing_runs):
 def test_ingress_internal_limitation(ing_runs):
     lims = ing_runs["build"].exports["limitations"]
     # internal HTTPS services stay in the plan (INTERNAL_TLS), so the internal Ingresses carry no TLS host
-    assert lims == []
+    assert [x["code"] for x in lims] == ["BACKEND_H2C_INGRESS"]
 
 
 @pytest.mark.parametrize("strategy", ["gateway", "ingress"])
@@ -469,9 +472,9 @@ def test_tls_host_on_an_internal_entrypoint_stays_http_and_is_reported(gateway_p
     ep["certificates"] = [{"name": f"{ep['name']}-cert-1", "hosts": [host]}]
     jsonplan.validate(p)
     run = run_program(render_pulumi.write(p, tmp_path / "p"), {**BASE_CONFIG})
-    lims = [(x["object"], x["code"]) for x in run.exports["limitations"]]
+    lims = [(x["object"], x["code"]) for x in run.exports["limitations"] if x["code"] != "BACKEND_H2C_INGRESS"]
     assert lims == [(f"{ep['kind']} {ep['name']}", "INTERNAL_HTTP_ONLY")]
-    assert host in run.exports["limitations"][0]["message"]
+    assert host in next(x["message"] for x in run.exports["limitations"] if x["code"] == "INTERNAL_HTTP_ONLY")
     assert not any(host in (c.inputs.get("spec", {}).get("domains") or []) for c in run.of_type(MCERT))
     assert not any(e.inputs["hostname"] == host for e in run.of_type(CENTRY))
     if strategy == "gateway":
