@@ -247,7 +247,7 @@ def _route_record(cl, ns, rname, route_names, gw_name, ep, parents, hosts, rules
     route_names.add((cl, ns, rname))
     return {
         "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
-        "gateway": {"name": gw_name, "namespace": ep["namespace"], "key": _key(cl, gw_name)},
+        "gateway": {"name": gw_name, "namespace": ep["namespace"], "key": ep.get("gateway_key") or _key(cl, gw_name)},
         "parent_refs": parents,
         "hostnames": [h for h in hosts if h is not None],
         "rules": rules,
@@ -365,7 +365,10 @@ def program_data(plan: dict) -> dict:
         ep_key = _key(cl, name)
         ep_by_name[name] = {"key": ep_key, "internal": internal}
         used_clusters.add(cl)
-        addr = ep["address"]
+        # GCP names (and the Gateway / Ingress names GKE derives its own from) stay <= 63
+        # characters: a long namespace in "planner-<namespace>" is shortened with a hash suffix
+        addr = dict(ep["address"], name=resource_name(ep["address"]["name"]))
+        obj_name = resource_name(name)
         addresses.append({"key": ep_key, "cluster": cl, "entrypoint": name, "name": addr["name"], "global": bool(addr["global"]), "region": addr.get("region"), "internal": internal})
         for r in ep["routes"]:
             for b in _route_backends(r):
@@ -390,10 +393,10 @@ def program_data(plan: dict) -> dict:
                     for host in group["hosts"]:
                         cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
             listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
-            routes, route_namespaces = _gateway_routes(ep, tls_hosts, listeners, route_names, limit)
+            routes, route_namespaces = _gateway_routes(dict(ep, name=obj_name, gateway_key=ep_key), tls_hosts, listeners, route_names, limit)
             http_routes += routes
             gateways.append({
-                "key": ep_key, "cluster": cl, "name": name, "namespace": ep["namespace"], "class": ep["class"],
+                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
                 "internal": internal, "address": addr["name"], "address_key": ep_key,
                 "listeners": listeners, "route_namespaces": route_namespaces,
                 "certificate_map": certmap, "certificate_map_key": ep_key if certmap else None,
@@ -425,7 +428,7 @@ def program_data(plan: dict) -> dict:
                       f"hosts {', '.join(sorted(h or '*' for h in tls_only))} are TLS-only today, but this Ingress also serves plain-HTTP hosts "
                       f"(a GKE Ingress redirects to HTTPS for all its hosts or none): they answer on port 80 too; give them their own Ingress or use the gateway strategy")
             ingresses.append({
-                "key": ep_key, "cluster": cl, "name": name, "namespace": ep["namespace"], "class": ep["class"],
+                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
                 "internal": internal, "address": addr["name"], "address_key": ep_key,
                 "managed_certificates": cert_names, "rules": rules, "frontend_config": frontend,
             })
