@@ -226,3 +226,30 @@ def test_h2c_behind_an_ingress_is_reported_not_patched():
     data = program_data(make_plan("Ingress", policies={"backend_protocol": "H2C"}))
     assert data["service_patches"][0]["cutover_ports"] == [] and data["service_patches"][0]["cutover_annotations"] == {}
     assert [(x["object"], x["code"]) for x in data["limitations"]] == [("Service main/shop/web", "BACKEND_H2C_INGRESS")]
+
+
+# --- retire: source ranges from the annotation ------------------------------------------------
+
+ANN = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+@pytest.mark.parametrize("kind", ["Gateway", "Ingress"])
+def test_annotation_source_ranges_are_owned_at_cutover_and_removed_at_retire(kind, tmp_path):
+    ranges = ["198.51.100.0/24", "203.0.113.0/24"]
+    plan = make_plan(kind, policies={"source_ranges": ranges, "source_ranges_annotation": True})
+    patch = {ph: [o for o in run(plan, tmp_path / ph, phase=ph)[1] if o["kind"] == "Service"] for ph in ("build", "cutover", "retire")}
+    (cut,) = patch["cutover"]
+    # a forced apply of the same ranges, spelt differently: sole ownership, same firewall
+    assert cut["metadata"]["annotations"][ANN] == "198.51.100.0/24, 203.0.113.0/24"
+    assert cut["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    (ret,) = patch["retire"]
+    assert ANN not in ret["metadata"]["annotations"]  # no owner left: the API server removes it
+    assert ret["spec"]["type"] == "ClusterIP" and "loadBalancerSourceRanges" not in ret["spec"]
+    assert all(ANN not in o["metadata"].get("annotations", {}) for o in patch["build"])
+
+
+def test_spec_source_ranges_are_cleared_at_retire(tmp_path):
+    plan = make_plan(policies={"source_ranges": ["198.51.100.0/24"]})
+    (ret,) = [o for o in run(plan, tmp_path)[1] if o["kind"] == "Service"]
+    assert ret["spec"] == {"type": "ClusterIP", "loadBalancerSourceRanges": []}
+    assert ANN not in ret["metadata"]["annotations"]

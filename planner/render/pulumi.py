@@ -33,6 +33,7 @@ ARMOR_DEFAULT_PRIORITY = 2147483647
 MANAGED_CERT_MAX_DOMAINS = 100
 MANAGED_CERTS_PER_INGRESS = 15
 GATEWAY_API = "gateway.networking.k8s.io/v1"
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
 _SLUG = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
@@ -481,13 +482,27 @@ def program_data(plan: dict) -> dict:
         ports, force, ingress_protocols = _backend_protocol_patch(s, ep, routed_ports.get(key, set()), limit)
         if ingress_protocols:
             cutover_ann["cloud.google.com/app-protocols"] = json.dumps(ingress_protocols, sort_keys=True)
+        from_annotation = bool(ranges) and bool(pol.get("source_ranges_annotation"))
+        drop = []
+        if from_annotation:
+            # The allow-list is the annotation, owned by the user's field manager: server-side
+            # apply cannot remove a field another manager owns, and the API server refuses the
+            # annotation on a ClusterIP Service. So cutover takes sole ownership (a forced apply
+            # of the same ranges spelt differently: a conflicting value moves ownership, an equal
+            # one would only share it; the old load balancer's firewall is unchanged), and retire
+            # leaves the annotation out of the same apply that sets ClusterIP: with no owner left
+            # the API server removes it.
+            cutover_ann[SOURCE_RANGES_ANNOTATION] = ", ".join(ranges)
+            drop.append(SOURCE_RANGES_ANNOTATION)
         patches.append({
             "key": _key(cl, ns, svc), "cluster": cl, "namespace": ns, "name": svc,
             "build_annotations": build_ann, "cutover_annotations": cutover_ann,
             "cutover_ports": ports, "cutover_force": force, "retire": True,
             # the API server refuses loadBalancerSourceRanges on a ClusterIP Service (Forbidden);
             # Cloud Armor enforces them on the new path since build
-            "retire_clear_source_ranges": bool(ranges),
+            "retire_clear_source_ranges": bool(ranges) and not from_annotation,
+            "cutover_take_ownership": from_annotation,
+            "retire_drop_annotations": drop,
         })
 
     host_count: dict[str, int] = {}
