@@ -9,11 +9,15 @@ and returns the resources registered and the stack exports, resolved.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import runpy
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
+import yaml
 
 ADDRESS_TYPES = ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/address:Address")
 
@@ -30,6 +34,7 @@ class Registered:
 class Run:
     resources: list[Registered] = field(default_factory=list)
     exports: dict = field(default_factory=dict)
+    logs: list = field(default_factory=list)  # (level, message) logged by the program
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ]
@@ -83,26 +88,68 @@ def install() -> None:
         _installed = True
 
 
-def run_program(program_dir: Path, config: dict[str, str] | None = None) -> Run:
-    """Execute ``program_dir/__main__.py`` under the mocks with ``config`` as the stack config."""
+def right_kubeconfig(program_dir: Path, config: dict[str, str]) -> dict:
+    """A kubeconfig whose contexts point at the plan's clusters (the context named by
+    ``planner:context-<cluster>``, else a current-context named like GKE's)."""
+    targets = json.loads((Path(program_dir) / "program.json").read_text(encoding="utf-8")).get("targets", [])
+    contexts = []
+    for t in targets:
+        gke = t.get("gke_context") or f"gke_p_l_{t['cluster']}"
+        contexts.append({"name": config.get(f"planner:context-{t['cluster']}") or gke, "context": {"cluster": gke if t.get("gke_context") else t["cluster"], "user": "u"}})
+    return {"apiVersion": "v1", "kind": "Config", "contexts": contexts, "current-context": contexts[0]["name"] if contexts else None}
+
+
+def run_program(program_dir: Path, config: dict[str, str] | None = None, kubeconfig: dict | None = None) -> Run:
+    """Execute ``program_dir/__main__.py`` under the mocks with ``config`` as the stack config.
+
+    ``kubeconfig`` (default: :func:`right_kubeconfig`) is written to a temporary file named by
+    ``KUBECONFIG`` for the run; the program's ``pulumi.log`` messages are recorded in ``Run.logs``.
+    """
     install()
     MOCKS.resources = []
-    pulumi.runtime.set_all_config(dict(config or {}))
+    config = dict(config or {})
+    pulumi.runtime.set_all_config(config)
     exports: dict = {}
     resolved: dict = {}
+    logs: list[tuple[str, str]] = []
     real_export = pulumi.export
+    real_log = {level: getattr(pulumi.log, level) for level in ("debug", "info", "warn", "error")}
 
     def record_export(name, value):
         exports[name] = value
 
+    def recorder(level):
+        def record(message, *args, **kwargs):
+            logs.append((level, message))
+        return record
+
     @pulumi.runtime.test
     def _run():
         pulumi.export = record_export
+        for level in real_log:
+            setattr(pulumi.log, level, recorder(level))
         try:
             runpy.run_path(str(Path(program_dir) / "__main__.py"), run_name="__main__")
         finally:
             pulumi.export = real_export
+            for level, fn in real_log.items():
+                setattr(pulumi.log, level, fn)
         return pulumi.Output.from_input(exports).apply(resolved.update)
 
-    _run()
-    return Run(resources=list(MOCKS.resources), exports=resolved)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "kubeconfig"
+        path.write_text(yaml.safe_dump(kubeconfig if kubeconfig is not None else right_kubeconfig(program_dir, config)), encoding="utf-8")
+        old = os.environ.get("KUBECONFIG")
+        os.environ["KUBECONFIG"] = str(path)
+        try:
+            try:
+                _run()
+            except Exception as exc:
+                exc.logs = logs  # the messages the program logged before it failed
+                raise
+        finally:
+            if old is None:
+                os.environ.pop("KUBECONFIG", None)
+            else:
+                os.environ["KUBECONFIG"] = old
+    return Run(resources=list(MOCKS.resources), exports=resolved, logs=logs)

@@ -178,8 +178,11 @@ def test_gateway_counts_per_phase(gw_runs, gateway_plan):
     assert expected[ROUTE] >= 15 and expected[GBP] >= 3 and expected[ARMOR] == 1 and expected[CENTRY] >= 4
     build = gw_runs["build"]
     assert {t: _count(build, t) for t in expected} == expected
-    assert len(build.resources) == sum(expected.values())  # nothing else: no ServicePatch, no DNS
     ext_dns = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
+    # records that exist today (old addresses) are adopted at build, unchanged; no ServicePatch
+    adopted = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external" and d["old_addresses"])
+    assert 0 < adopted <= ext_dns and _count(build, DNS) == adopted
+    assert len(build.resources) == sum(expected.values()) + adopted
     cons = [s for s in gateway_plan["services"] if s["decision"] == "consolidate"]
     app = [s for s in cons if s["policies"]["app_protocol"] in ("HTTP2", "HTTPS")]
     cut = gw_runs["cutover"]
