@@ -62,17 +62,34 @@ def fake_ip(name: str, internal: bool) -> str:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every registration. ``zones`` (managed zone name -> DNS name) answers
+    ``gcp.dns.get_managed_zone``; ``certificate_state`` is the state every Certificate Manager
+    certificate reports (``managed.state``)."""
+
     def __init__(self) -> None:
         self.resources: list[Registered] = []
+        self.zones: dict[str, str] = {}
+        self.certificate_state = "ACTIVE"
+        self.calls: list[tuple[str, dict]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         outputs = dict(args.inputs)
         if args.typ in ADDRESS_TYPES:
             outputs.setdefault("address", fake_ip(args.name, args.inputs.get("addressType") == "INTERNAL"))
+        if args.typ == "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
+            domain = args.inputs["domain"]
+            outputs["dnsResourceRecords"] = [{"name": f"_acme-challenge.{domain}.", "type": "CNAME",
+                                              "data": f"{hashlib.sha256(domain.encode()).hexdigest()[:12]}.4.authorize.certificatemanager.goog."}]
+        if args.typ == "gcp:certificatemanager/certificate:Certificate":
+            outputs["managed"] = dict(args.inputs.get("managed") or {}, state=self.certificate_state)
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider))
         return [f"{args.name}-id", outputs]
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "gcp:dns/getManagedZone:getManagedZone":
+            name = args.args.get("name")
+            return {"name": name, "dnsName": self.zones.get(name, ""), "project": args.args.get("project")}
         return {}
 
 
@@ -126,14 +143,10 @@ def run_program(program_dir: Path, config: dict[str, str] | None = None, kubecon
     @pulumi.runtime.test
     def _run():
         pulumi.export = record_export
-        for level in real_log:
-            setattr(pulumi.log, level, recorder(level))
         try:
             runpy.run_path(str(Path(program_dir) / "__main__.py"), run_name="__main__")
         finally:
             pulumi.export = real_export
-            for level, fn in real_log.items():
-                setattr(pulumi.log, level, fn)
         return pulumi.Output.from_input(exports).apply(resolved.update)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,6 +154,8 @@ def run_program(program_dir: Path, config: dict[str, str] | None = None, kubecon
         path.write_text(yaml.safe_dump(kubeconfig if kubeconfig is not None else right_kubeconfig(program_dir, config)), encoding="utf-8")
         old = os.environ.get("KUBECONFIG")
         os.environ["KUBECONFIG"] = str(path)
+        for level in real_log:  # logged from apply callbacks too, so kept until every output resolved
+            setattr(pulumi.log, level, recorder(level))
         try:
             try:
                 _run()
@@ -148,6 +163,8 @@ def run_program(program_dir: Path, config: dict[str, str] | None = None, kubecon
                 exc.logs = logs  # the messages the program logged before it failed
                 raise
         finally:
+            for level, fn in real_log.items():
+                setattr(pulumi.log, level, fn)
             if old is None:
                 os.environ.pop("KUBECONFIG", None)
             else:

@@ -31,7 +31,7 @@ def make_plan(kind="Gateway", routes=None, tls=(), policies=None, ports=None, in
              "ports": ports or [{"name": "http", "port": 80, "protocol": "TCP", "app_protocol": None}],
              "policies": {**POLICIES, **(policies or {})}, "hosts": [], "reasons": []} for s in services]
     return {"inputs": {"strategy": "gateway" if kind == "Gateway" else "ingress"}, "generator": {"version": "0"},
-            "clusters": [{"name": "main", "project": "acme-prod"}], "services": svcs, "entrypoints": [ep],
+            "clusters": [{"name": "main", "cloud": "gcp", "project": "acme-prod", "region": "us-central1"}], "services": svcs, "entrypoints": [ep],
             "dns_changes": [], "existing_entrypoints": []}
 
 

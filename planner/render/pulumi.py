@@ -416,7 +416,9 @@ def program_data(plan: dict) -> dict:
                 cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
                 for group in _cert_groups(ep, tls_hosts):
                     cert_key = _key(cl, name, group["name"])
-                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"]})
+                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"],
+                                  # used when a DNS zone is configured: the certificate is ACTIVE before cutover
+                                  "dns_authorizations": [{"key": _key(cl, name, "auth", h), "name": resource_name("planner", h, "auth"), "domain": h} for h in group["hosts"]]})
                     for host in group["hosts"]:
                         cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
             listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
