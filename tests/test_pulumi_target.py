@@ -179,3 +179,13 @@ def test_cutover_warns_loudly_while_a_certificate_is_not_active(tls_program):
     pulumi_harness.MOCKS.certificate_state = "ACTIVE"
     cut = run_program(tls_program, {"gcp:project": "acme-prod", "planner:phase": "cutover"})
     assert not any("CERTIFICATE NOT ACTIVE" in m for _, m in cut.logs)
+
+
+def test_the_providers_own_kubeconfig_setting_is_the_one_checked(program):
+    import yaml
+
+    right = yaml.safe_dump(kubeconfig())
+    wrong_file = kubeconfig(cluster="gke_acme-prod_us-central1_staging")
+    run_program(program, {"gcp:project": "acme-prod", "kubernetes:kubeconfig": right}, wrong_file)
+    with pytest.raises(Exception, match="points at cluster 'gke_acme-prod_us-central1_staging'"):
+        run_program(program, {"gcp:project": "acme-prod", "kubernetes:kubeconfig": yaml.safe_dump(wrong_file)}, kubeconfig())
