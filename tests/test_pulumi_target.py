@@ -6,7 +6,6 @@ records are adopted, certificates are DNS-authorised when a zone is configured a
 while one is not ACTIVE. All under the Pulumi mocks, messages asserted."""
 from __future__ import annotations
 
-import copy
 
 import pytest
 
