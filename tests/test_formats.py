@@ -25,7 +25,7 @@ def demo_out(tmp_path_factory):
 # --------------------------------------------------------------------------- registry / CLI
 
 def test_registry_lists_every_format_with_a_writer():
-    assert list(FORMATS) == ["json", "html", "markdown", "csv"]
+    assert list(FORMATS) == ["json", "html", "markdown", "csv", "manifests"]
     assert DEFAULT_FORMATS == ("html", "json")
     for name, fmt in FORMATS.items():
         assert fmt.name == name

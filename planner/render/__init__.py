@@ -35,6 +35,7 @@ FORMATS: dict[str, Format] = {
     "html": Format("html", "report.html", "report", "html"),
     "markdown": Format("markdown", "summary.md", "markdown summary", "markdown"),
     "csv": Format("csv", "load-balancers.csv", "csv", "csvout"),
+    "manifests": Format("manifests", "manifests", "kubernetes manifests", "manifests"),
 }
 DEFAULT_FORMATS = ("html", "json")
 MANIFEST = ".planner-outputs"
