@@ -1,0 +1,147 @@
+"""Step 6, the plan itself: new entrypoints (routes, listeners, certificates), service rows,
+existing entrypoints, summary, DNS changes, and the plan-wide notes."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from planner.consolidate import certificates
+from planner.consolidate.entries import Entry, ExistingItem, reason_dicts, usd
+from planner.consolidate.evaluate import Evaluator
+from planner.consolidate.hosts import Design
+from planner.consolidate.pricing import Priced
+from planner.consolidate.rules import default_policies, valid_hostname
+from planner.model import INFO, WARN, Inventory, Note, cents
+
+
+def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dict], set[str]]:
+    routes: list[dict] = []
+    tls_hosts: set[str] = set()
+    for e in members:  # in entries' order: by service key already
+        svc = e.svc
+        port = ev.primary_port(e)
+        for host in e.hosts:
+            routes.append({"host": host, "path": "/", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name})
+            if e.policies.get("tls"):
+                tls_hosts.add(host)
+    for ing in folded:
+        # an Ingress may list the very same rule twice; it is one route
+        for i, p in enumerate(sorted(set(ing.paths), key=lambda p: (p.host or "", p.path, p.service or "", str(p.port)))):
+            routes.append({"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}", "origin": ing.ref})
+        tls_hosts.update(h for h in ing.tls_hosts if valid_hostname(h))
+    return routes, tls_hosts
+
+
+def entrypoints(ev: Evaluator, design: Design, folded: dict, notes: list[Note]) -> list[dict]:
+    """The new entrypoints (``monthly_usd`` 0 until priced), by name."""
+    out: list[dict] = []
+    for name in sorted(design.slots):
+        slot = design.slots[name]
+        routes, tls_hosts = _routes(ev, design.members[name], folded.get(name, []))
+        listeners = [{"name": "http", "protocol": "HTTP", "port": 80}]
+        if tls_hosts:
+            listeners.append({"name": "https", "protocol": "HTTPS", "port": 443})
+        cl = ev.inv.clusters[slot.cluster]
+        out.append({
+            "name": slot.name, "kind": slot.kind, "namespace": slot.namespace, "cluster": slot.cluster,
+            "internal": slot.internal, "class": slot.cls, "monthly_usd": 0.0, "forwarding_rules": len(listeners),
+            "address": {"name": f"{slot.name}-ip", "global": not slot.internal, "region": cl.region if slot.internal else None},
+            "listeners": listeners, "routes": routes, "tls_hosts": sorted(tls_hosts),
+            "certificates": certificates.group(slot.name, slot.kind, slot.namespace, sorted(tls_hosts)),
+        })
+        if slot.internal:
+            notes.append(Note(INFO, f"{slot.kind} {slot.name}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {cl.region} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
+    return out
+
+
+def service_row(e: Entry, priced: Priced) -> dict:
+    svc, moving = e.svc, e.moving
+    proposed = priced.shares.get(e.ref, Decimal(0)) if moving else priced.after.by_owner.get(e.ref, Decimal(0))
+    row = {
+        "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
+        "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in svc.ports],
+        "decision": e.decision, "reasons": reason_dicts(e.reasons),
+        "current_monthly_usd": usd(priced.before.by_owner.get(e.ref, Decimal(0))), "proposed_monthly_usd": usd(proposed),
+        "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
+        "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
+        "source": str(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
+    }
+    if e.break_even_gib is not None and (moving or e.reasons[0][0] == "TRAFFIC_BREAK_EVEN"):
+        row["break_even_gib_per_month"] = float(e.break_even_gib)
+    return row
+
+
+def service_rows(entries: list[Entry], priced: Priced, notes: list[Note]) -> list[dict]:
+    rows = []
+    for e in entries:
+        rows.append(service_row(e, priced))
+        if not e.moving:
+            notes.append(Note(INFO, e.ref, e.reasons[0][0], "kept: " + e.reasons[0][1]))
+    return rows
+
+
+def existing_rows(items: list[ExistingItem], gateways: list[tuple], inv: Inventory, priced: Priced) -> list[dict]:
+    by_owner = priced.before.by_owner
+    out = []
+    for item in items:
+        ing, fp = item.ing, item.fp
+        out.append({
+            "cluster": ing.cluster, "namespace": ing.namespace, "name": ing.name, "kind": "Ingress", "class": ing.ingress_class,
+            "internal": ing.ingress_class == "gce-internal", "tls": ing.has_tls, "forwarding_rules": fp.forwarding_rules if fp else 0,
+            "monthly_usd": usd(by_owner.get(ing.ref, Decimal(0))), "priced": fp is not None,
+            "routes": [{"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port} for p in ing.paths],
+            "decision": item.decision, "reason": {"code": item.reason[0], "message": item.reason[1]},
+            "folded_into": item.slot.name if item.slot else None,
+        })
+    for gw, gfp in gateways:
+        out.append(existing_gateway(gw, gfp, inv, by_owner.get(gw.ref, Decimal(0))))
+    return out
+
+
+def _gateway_routes(gw, inv: Inventory) -> list[dict]:
+    routes = []
+    for r in inv.routes:
+        if r.cluster != gw.cluster or f"{gw.namespace}/{gw.name}" not in r.parents:
+            continue
+        for host in r.hostnames or (None,):
+            for path in r.paths:
+                for b in r.backends:
+                    routes.append({"host": host, "path": path, "namespace": b.namespace, "service": b.service, "port": b.port, "name": r.name})
+    routes.sort(key=lambda x: (x["host"] or "", x["path"], x["namespace"], x["service"], x["port"] or 0, x["name"]))
+    return routes
+
+
+def existing_gateway(gw, fp, inv: Inventory, cost: Decimal) -> dict:
+    """An existing Gateway as an ``existing_entrypoints`` entry, routes from its HTTPRoutes."""
+    return {
+        "cluster": gw.cluster, "namespace": gw.namespace, "name": gw.name, "kind": "Gateway",
+        "class": gw.gateway_class, "internal": fp is not None and fp.kind == "l7-internal", "tls": gw.has_tls,
+        "forwarding_rules": fp.forwarding_rules if fp else 0, "monthly_usd": usd(cost), "priced": fp is not None,
+        "routes": _gateway_routes(gw, inv),
+        "decision": "keep",
+        "reason": {"code": "GATEWAY_KEPT", "message": "existing Gateways are left as they are: planner builds its own entrypoints beside them and does not merge Gateways"},
+        "folded_into": None,
+    }
+
+
+def plan_notes(entries: list[Entry], priced: Priced, removed: int, notes: list[Note]) -> None:
+    """Plan-wide warnings: the design costs more than today; moved services get a 30s timeout."""
+    current, proposed = priced.before.total, priced.after.total
+    if proposed > current:
+        ep_cost = sum(priced.entrypoint_cost.values(), Decimal(0))
+        notes.append(Note(WARN, "plan", "PROPOSAL_COSTS_MORE", f"the proposed design costs ${cents(proposed - current)}/month more than today: the new entrypoint(s) cost ${cents(ep_cost)}/month while retiring {removed} load balancer(s) saves less (their pools stay within the flat first-5 tier, or traffic adds processing); consolidate only for other reasons (fewer IPs, one TLS/WAF point)"))
+    timeouts_default = [e for e in entries if e.moving and not e.policies.get("timeout_sec")]
+    if timeouts_default:
+        notes.append(Note(WARN, "plan", "BACKEND_TIMEOUT_DEFAULT", f"{len(timeouts_default)} moved service(s) get the load balancer's 30s backend timeout, which their passthrough load balancer did not impose; requests or connections longer than 30s are cut: set planner.io/backend-timeout on those that need more"))
+
+
+def dns_changes(entrypoints: list[dict], lbs: list) -> list[dict]:
+    out = []
+    by_ref = {s.ref: s for s in lbs}
+    for ep in entrypoints:
+        for r in ep["routes"]:
+            if not r["host"]:
+                continue
+            svc = by_ref.get(f"Service {ep['cluster']}/{r['namespace']}/{r['service']}") if "origin" not in r else None
+            old = sorted(set(svc.status_addresses) | ({svc.load_balancer_ip} if svc.load_balancer_ip else set())) if svc else []
+            out.append({"host": r["host"], "entrypoint": ep["name"], "old_addresses": old})
+    return sorted({(d["host"], d["entrypoint"]): d for d in out}.values(), key=lambda d: (d["host"], d["entrypoint"]))
