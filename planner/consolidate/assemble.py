@@ -31,7 +31,7 @@ def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dic
     return routes, tls_hosts
 
 
-def entrypoints(ev: Evaluator, design: Design, folded: dict, notes: list[Note]) -> list[dict]:
+def entrypoints(ev: Evaluator, design: Design, folded: dict) -> list[dict]:
     """The new entrypoints (``monthly_usd`` 0 until priced), by name."""
     out: list[dict] = []
     for name in sorted(design.slots):
@@ -48,9 +48,13 @@ def entrypoints(ev: Evaluator, design: Design, folded: dict, notes: list[Note]) 
             "listeners": listeners, "routes": routes, "tls_hosts": sorted(tls_hosts),
             "certificates": certificates.group(slot.name, slot.kind, slot.namespace, sorted(tls_hosts)),
         })
-        if slot.internal:
-            notes.append(Note(INFO, f"{slot.kind} {slot.name}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {cl.region} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
     return out
+
+
+def entrypoint_notes(eps: list[dict], notes: list[Note]) -> None:
+    for ep in eps:
+        if ep["internal"]:
+            notes.append(Note(INFO, f"{ep['kind']} {ep['name']}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {ep['address']['region']} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
 
 def service_row(e: Entry, priced: Priced) -> dict:
@@ -74,7 +78,9 @@ def service_rows(entries: list[Entry], priced: Priced, notes: list[Note]) -> lis
     rows = []
     for e in entries:
         rows.append(service_row(e, priced))
-        if not e.moving:
+        if e.moving:
+            notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
+        else:
             notes.append(Note(INFO, e.ref, e.reasons[0][0], "kept: " + e.reasons[0][1]))
     return rows
 

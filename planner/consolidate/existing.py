@@ -89,7 +89,7 @@ def _fold_target(ing: Ingress, slot, claims: Claims, strategy: str, fold_enabled
     return blocker
 
 
-def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool, notes: list[Note]) -> ExistingItem:
+def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool) -> ExistingItem:
     blocker = _fold_target(ing, slot, claims, strategy, fold_enabled)
     target = slot.name if blocker is None else None
     for p in ing.paths:
@@ -97,17 +97,21 @@ def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enable
             c = claims.setdefault(p.host, {"entrypoint": target, "owner": ing.ref, "paths": {}})
             c["paths"].setdefault(p.path, ing.ref)
     if blocker is None:
-        item = ExistingItem(ing, fp, "fold", ("INGRESS_FOLDED", f"folded into Gateway {slot.name}: its {len(ing.paths)} rule(s) become HTTPRoutes there and its {fp.forwarding_rules if fp else 0} forwarding rule(s) are retired (kubectl delete ingress in the retire phase)"), slot)
-        ip = static_ip(ing)
+        return ExistingItem(ing, fp, "fold", ("INGRESS_FOLDED", f"folded into Gateway {slot.name}: its {len(ing.paths)} rule(s) become HTTPRoutes there and its {fp.forwarding_rules if fp else 0} forwarding rule(s) are retired (kubectl delete ingress in the retire phase)"), slot)
+    return ExistingItem(ing, fp, "keep", blocker)
+
+
+def item_notes(items: list[ExistingItem], notes: list[Note]) -> None:
+    """Each existing Ingress's decision as a note; a folded one's pinned static IP warned."""
+    for item in items:
+        ing = item.ing
+        notes.append(Note(INFO, ing.ref, item.reason[0], item.reason[1]))
+        ip = static_ip(ing) if item.decision == "fold" else None
         if ip:
-            notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
-    else:
-        item = ExistingItem(ing, fp, "keep", blocker)
-    notes.append(Note(INFO, ing.ref, item.reason[0], item.reason[1]))
-    return item
+            notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {item.slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
 
 
-def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, notes: list[Note], current_fps: list) -> tuple[list[ExistingItem], Claims]:
+def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list) -> tuple[list[ExistingItem], Claims]:
     """Every existing Ingress folded or kept (their hosts are claimed first: they serve today);
     priced ones add their footprint to ``current_fps``."""
     wanted = {(e.slot.cluster, e.slot.internal): e.slot for e in entries if e.moving}
@@ -118,7 +122,7 @@ def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, 
         if fp is not None:
             current_fps.append(fp)
         slot = wanted.get((ing.cluster, GKE_CLASSES.get(ing.ingress_class, False)))
-        items.append(_fold_one(ing, fp, slot, claims, strategy, fold_enabled, notes))
+        items.append(_fold_one(ing, fp, slot, claims, strategy, fold_enabled))
     return items, claims
 
 
@@ -144,13 +148,12 @@ def claim_route_hosts(inv: Inventory, claims: Claims) -> None:
                 c["paths"].setdefault(path, r.ref)
 
 
-def release_empty_folds(items: list[ExistingItem], slots: dict, notes: list[Note]) -> list[ExistingItem]:
+def release_empty_folds(items: list[ExistingItem], slots: dict) -> list[ExistingItem]:
     """A Gateway that ended up with no service keeps its would-be folded Ingresses as they are."""
     out = []
     for item in items:
         if item.decision == "fold" and item.slot.name not in slots:
             item = evolve(item, decision="keep", slot=None, reason=("FOLD_NO_GATEWAY", "every service bound for the new Gateway stayed, so there is nothing to fold it into"))
-            notes.append(Note(INFO, item.ing.ref, "FOLD_NO_GATEWAY", item.reason[1]))
         out.append(item)
     return out
 

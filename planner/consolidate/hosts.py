@@ -56,13 +56,12 @@ def _tls_blocker(e: Entry, free: list[str], tls_count: dict[str, int], notes: li
     return None
 
 
-def _routed(e: Entry, free: list[str], notes: list[Note]) -> Entry:
-    """``e`` routed by ``free`` on its entrypoint, its rule notes carried into the plan."""
+def _routed(e: Entry, free: list[str]) -> Entry:
+    """``e`` routed by ``free`` on its entrypoint, its rule notes as further reasons (they
+    become plan notes once the move is final: ``assemble.service_rows``)."""
     vis = "internal" if e.internal else "external"
     reasons = [("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in e.svc.ports)}: routed by host through the {vis} {e.slot.kind} {e.slot.name}")]
-    for level, code, message in e.verdict.notes:
-        notes.append(Note(level, e.ref, code, message))
-        reasons.append((code, message))
+    reasons.extend((code, message) for _, code, message in e.verdict.notes)
     return evolve(e, hosts=tuple(free), reasons=tuple(reasons))
 
 
@@ -92,7 +91,7 @@ def claim_hosts(entries: list[Entry], claims: Claims, ev: Evaluator, notes: list
         for h in free:
             c = claims.setdefault(h, {"entrypoint": e.slot.name, "owner": e.ref, "paths": {}})
             c["paths"]["/"] = e.ref
-        e = _routed(e, free, notes)
+        e = _routed(e, free)
         design.slots[e.slot.name] = e.slot
         design.members[e.slot.name].append(e)
         out.append(e)
