@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.consolidate import assemble, breakeven, existing, hosts, pricing
+from planner.consolidate import assemble, breakeven, existing, hosts, pricing, savings
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
 from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
 from planner.consolidate.summary import LEVEL_ORDER, LEVELS, SCHEMA_VERSION, document, summary
-from planner.model import BLOCK, Inventory, Note, PlannerError
+from planner.model import BLOCK, WARN, Inventory, Note, PlannerError
 
 __all__ = ["Options", "build_plan", "build_strategy_plan", "choose", "comparison_row", "Evaluator",
            "STRATEGY_CHOICES", "STRATEGY_ORDER", "LEVEL_ORDER", "LEVELS", "SCHEMA_VERSION"]
@@ -47,6 +47,8 @@ class Candidate:
     entrypoints: list[dict]
     priced: pricing.Priced
     notes: list[Note]
+    groups: dict  # entrypoint name -> savings.GroupCost (kept groups included)
+    forced: tuple  # groups moved by --consolidate-anyway that save nothing
 
 
 def design(ev: Evaluator, strategy: str) -> Candidate:
@@ -65,9 +67,10 @@ def design(ev: Evaluator, strategy: str) -> Candidate:
     folded = existing.folded_by_slot(items)
     eps = assemble.entrypoints(ev, plan_design, folded)
     priced = pricing.price(ev, entries, items, eps, plan_design, folded, current_fps)
-    notes.extend(getattr(priced.before, "notes", []))
-    notes.extend(getattr(priced.after, "notes", []))
-    return Candidate(strategy, entries, items, gateways, plan_design, folded, eps, priced, notes)
+    o = savings.settle(ev, entries, items, plan_design, folded, eps, priced)
+    notes.extend(getattr(o.priced.before, "notes", []))
+    notes.extend(getattr(o.priced.after, "notes", []))
+    return Candidate(strategy, o.entries, o.items, gateways, o.design, o.folded, o.entrypoints, o.priced, notes, o.groups, o.forced)
 
 
 def stub(c: Candidate, cloud: str) -> dict:
@@ -89,7 +92,10 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
         ep["monthly_usd"] = usd(priced.entrypoint_cost[ep["name"]])
     existing.item_notes(c.items, notes)
     assemble.entrypoint_notes(c.entrypoints, notes)
-    services = assemble.service_rows(c.entries, priced, notes)
+    if c.forced:
+        notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
+    marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
+    services = assemble.service_rows(c.entries, priced, marginal, notes)
     existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
     n_folded = sum(1 for x in c.items if x.fp is not None and x.decision == "fold")

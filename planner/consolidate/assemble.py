@@ -57,14 +57,18 @@ def entrypoint_notes(eps: list[dict], notes: list[Note]) -> None:
             notes.append(Note(INFO, f"{ep['kind']} {ep['name']}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {ep['address']['region']} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
 
-def service_row(e: Entry, priced: Priced) -> dict:
+def service_row(e: Entry, priced: Priced, marginal: Decimal) -> dict:
+    """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
+    shares may shift as others leave: that shift is the movers' saving, not its own)."""
     svc, moving = e.svc, e.moving
-    proposed = priced.shares.get(e.ref, Decimal(0)) if moving else priced.after.by_owner.get(e.ref, Decimal(0))
+    current = priced.before.by_owner.get(e.ref, Decimal(0))
+    proposed = priced.shares.get(e.ref, Decimal(0)) if moving else current
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
         "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in svc.ports],
         "decision": e.decision, "reasons": reason_dicts(e.reasons),
-        "current_monthly_usd": usd(priced.before.by_owner.get(e.ref, Decimal(0))), "proposed_monthly_usd": usd(proposed),
+        "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
+        "marginal_savings_monthly_usd": usd(marginal if moving else Decimal(0)),
         "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
         "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
         "source": str(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
@@ -74,10 +78,14 @@ def service_row(e: Entry, priced: Priced) -> dict:
     return row
 
 
-def service_rows(entries: list[Entry], priced: Priced, notes: list[Note]) -> list[dict]:
+def service_rows(entries: list[Entry], priced: Priced, marginal: dict[str, Decimal] | None, notes: list[Note]) -> list[dict]:
+    """Every service's row; ``marginal`` (moving ref -> saving in its pool) or, off GCP, each
+    moving service's own current cost."""
     rows = []
+    by_owner = priced.before.by_owner
     for e in entries:
-        rows.append(service_row(e, priced))
+        saving = (marginal.get(e.ref, Decimal(0)) if marginal is not None else by_owner.get(e.ref, Decimal(0))) if e.moving else Decimal(0)
+        rows.append(service_row(e, priced, saving))
         if e.moving:
             notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
         else:

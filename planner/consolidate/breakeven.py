@@ -141,3 +141,21 @@ def apply(entries: list[Entry], current_fps: list[Footprint], pricer, inv) -> li
         entries = out
         if not newly_kept:
             return entries
+
+
+def marginal(entries: list[Entry], current_fps: list[Footprint], pricer) -> dict[str, Decimal] | None:
+    """Moving service ref -> what retiring its forwarding rules saves, given its pool after
+    the move (as :func:`apply` computes it); None off GCP (the caller uses its own cost)."""
+    if not hasattr(pricer, "data_rates") or getattr(pricer, "cloud", "gcp") != "gcp":
+        return None
+    pool_rules = _pool_rules(current_fps)
+    memo = _Memo(pricer)
+    moving = [e for e in entries if e.moving]
+    leaving, internal_eps = _leaving(moving)
+    out = {}
+    for e in moving:
+        cl = e.cluster
+        pool = (cl.project, cl.region)
+        remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
+        out[e.ref] = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
+    return out

@@ -27,6 +27,10 @@ class Options:
     keep_nonstandard_ports: bool = False
     fold_ingresses: bool = True
     compare: bool = False
+    #: a group moves only when that saves more than this (USD/month; ``--min-savings``)
+    min_savings: Decimal = Decimal(0)
+    consolidate_anyway: bool = False  # move groups that save nothing, and say what it costs
+    overlap_days: int = 14  # old and new run side by side this long (build + cutover)
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,12 @@ class Evaluator:
             port = self._primary_ports[e.pid] = primary_port(e.svc).port
         return port
 
+    def footprint_of(self, ref: str) -> Footprint:
+        """A LoadBalancer Service's current footprint, by ref."""
+        if not hasattr(self, "_fp_by_ref"):
+            self._fp_by_ref = {svc.ref: fp for svc, fp in zip(self.lbs, self.service_fps)}
+        return self._fp_by_ref[ref]
+
     def price_current(self, current_fps: list[Footprint]) -> Pricing:
         """Today's pricing (``current_fps`` is the same for every strategy: priced once)."""
         if self._before is None:
