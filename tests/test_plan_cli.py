@@ -18,7 +18,7 @@ def test_compare_prints_strategies_side_by_side(tmp_path, capsys):
     i = lines.index("compare:")
     table = lines[i + 1:i + 8]
     assert table[0].split() == ["strategy", "gateway", "*", "ingress"]
-    assert table[1].split()[-2:] == ["16", "22"]  # load balancers after
+    assert table[1].split()[-2:] == ["16", "23"]  # load balancers after (ingress: payments stays NO_SAVINGS, its move saves $0.00)
     assert table[3].split()[-2:] == ["$116.80", "$160.60"]  # monthly cost after
     assert table[4].split()[-2:] == ["$94.90", "$51.10"]  # savings
     assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $116.80/month")
