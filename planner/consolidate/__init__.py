@@ -95,7 +95,7 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
     marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
-    services = assemble.service_rows(c.entries, priced, marginal, notes)
+    services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes)
     existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
     n_folded = sum(1 for x in c.items if x.fp is not None and x.decision == "fold")

@@ -57,12 +57,12 @@ def entrypoint_notes(eps: list[dict], notes: list[Note]) -> None:
             notes.append(Note(INFO, f"{ep['kind']} {ep['name']}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {ep['address']['region']} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
 
-def service_row(e: Entry, priced: Priced, marginal: Decimal) -> dict:
+def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
     shares may shift as others leave: that shift is the movers' saving, not its own)."""
     svc, moving = e.svc, e.moving
     current = priced.before.by_owner.get(e.ref, Decimal(0))
-    proposed = priced.shares.get(e.ref, Decimal(0)) if moving else current
+    proposed = share if moving else current
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
         "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in svc.ports],
@@ -78,14 +78,14 @@ def service_row(e: Entry, priced: Priced, marginal: Decimal) -> dict:
     return row
 
 
-def service_rows(entries: list[Entry], priced: Priced, marginal: dict[str, Decimal] | None, notes: list[Note]) -> list[dict]:
+def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], marginal: dict[str, Decimal] | None, notes: list[Note]) -> list[dict]:
     """Every service's row; ``marginal`` (moving ref -> saving in its pool) or, off GCP, each
     moving service's own current cost."""
     rows = []
     by_owner = priced.before.by_owner
     for e in entries:
         saving = (marginal.get(e.ref, Decimal(0)) if marginal is not None else by_owner.get(e.ref, Decimal(0))) if e.moving else Decimal(0)
-        rows.append(service_row(e, priced, saving))
+        rows.append(service_row(e, priced, shares.get(e.ref, Decimal(0)), saving))
         if e.moving:
             notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
         else:

@@ -52,10 +52,7 @@ class Entry:
     break_even_gib: Decimal | None = None
     saving: Decimal | None = None  # what retiring its forwarding rules saves (break-even)
     added: Decimal | None = None  # L7 data processing its move adds (usage known)
-
-    @property
-    def moving(self) -> bool:
-        return self.decision == CONSOLIDATE
+    moving: bool = True  # decision == CONSOLIDATE (a field: read in every step's loop)
 
     @property
     def policies(self) -> dict:
@@ -81,8 +78,21 @@ def evolve(obj, **changes):
     return copy
 
 
+_ENTRY_DEFAULTS = {"decision": CONSOLIDATE, "reasons": (), "hosts": (), "break_even_gib": None, "saving": None, "added": None, "moving": True}
+
+
+def new_entry(svc: Service, ref: str, pid: int, cluster: Cluster, internal: bool, slot: Slot, verdict: Verdict, rules: int, routed_by: tuple[str, ...]) -> Entry:
+    """``Entry(...)`` without the frozen dataclass's per-field ``object.__setattr__`` (one per
+    Service and strategy)."""
+    e = object.__new__(Entry)
+    d = e.__dict__
+    d.update(_ENTRY_DEFAULTS)
+    d["svc"], d["ref"], d["pid"], d["cluster"], d["internal"], d["slot"], d["verdict"], d["rules"], d["routed_by"] = svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by
+    return e
+
+
 def keep(e: Entry, code: str, message: str) -> Entry:
-    return evolve(e, decision=KEEP, reasons=((code, message),))
+    return evolve(e, decision=KEEP, moving=False, reasons=((code, message),))
 
 
 def reason_dicts(reasons: tuple[tuple[str, str], ...]) -> list[dict]:

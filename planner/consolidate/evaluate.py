@@ -9,7 +9,7 @@ it: the steps only call its methods.
 from __future__ import annotations
 
 from planner.consolidate import existing
-from planner.consolidate.entries import Entry, Options, keep
+from planner.consolidate.entries import Entry, Options, keep, new_entry
 from planner.consolidate.rules import Context, Verdict, evaluate, evaluation_key, is_internal, primary_port, uses_entrypoint, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
@@ -73,7 +73,7 @@ class Evaluator:
         routed = existing.routed_by(inv)
         self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
         self._direct: set[int] = set()
-        #: (svc, internal, routed_by, cluster, forwarding rules, key id or None, names the entrypoint, port id)
+        #: (svc, internal, routed_by, cluster, forwarding rules, key id or None, names the entrypoint, port id, ref)
         self.rows: list[tuple] = []
         self.service_fps: list[Footprint] = []
         ports_by_id: dict[int, int] = {}  # id(ports tuple) -> port id (every tuple stays alive in inv)
@@ -86,7 +86,7 @@ class Evaluator:
             pid = ports_by_id.get(id(svc.ports))
             if pid is None:  # hashing Ports is slow: once per ports tuple (readers share them)
                 pid = ports_by_id[id(svc.ports)] = ports_by_value.setdefault(svc.ports, len(ports_by_value))
-            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, self._key_id(svc, pid, internal, routed_by), uses_entrypoint(svc, internal), pid))
+            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, self._key_id(svc, pid, internal, routed_by), uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
         self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
         self._before: Pricing | None = None
@@ -107,18 +107,17 @@ class Evaluator:
         return kid
 
     def slot(self, strategy: str, svc: Service, internal: bool) -> Slot:
-        slot_of = STRATEGIES[strategy]
-        multi = len(self.inv.clusters) > 1
-        if slot_of not in (gateway, ingress):  # these read cluster and namespace only
-            return slot_of(svc, internal, multi)
         skey = (strategy, svc.cluster, svc.namespace, internal)
         slot = self._slots.get(skey)
         if slot is None:
-            slot = self._slots[skey] = slot_of(svc, internal, multi)
+            slot_of = STRATEGIES[strategy]
+            slot = slot_of(svc, internal, len(self.inv.clusters) > 1)
+            if slot_of in (gateway, ingress):  # these read cluster and namespace only
+                self._slots[skey] = slot
         return slot
 
     def verdict(self, row: tuple, slot: Slot) -> Verdict:
-        svc, internal, routed_by, _, _, kid, named, _ = row
+        svc, internal, routed_by, _, _, kid, named, _, _ = row
         keep_odd = self.opts.keep_nonstandard_ports
         if kid is None or kid in self._direct:
             return evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by))
@@ -150,7 +149,7 @@ class Evaluator:
     def footprint_of(self, ref: str) -> Footprint:
         """A LoadBalancer Service's current footprint, by ref."""
         if not hasattr(self, "_fp_by_ref"):
-            self._fp_by_ref = {svc.ref: fp for svc, fp in zip(self.lbs, self.service_fps)}
+            self._fp_by_ref = {row[-1]: fp for row, fp in zip(self.rows, self.service_fps)}
         return self._fp_by_ref[ref]
 
     def price_current(self, current_fps: list[Footprint]) -> Pricing:
@@ -163,10 +162,13 @@ class Evaluator:
 def rule_entries(ev: Evaluator, strategy: str) -> list[Entry]:
     """Every LoadBalancer Service as an entry: kept with the first rule's reason, or moving."""
     entries: list[Entry] = []
+    slot_of, verdict_of = ev.slot, ev.verdict
     for row in ev.rows:
-        svc, internal, routed_by, cluster, rules, _, _, pid = row
-        slot = ev.slot(strategy, svc, internal)
-        verdict = ev.verdict(row, slot)
-        e = Entry(svc, svc.ref, pid, cluster, internal, slot, verdict, rules, routed_by)
-        entries.append(keep(e, *verdict.keep) if verdict.keep else e)
+        svc, internal, routed_by, cluster, rules, _, _, pid, ref = row
+        slot = slot_of(strategy, svc, internal)
+        verdict = verdict_of(row, slot)
+        e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
+        if verdict.keep:
+            e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
+        entries.append(e)
     return entries

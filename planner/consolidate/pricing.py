@@ -19,7 +19,6 @@ class Priced:
     current_fps: list[Footprint]
     proposed_fps: list[Footprint]
     entrypoint_cost: dict[str, Decimal]  # entrypoint name -> monthly cost
-    shares: dict[str, Decimal]  # moved service ref -> its share of its entrypoint's cost
 
 
 def owner(ep: dict) -> str:
@@ -49,8 +48,14 @@ def price(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entryp
     proposed = proposed_footprints(ev, entries, items, entrypoints, design, folded, current_fps)
     before = ev.price_current(current_fps)
     after = ev.pricer.price(proposed)
-    ep_cost, shares = {}, {}
-    for ep in entrypoints:
-        cost = ep_cost[ep["name"]] = after.by_owner.get(owner(ep), Decimal(0))
-        shares.update(allocate(cost, {e.ref: 1 for e in design.members[ep["name"]]}))
-    return Priced(before, after, current_fps, proposed, ep_cost, shares)
+    ep_cost = {ep["name"]: after.by_owner.get(owner(ep), Decimal(0)) for ep in entrypoints}
+    return Priced(before, after, current_fps, proposed, ep_cost)
+
+
+def shares(priced: Priced, design: Design) -> dict[str, Decimal]:
+    """Moved service ref -> its share of its entrypoint's cost (equal shares, whole cents
+    adding up to the entrypoint's cost)."""
+    out: dict[str, Decimal] = {}
+    for name, cost in priced.entrypoint_cost.items():
+        out.update(allocate(cost, {e.ref: 1 for e in design.members[name]}))
+    return out

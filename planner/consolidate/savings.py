@@ -42,39 +42,82 @@ def _pool(fp: Footprint) -> Pool:
 
 
 class _Pools:
-    """The proposed footprints by pool, with the group members' own footprints beside."""
+    """The proposed footprints by pool, priced as a group changes sides.
+
+    Generic: the touched pools are re-priced with and without the group. GCP (pools billed by
+    rule count, data per footprint): a pool's charge is ``breakeven.pool_cost`` of its rule
+    count, and a footprint's data processing is its own, so the rest of a pool is its rule
+    count alone and no footprint list is built."""
 
     def __init__(self, pricer, proposed: list[Footprint]):
         self.pricer = pricer
         self.gcp = getattr(pricer, "cloud", "") == "gcp"
-        self.by_pool: dict[Pool, list[Footprint]] = defaultdict(list)
+        self.by_pool: dict[Pool, list[Footprint]] = defaultdict(list)  # generic only
+        self.rules: dict[Pool, int] = defaultdict(int)  # GCP: rules of the pool (addresses aside)
         for fp in proposed:
-            self.by_pool[_pool(fp)].append(fp)
+            if not self.gcp:
+                self.by_pool[_pool(fp)].append(fp)
+            elif fp.lb_type != "address":
+                self.rules[(fp.project, fp.region)] += fp.forwarding_rules
+        self._data: dict[int, Decimal] = {}
 
-    def _rest(self, pool: Pool, without: set[str]) -> list[Footprint]:
-        fps = [fp for fp in self.by_pool.get(pool, ()) if fp.owner not in without]
-        if not self.gcp:
-            return fps
-        rules = sum(fp.forwarding_rules for fp in fps if fp.lb_type != "address")
-        if not rules:
-            return []
-        return [Footprint(owner="\x00rest", cloud="gcp", project=pool[0], region=pool[1], kind="passthrough", forwarding_rules=rules)]
+    def _data_charge(self, fp: Footprint) -> Decimal:
+        """What ``fp``'s usage adds (its data processing), on GCP."""
+        if fp.usage is None:
+            return Decimal(0)
+        got = self._data.get(id(fp))
+        if got is None:
+            alone = Footprint(fp.owner, fp.cloud, fp.project, fp.region, fp.kind, fp.forwarding_rules)
+            got = self._data[id(fp)] = self.pricer.price([fp]).total - self.pricer.price([alone]).total
+        return got
+
+    def _gcp_cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
+        from planner.consolidate.breakeven import pool_cost
+
+        pricer = self.pricer
+        own: dict[Pool, int] = defaultdict(int)  # the group's entrypoint is in the proposed pools: not rest
+        for fp in moved_fps:
+            own[_pool(fp)] += fp.forwarding_rules
+        sides = []
+        for fps in (kept_fps, moved_fps):
+            added: dict[Pool, int] = defaultdict(int)
+            for fp in fps:
+                added[(fp.project, fp.region)] += fp.forwarding_rules
+            total = Decimal(0)
+            for p, n in added.items():
+                rest = self.rules.get(p, 0) - own.get(p, 0)
+                total += pool_cost(pricer, p[0], p[1], rest + n) - pool_cost(pricer, p[0], p[1], rest)
+            for fp in fps:
+                if fp.usage is not None:
+                    total += self._data_charge(fp)
+            sides.append(total)
+        return sides[0], sides[1]
 
     def cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
-        """Total of the touched pools with ``kept_fps`` (the group kept) and with
+        """Monthly cost of the touched pools with ``kept_fps`` (the group kept) and with
         ``moved_fps`` (the group moved), each less the pools' rest alone."""
+        if self.gcp:
+            return self._gcp_cost(kept_fps, moved_fps)
         pools = {_pool(fp) for fp in kept_fps} | {_pool(fp) for fp in moved_fps}
         without = {fp.owner for fp in moved_fps}
-        rest = [fp for pool in sorted(pools) for fp in self._rest(pool, without)]
+        rest = [fp for pool in sorted(pools) for fp in self.by_pool.get(pool, ()) if fp.owner not in without]
         base = self.pricer.price(rest).total
         return self.pricer.price(rest + kept_fps).total - base, self.pricer.price(rest + moved_fps).total - base
 
-    def keep_group(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> None:
-        gone = {fp.owner for fp in moved_fps}
-        for pool in {_pool(fp) for fp in moved_fps}:
-            self.by_pool[pool] = [fp for fp in self.by_pool[pool] if fp.owner not in gone]
-        for fp in kept_fps:
-            self.by_pool[_pool(fp)].append(fp)
+    def keep_group(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> set[Pool]:
+        """Move a group back to its old side; the pools that changed."""
+        if self.gcp:
+            for fp in moved_fps:
+                self.rules[_pool(fp)] -= fp.forwarding_rules
+            for fp in kept_fps:
+                self.rules[_pool(fp)] += fp.forwarding_rules
+        else:
+            gone = {fp.owner for fp in moved_fps}
+            for pool in {_pool(fp) for fp in moved_fps}:
+                self.by_pool[pool] = [fp for fp in self.by_pool[pool] if fp.owner not in gone]
+            for fp in kept_fps:
+                self.by_pool[_pool(fp)].append(fp)
+        return {_pool(fp) for fp in kept_fps} | {_pool(fp) for fp in moved_fps}
 
 
 def _group_fps(ev, members: dict[str, list[Entry]], items: list[ExistingItem]) -> dict[str, list[Footprint]]:
@@ -94,22 +137,23 @@ def group_costs(ev, members: dict[str, list[Entry]], items: list[ExistingItem], 
     ``threshold`` (none when ``forced``)."""
     pools = _Pools(ev.pricer, proposed)
     retired = _group_fps(ev, members, items)
+    touches = {name: {_pool(fp) for fp in retired.get(name, [])} | {_pool(fp) for fp in ep_fps[name]} for name in ep_fps}
     costs: dict[str, GroupCost] = {}
     kept: set[str] = set()
-    while True:
+    todo = sorted(ep_fps)
+    while todo:
         newly = []
-        for name in sorted(ep_fps):
-            if name in kept:
-                continue
+        for name in todo:
             keep_usd, move_usd = pools.cost(retired.get(name, []), ep_fps[name])
             costs[name] = GroupCost(name, keep_usd, move_usd)
             if not forced and costs[name].saving <= threshold:
                 newly.append(name)
-        if not newly:
-            return costs, kept
+        changed: set[Pool] = set()
         for name in newly:
             kept.add(name)
-            pools.keep_group(retired.get(name, []), ep_fps[name])
+            changed |= pools.keep_group(retired.get(name, []), ep_fps[name])
+        todo = [n for n in sorted(ep_fps) if n not in kept and touches[n] & changed]
+    return costs, kept
 
 
 def no_savings_message(g: GroupCost, n_services: int, n_folded: int, kind: str, threshold: Decimal) -> str:
@@ -142,12 +186,12 @@ class Outcome:
 
 
 def _ep_fps(entrypoints: list[dict], proposed: list[Footprint]) -> dict[str, list[Footprint]]:
+    """Entrypoint name -> its footprint (``pricing.proposed_footprints`` appends them last, in order)."""
     from planner.consolidate.pricing import owner
 
-    by_owner: dict[str, list[Footprint]] = defaultdict(list)
-    for fp in proposed:
-        by_owner[fp.owner].append(fp)
-    return {ep["name"]: by_owner.get(owner(ep), []) for ep in entrypoints}
+    tail = proposed[len(proposed) - len(entrypoints):] if entrypoints else []
+    assert all(fp.owner == owner(ep) for fp, ep in zip(tail, entrypoints))
+    return {ep["name"]: [fp] for ep, fp in zip(entrypoints, tail)}
 
 
 def _drop(ev, entries, items, design, kept: set[str], messages: dict[str, str]):
