@@ -130,9 +130,18 @@ def _summary_lines(plan: dict) -> list[str]:
         f"(forwarding rules {s['forwarding_rules_before']} -> {s['forwarding_rules_after']})",
         f"monthly cost:   ${s['current_monthly_usd']:,.2f} -> ${s['proposed_monthly_usd']:,.2f}  "
         f"(savings ${s['savings_monthly_usd']:,.2f}/month; {s['data_processing']['message']})",
+    ] + _migration_lines(s) + [
         f"services:       {s['services_consolidated']} consolidated, {s['services_kept']} kept, "
         f"{len(plan['entrypoints'])} new entrypoint(s) [{_strategy_label(plan['inputs'])}]",
     ] + _traffic_lines(plan)
+
+
+def _migration_lines(s: dict) -> list[str]:
+    """Overlap and payback (plans written before they existed have neither)."""
+    if "migration_overlap_usd" not in s:
+        return []
+    payback = f"pays back in {s['payback_days']:,.1f} days" if s.get("payback_days") is not None else "never pays back (the plan saves nothing)"
+    return [f"migration:      ${s['migration_overlap_usd']:,.2f} extra while old and new run side by side for {s.get('overlap_days', 14)} days; {payback}"]
 
 
 def _strategy_label(inputs: dict) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.consolidate import assemble, breakeven, existing, hosts, pricing, savings
+from planner.consolidate import assemble, breakeven, existing, hosts, phases, pricing, savings
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
 from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
@@ -105,10 +105,34 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
         "services": services, "existing_entrypoints": existing_out, "entrypoints": c.entrypoints,
         "dns_changes": assemble.dns_changes(c.entrypoints, ev.lbs),
     }
+    _money_by_phase(ev, c, sections)
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
     return plan
+
+
+def _money_by_phase(ev: Evaluator, c: Candidate, sections: dict) -> None:
+    """Phases, overlap and payback into ``sections``; cost components on every entrypoint."""
+    priced = c.priced
+    moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
+    ep_owners = {pricing.owner(ep) for ep in c.entrypoints}
+    rows = phases.phases(ev.pricer, priced, moved, ep_owners)
+    overlap, payback = phases.overlap_and_payback(rows, priced.before.total, priced.after.total, ev.opts.overlap_days)
+    s = sections["summary"]
+    s.update(migration_overlap_usd=float(overlap), payback_days=payback, overlap_days=ev.opts.overlap_days)
+    sections["phases"] = rows
+    weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
+    got = pricing.owner_components(priced.after, ep_owners, weights)
+    for ep in c.entrypoints:
+        ep["cost_components"] = got[pricing.owner(ep)]
+    # today's side: what each service and existing entrypoint costs now
+    current = {fp.owner: fp.forwarding_rules for fp in priced.current_fps}
+    refs = {f"Service {r['cluster']}/{r['namespace']}/{r['name']}": r for r in sections["services"]}
+    refs.update({f"{r['kind']} {r['cluster']}/{r['namespace']}/{r['name']}": r for r in sections["existing_entrypoints"]})
+    got = pricing.owner_components(priced.before, set(refs), current)
+    for ref, row in refs.items():
+        row["cost_components"] = got[ref]
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None) -> dict:

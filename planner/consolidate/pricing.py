@@ -59,3 +59,85 @@ def shares(priced: Priced, design: Design) -> dict[str, Decimal]:
     for name, cost in priced.entrypoint_cost.items():
         out.update(allocate(cost, {e.ref: 1 for e in design.members[name]}))
     return out
+
+
+# --- cost components (infracost's shape) ---------------------------------------------------
+#: words of a cost line's text -> component key (until pricers tag lines with ``kind``)
+_COMPONENT_WORDS = (
+    ("reserved static ipv4", "static_ip"), ("public ipv4", "public_ipv4"), ("inbound data", "data_processing_in"),
+    ("outbound data", "data_processing_out"), ("forwarding rule", "forwarding_rule"), ("lb rules", "lb_rule"),
+    ("nlcu", "nlcu"), ("lcu", "lcu"), ("data processed", "data_processing_in"), (" hours", "lb_hour"),
+    ("proxy", "proxy_instance"), ("cloud armor", "cloud_armor_policy"), ("certificate", "certificate"),
+)
+
+
+def component_key(line) -> str:
+    """The component a cost line is (``line.kind`` once the pricers set it)."""
+    kind = getattr(line, "kind", "")
+    if kind:
+        return kind
+    text = line.component.lower()
+    for words, key in _COMPONENT_WORDS:
+        if words in text:
+            return key
+    return "lb_hour"
+
+
+def _component(key: str, quantity: Decimal, unit: str, rate, monthly: Decimal) -> dict:
+    return {"component": key, "quantity": float(Decimal(quantity).quantize(Decimal("0.0001"))), "unit": unit, "rate_key": rate.key, "monthly_usd": float(monthly), "unsure": bool(getattr(rate, "unsure", False))}
+
+
+def _settled(rows: list[list], total: Decimal) -> list[dict]:
+    """``rows`` ([key, quantity, unit, rate, exact monthly]) as components whose cents add up
+    to ``total`` exactly (the rounding residue goes to the largest)."""
+    from planner.model import cents
+
+    out = [[k, q, u, r, cents(m)] for k, q, u, r, m in sorted(rows, key=lambda x: (x[0], x[3].key, x[2]))]
+    residue = cents(total) - sum((row[4] for row in out), Decimal(0))
+    if residue and out:
+        max(out, key=lambda row: row[4])[4] += residue
+    return [_component(k, q, u, r, m) for k, q, u, r, m in out]
+
+
+def components(p: Pricing) -> list[dict]:
+    """Every line of ``p`` summed by component, rate and unit; they add up to ``p.total``."""
+    acc: dict[tuple, list] = {}
+    for line in p.lines:
+        key = (component_key(line), line.rate.key, line.unit)
+        row = acc.get(key)
+        if row is None:
+            acc[key] = [key[0], line.quantity, line.unit, line.rate, line.monthly_usd]
+        else:
+            row[1] += line.quantity
+            row[4] += line.monthly_usd
+    return _settled(list(acc.values()), p.total)
+
+
+def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> dict[str, list[dict]]:
+    """The components of each owner in ``owners``: every line split among its owners by
+    ``weights`` (forwarding rules; 1 when unknown) in whole cents, adding up to
+    ``p.by_owner[owner]``. Uses ``Pricing.components_by_owner()`` when the pricer has it."""
+    by_owner = getattr(p, "components_by_owner", None)
+    if callable(by_owner):
+        got = by_owner()
+        return {o: got.get(o, []) for o in owners}
+    rows: dict[str, dict[tuple, list]] = {o: {} for o in owners}
+    for line in p.lines:
+        mine = [o for o in line.owners if o in rows]
+        if not mine:
+            continue
+        if len(line.owners) == 1:
+            split = {line.owners[0]: line.monthly_usd}
+        else:
+            split = allocate(line.monthly_usd, {o: weights.get(o, 1) for o in line.owners})
+        total_w = sum(weights.get(o, 1) for o in line.owners)
+        key = (component_key(line), line.rate.key, line.unit)
+        for o in mine:
+            qty = line.quantity * weights.get(o, 1) / total_w if len(line.owners) > 1 else line.quantity
+            row = rows[o].get(key)
+            if row is None:
+                rows[o][key] = [key[0], qty, line.unit, line.rate, split[o]]
+            else:
+                row[1] += qty
+                row[4] += split[o]
+    return {o: _settled(list(r.values()), p.by_owner.get(o, Decimal(0))) for o, r in rows.items()}

@@ -70,6 +70,7 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "costs": {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]},
         "rates": [r.to_dict() for r in rates],
         "dns_changes": sections["dns_changes"],
+        "phases": sections["phases"],
         "runbook": [],
         "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
     }

@@ -53,6 +53,10 @@ def render(plan: dict) -> str:
         f"{h['consolidated']} service(s) move behind {len(plan.get('entrypoints', []))} new entrypoint(s) "
         f"(strategy {strategy}); {h['kept']} stay on their own load balancer.",
     ]
+    summary = plan.get("summary", {})
+    if "migration_overlap_usd" in summary:
+        payback = f"pays back in {summary['payback_days']:,.1f} days" if summary.get("payback_days") is not None else "never pays back"
+        lines += ["", f"Migration: ${summary['migration_overlap_usd']:,.2f} extra while old and new run side by side for {int(summary.get('overlap_days', 14))} days; {payback}."]
     if h["data_processing"]:
         lines += ["", ("Data processing included: " if h["data_processing_priced"] else "Idle cost only: ") + cell(h["data_processing"]) + "."]
     top = top_savings(plan, TOP_SAVINGS)
