@@ -95,7 +95,7 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
     marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
-    services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes)
+    services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes, ev.is_generated, ev.opts.domain)
     existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
     n_folded = sum(1 for x in c.items if x.fp is not None and x.decision == "fold")
@@ -109,6 +109,7 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
+    plan["summary"]["loss_above_gib_per_service_month"] = phases.loss_above(plan)
     return plan
 
 

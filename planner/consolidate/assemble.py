@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from planner.consolidate import certificates
 from planner.consolidate.entries import Entry, ExistingItem, reason_dicts, usd
-from planner.consolidate.evaluate import Evaluator
+from planner.consolidate.evaluate import EXTERNAL_DNS, Evaluator
 from planner.consolidate.hosts import Design
 from planner.consolidate.pricing import Priced
 from planner.consolidate.rules import default_policies, valid_hostname
@@ -19,14 +19,18 @@ def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dic
     for e in members:  # in entries' order: by service key already
         svc = e.svc
         port = ev.primary_port(e)
+        source = "generated" if ev.is_generated(svc) else "external-dns"
+        https_only = bool(e.policies.get("tls_only", False))
         for host in e.hosts:
-            routes.append({"host": host, "path": "/", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name})
+            routes.append({"host": host, "path": "/", "path_type": "PathPrefix", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name,
+                           "source": source, "https_only": https_only, "rewrite": None})
             if e.policies.get("tls"):
                 tls_hosts.add(host)
     for ing in folded:
         # an Ingress may list the very same rule twice; it is one route
         for i, p in enumerate(sorted(set(ing.paths), key=lambda p: (p.host or "", p.path, p.service or "", str(p.port)))):
-            routes.append({"host": p.host, "path": p.path, "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}", "origin": ing.ref})
+            routes.append({"host": p.host, "path": p.path, "path_type": "PathPrefix", "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}",
+                           "origin": ing.ref, "source": "ingress", "https_only": False, "rewrite": None})
         tls_hosts.update(h for h in ing.tls_hosts if valid_hostname(h))
     return routes, tls_hosts
 
@@ -78,16 +82,41 @@ def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> 
     return row
 
 
-def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], marginal: dict[str, Decimal] | None, notes: list[Note]) -> list[dict]:
+#: warn codes of a moved service -> how much its move can change what clients see
+RISK_HIGH = ("PINNED_IP", "CLIENT_IP_HEADER")
+RISK_MEDIUM = ("PORT_CHANGES", "BACKEND_TIMEOUT_DEFAULT", "WEBSOCKET_TIMEOUT", "INTERNAL_GLOBAL_ACCESS", "TLS_MANAGED_CERT", "HOST_GENERATED")
+
+
+def risk(e: Entry, generated: bool) -> dict:
+    """``services[].risk``: high when clients pinned to its IP or reading client IPs break,
+    medium when ports, timeouts, TLS termination or hostnames change, low otherwise (kept: low)."""
+    if not e.moving:
+        return {"level": "low", "because": []}
+    codes = {code for _, code, _ in e.verdict.notes}
+    if not e.policies.get("timeout_sec"):
+        codes.add("BACKEND_TIMEOUT_DEFAULT")
+    if generated:
+        codes.add("HOST_GENERATED")
+    because = sorted(c for c in codes if c in RISK_HIGH or c in RISK_MEDIUM)
+    level = "high" if any(c in RISK_HIGH for c in because) else "medium" if because else "low"
+    return {"level": level, "because": because}
+
+
+def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], marginal: dict[str, Decimal] | None, notes: list[Note], is_generated, domain: str) -> list[dict]:
     """Every service's row; ``marginal`` (moving ref -> saving in its pool) or, off GCP, each
     moving service's own current cost."""
     rows = []
     by_owner = priced.before.by_owner
     for e in entries:
         saving = (marginal.get(e.ref, Decimal(0)) if marginal is not None else by_owner.get(e.ref, Decimal(0))) if e.moving else Decimal(0)
-        rows.append(service_row(e, priced, shares.get(e.ref, Decimal(0)), saving))
+        row = service_row(e, priced, shares.get(e.ref, Decimal(0)), saving)
+        generated = e.moving and is_generated(e.svc)
+        row["risk"] = risk(e, generated)
+        rows.append(row)
         if e.moving:
             notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
+            if generated:
+                notes.extend(Note(WARN, e.ref, "HOST_GENERATED", f"no external-dns hostname: routed by the generated host {h} (domain {domain}, --domain); create its DNS record or set {EXTERNAL_DNS}") for h in e.hosts)
         else:
             notes.append(Note(INFO, e.ref, e.reasons[0][0], "kept: " + e.reasons[0][1]))
     return rows

@@ -44,7 +44,8 @@ def _named_verdict(base: Verdict, entrypoint: str) -> Verdict:
 
 
 def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
-    """The hostnames a moved service is routed by: its external-dns names, else a generated one."""
+    """The hostnames a moved service is routed by: its external-dns names, else a generated one
+    (``is_generated`` tells which)."""
     raw = svc.annotations.get(EXTERNAL_DNS, "")
     hosts: list[str] = []
     for h in (x.strip().lower().rstrip(".") for x in raw.split(",")):
@@ -130,6 +131,11 @@ class Evaluator:
             if named:
                 verdict = self._verdicts[(kid, slot.name)] = _named_verdict(base, slot.name)
         return verdict
+
+    def is_generated(self, svc: Service) -> bool:
+        """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>``."""
+        raw = svc.annotations.get(EXTERNAL_DNS, "")
+        return not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
 
     def hosts(self, svc: Service, notes: list[Note]) -> list[str]:
         """``service_hosts`` (the same for every strategy: made once, its notes replayed)."""

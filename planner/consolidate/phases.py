@@ -55,3 +55,18 @@ def overlap_and_payback(phase_rows: list[dict], current: Decimal, proposed: Deci
         return overlap, None
     per_day = saving * 24 / HOURS_PER_MONTH
     return overlap, float((overlap / per_day).quantize(DAY_QUANTUM, rounding=ROUND_HALF_UP))
+
+
+def loss_above(plan: dict) -> float | None:
+    """The uniform monthly GiB (in and out each) per service above which the plan costs more
+    than today, from the traffic scenarios (savings fall linearly with traffic: every moved
+    service adds the L7 rates less the passthrough one). None when usage is priced, when the
+    plan saves nothing idle, or when traffic never erodes the saving."""
+    rows = {r["gib_per_service"]: Decimal(str(r["savings_monthly_usd"])) for r in plan.get("traffic_scenarios") or []}
+    if 0 not in rows or len(rows) < 2:
+        return None
+    top = max(rows)
+    idle, slope = rows[0], (rows[0] - rows[top]) / top
+    if idle <= 0 or slope <= 0:
+        return None
+    return float((idle / slope).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
