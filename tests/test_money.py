@@ -103,3 +103,37 @@ def test_every_priced_thing_is_the_sum_of_its_components(demo_plan):
     for r in demo_plan["services"]:
         if r["decision"] == "keep":
             assert (r["proposed_monthly_usd"], r["marginal_savings_monthly_usd"]) == (r["current_monthly_usd"], 0.0)
+
+
+def test_a_pinned_ip_left_reserved_after_retire_is_priced(monkeypatch):
+    # until the pricers price leftover addresses themselves (reserved_address_footprint), a
+    # stand-in: GCP's reserved-and-unused address footprint ($0.010/h = $7.30/month)
+    from planner.model import Footprint
+    from planner.pricers.gcp import GcpPricer
+
+    def reserved(self, owner, cluster, global_):
+        return Footprint(owner=owner, cloud="gcp", project=cluster.project, region="global" if global_ else cluster.region, kind="passthrough", forwarding_rules=0, lb_type="address", addresses=1)
+
+    monkeypatch.setattr(GcpPricer, "reserved_address_footprint", reserved, raising=False)
+    objs = [svc("pinned", load_balancer_ip="34.1.2.3"), *http(7)]
+    p = plan(*objs)
+    assert p["leftover_addresses"] == [{"name_or_ip": "34.1.2.3", "owner": "Service main/default/pinned", "global": False}]
+    # today 8 rules: 18.25 + 3 x 7.30 = $40.15; after: Gateway $18.25 + the reserved IP $7.30 = $25.55
+    assert (p["summary"]["current_monthly_usd"], p["summary"]["proposed_monthly_usd"], p["summary"]["savings_monthly_usd"]) == (40.15, 25.55, 14.60)
+    retire = {c["component"]: c["monthly_usd"] for c in p["phases"][2]["cost_components"]}
+    assert retire == {"forwarding_rule": 18.25, "static_ip": 7.30}
+
+
+def test_a_group_whose_leftover_ip_eats_the_saving_is_kept(monkeypatch):
+    # 2 services in a pool of 7 rules: moving both saves 2 x 7.30 = $14.60; the Gateway $18.25
+    # alone already costs more; the pinned IP adds $7.30: keep $14.60 against move $25.55
+    from planner.model import Footprint
+    from planner.pricers.gcp import GcpPricer
+
+    monkeypatch.setattr(GcpPricer, "reserved_address_footprint", lambda self, owner, cluster, global_: Footprint(owner=owner, cloud="gcp", project=cluster.project, region=cluster.region, kind="passthrough", forwarding_rules=0, lb_type="address", addresses=1), raising=False)
+    tcp = [svc(f"db{i}", ((5432, "TCP", "postgres"),), ns="db") for i in range(5)]
+    p = plan(*tcp, svc("a", load_balancer_ip="34.1.2.3"), svc("b"))
+    row = by_name(p)["a"]
+    assert row["reasons"][0]["code"] == "NO_SAVINGS"
+    assert "keeping them costs $14.60/month, the new entrypoint would cost $25.55/month" in row["reasons"][0]["message"]
+    assert p["leftover_addresses"] == []

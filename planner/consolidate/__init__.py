@@ -123,6 +123,7 @@ def _money_by_phase(ev: Evaluator, c: Candidate, sections: dict) -> None:
     s = sections["summary"]
     s.update(migration_overlap_usd=float(overlap), payback_days=payback, overlap_days=ev.opts.overlap_days)
     sections["phases"] = rows
+    sections["leftover_addresses"] = [{k: a[k] for k in ("name_or_ip", "owner", "global")} for a in pricing.leftover_addresses(c.entries, c.items)]
     weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
     got = pricing.owner_components(priced.after, ep_owners, weights)
     for ep in c.entrypoints:

@@ -35,6 +35,24 @@ def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dic
     return routes, tls_hosts
 
 
+ARMOR_RANGES_PER_RULE = 10  # as planner/render/pulumi.py builds them: allow rules of 10 ranges, + 1 default deny
+
+
+def security_policies(members: list[Entry], internal: bool, multi: bool) -> list[dict]:
+    """One Cloud Armor policy per moved service with source ranges (external entrypoints only:
+    internal ones cannot carry them), as the Pulumi program creates it."""
+    if internal:
+        return []
+    out = []
+    for e in members:
+        ranges = e.policies.get("source_ranges") or []
+        if ranges:
+            svc = e.svc
+            name = "-".join(["planner", *([svc.cluster] if multi else []), svc.namespace, svc.name])
+            out.append({"name": name, "services": [e.ref], "ranges": len(ranges), "rules": -(-len(ranges) // ARMOR_RANGES_PER_RULE) + 1})
+    return sorted(out, key=lambda p: p["name"])
+
+
 def entrypoints(ev: Evaluator, design: Design, folded: dict) -> list[dict]:
     """The new entrypoints (``monthly_usd`` 0 until priced), by name."""
     out: list[dict] = []
@@ -51,6 +69,8 @@ def entrypoints(ev: Evaluator, design: Design, folded: dict) -> list[dict]:
             "address": {"name": f"{slot.name}-ip", "global": not slot.internal, "region": cl.region if slot.internal else None},
             "listeners": listeners, "routes": routes, "tls_hosts": sorted(tls_hosts),
             "certificates": certificates.group(slot.name, slot.kind, slot.namespace, sorted(tls_hosts)),
+            "security_policies": security_policies(design.members[name], slot.internal, len(ev.inv.clusters) > 1),
+            "proxies": ev.opts.proxy_instances if slot.internal else 0,
         })
     return out
 

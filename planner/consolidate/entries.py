@@ -31,6 +31,9 @@ class Options:
     min_savings: Decimal = Decimal(0)
     consolidate_anyway: bool = False  # move groups that save nothing, and say what it costs
     overlap_days: int = 14  # old and new run side by side this long (build + cutover)
+    #: regional (internal) L7 entrypoints: proxy instances priced (PRICING-FACTS: a 3-proxy
+    #: minimum is claimed by a secondary source, unsure; global entrypoints have none)
+    proxy_instances: int = 3
 
 
 @dataclass(frozen=True)

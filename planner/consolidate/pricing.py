@@ -32,6 +32,36 @@ def _entrypoint_usage(inv: Inventory, members: list[Entry], folded: list[Ingress
     return sum_usage([inv.usage.get(e.svc.key) for e in members] + [inv.usage.get(i.key) for i in folded])
 
 
+def leftover_addresses(entries: list[Entry], items: list[ExistingItem]) -> list[dict]:
+    """Reserved static IPs a move leaves unused after retire: a moved service's pinned
+    ``loadBalancerIP`` / reserved-address annotation, a folded Ingress's static-IP name."""
+    from planner.consolidate.existing import static_ip
+    from planner.consolidate.rules import RESERVED_ADDRESS_ANNOTATION
+
+    out = []
+    for e in entries:
+        if e.moving:
+            for ip in sorted({e.svc.load_balancer_ip or "", *(a.strip() for a in e.svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").split(","))} - {""}):
+                out.append({"name_or_ip": ip, "owner": e.ref, "global": False, "cluster": e.svc.cluster})
+    for item in items:
+        ip = static_ip(item.ing) if item.decision == "fold" else None
+        if ip:
+            out.append({"name_or_ip": ip, "owner": item.ing.ref, "global": "kubernetes.io/ingress.global-static-ip-name" in item.ing.annotations, "cluster": item.ing.cluster})
+    return sorted(out, key=lambda a: (a["owner"], a["name_or_ip"]))
+
+
+def address_footprints(ev: Evaluator, leftovers: list[dict]) -> list[Footprint]:
+    """What the leftover addresses cost while reserved (when the pricer prices them)."""
+    make = getattr(ev.pricer, "reserved_address_footprint", None)
+    if make is None:
+        return []
+    return [make(address_owner(a), ev.inv.clusters[a["cluster"]], a["global"]) for a in leftovers]
+
+
+def address_owner(a: dict) -> str:
+    return f"Address {a['name_or_ip']}"
+
+
 def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict, current_fps: list[Footprint]) -> list[Footprint]:
     """Today's footprints without the moved services and folded Ingresses, plus the new entrypoints."""
     moved_refs = {e.ref for e in entries if e.moving}
@@ -41,7 +71,9 @@ def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[Existin
     for ep in entrypoints:
         usage = _entrypoint_usage(inv, design.members[ep["name"]], folded.get(ep["name"], []))
         proposed.append(ev.pricer.entrypoint_footprint(ep, inv.clusters[ep["cluster"]], usage))
-    return proposed
+    if getattr(ev.pricer, "reserved_address_footprint", None) is None:
+        return proposed
+    return address_footprints(ev, leftover_addresses(entries, items)) + proposed  # entrypoints last (savings reads them there)
 
 
 def price(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict, current_fps: list[Footprint]) -> Priced:
@@ -83,8 +115,18 @@ def component_key(line) -> str:
     return "lb_hour"
 
 
+_QTY = Decimal("0.0001")
+_COMPONENTS: dict[tuple, dict] = {}  # equal components share one (read-only) dict: plans repeat a few
+
+
 def _component(key: str, quantity: Decimal, unit: str, rate, monthly: Decimal) -> dict:
-    return {"component": key, "quantity": float(Decimal(quantity).quantize(Decimal("0.0001"))), "unit": unit, "rate_key": rate.key, "monthly_usd": float(monthly), "unsure": bool(getattr(rate, "unsure", False))}
+    k = (key, quantity, unit, rate.key, monthly)
+    got = _COMPONENTS.get(k)
+    if got is None:
+        got = {"component": key, "quantity": float(Decimal(quantity).quantize(_QTY)), "unit": unit, "rate_key": rate.key, "monthly_usd": float(monthly), "unsure": bool(getattr(rate, "unsure", False))}
+        if len(_COMPONENTS) < 100_000:
+            _COMPONENTS[k] = got
+    return got
 
 
 def _settled(rows: list[list], total: Decimal) -> list[dict]:
@@ -92,7 +134,9 @@ def _settled(rows: list[list], total: Decimal) -> list[dict]:
     to ``total`` exactly (the rounding residue goes to the largest)."""
     from planner.model import cents
 
-    out = [[k, q, u, r, cents(m)] for k, q, u, r, m in sorted(rows, key=lambda x: (x[0], x[3].key, x[2]))]
+    if len(rows) > 1:
+        rows = sorted(rows, key=lambda x: (x[0], x[3].key, x[2]))
+    out = [[k, q, u, r, cents(m)] for k, q, u, r, m in rows]
     residue = cents(total) - sum((row[4] for row in out), Decimal(0))
     if residue and out:
         max(out, key=lambda row: row[4])[4] += residue
@@ -114,30 +158,46 @@ def components(p: Pricing) -> list[dict]:
 
 
 def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> dict[str, list[dict]]:
-    """The components of each owner in ``owners``: every line split among its owners by
-    ``weights`` (forwarding rules; 1 when unknown) in whole cents, adding up to
+    """The components of each owner in ``owners``: every line split among its owners in
+    proportion to ``weights`` (forwarding rules; 1 when unknown), in cents adding up to
     ``p.by_owner[owner]``. Uses ``Pricing.components_by_owner()`` when the pricer has it."""
     by_owner = getattr(p, "components_by_owner", None)
     if callable(by_owner):
         got = by_owner()
         return {o: got.get(o, []) for o in owners}
-    rows: dict[str, dict[tuple, list]] = {o: {} for o in owners}
+    rows: dict[str, list[list]] = {o: [] for o in owners}
     for line in p.lines:
-        mine = [o for o in line.owners if o in rows]
-        if not mine:
-            continue
+        key = component_key(line)
         if len(line.owners) == 1:
-            split = {line.owners[0]: line.monthly_usd}
-        else:
-            split = allocate(line.monthly_usd, {o: weights.get(o, 1) for o in line.owners})
+            mine = rows.get(line.owners[0])
+            if mine is not None:
+                mine.append([key, line.quantity, line.unit, line.rate, line.monthly_usd])
+            continue
         total_w = sum(weights.get(o, 1) for o in line.owners)
-        key = (component_key(line), line.rate.key, line.unit)
-        for o in mine:
-            qty = line.quantity * weights.get(o, 1) / total_w if len(line.owners) > 1 else line.quantity
-            row = rows[o].get(key)
-            if row is None:
-                rows[o][key] = [key[0], qty, line.unit, line.rate, split[o]]
-            else:
-                row[1] += qty
-                row[4] += split[o]
-    return {o: _settled(list(r.values()), p.by_owner.get(o, Decimal(0))) for o, r in rows.items()}
+        per_weight: dict[int, tuple] = {}  # a share depends on the weight only
+        for o in line.owners:
+            mine = rows.get(o)
+            if mine is None:
+                continue
+            w = weights.get(o, 1)
+            share = per_weight.get(w)
+            if share is None:
+                share = per_weight[w] = (line.quantity * w / total_w, line.monthly_usd * w / total_w)
+            mine.append([key, share[0], line.unit, line.rate, share[1]])
+    return {o: _settled(_merged(r), p.by_owner.get(o, Decimal(0))) for o, r in rows.items()}
+
+
+def _merged(rows: list[list]) -> list[list]:
+    """Rows of one component, rate and unit summed (an owner in two lines of one kind)."""
+    if len(rows) < 2:
+        return rows
+    acc: dict[tuple, list] = {}
+    for row in rows:
+        k = (row[0], row[3].key, row[2])
+        got = acc.get(k)
+        if got is None:
+            acc[k] = list(row)
+        else:
+            got[1] += row[1]
+            got[4] += row[4]
+    return list(acc.values())

@@ -82,13 +82,16 @@ class _Pools:
         for fps in (kept_fps, moved_fps):
             added: dict[Pool, int] = defaultdict(int)
             for fp in fps:
-                added[(fp.project, fp.region)] += fp.forwarding_rules
+                if fp.lb_type != "address":
+                    added[(fp.project, fp.region)] += fp.forwarding_rules
             total = Decimal(0)
             for p, n in added.items():
                 rest = self.rules.get(p, 0) - own.get(p, 0)
                 total += pool_cost(pricer, p[0], p[1], rest + n) - pool_cost(pricer, p[0], p[1], rest)
             for fp in fps:
-                if fp.usage is not None:
+                if fp.lb_type == "address":  # a reserved address: billed on its own
+                    total += self._data.setdefault(id(fp), pricer.price([fp]).total)
+                elif fp.usage is not None:
                     total += self._data_charge(fp)
             sides.append(total)
         return sides[0], sides[1]
@@ -194,6 +197,20 @@ def _ep_fps(entrypoints: list[dict], proposed: list[Footprint]) -> dict[str, lis
     return {ep["name"]: [fp] for ep, fp in zip(entrypoints, tail)}
 
 
+def _add_addresses(ep_fps: dict, entries, items, proposed: list[Footprint]) -> None:
+    """The addresses a group's move leaves reserved count on its move side."""
+    from planner.consolidate.pricing import address_owner, leftover_addresses
+
+    addr = {fp.owner: fp for fp in proposed if fp.lb_type == "address" and fp.owner.startswith("Address ")}
+    if not addr:
+        return
+    slot_of = {e.ref: e.slot.name for e in entries if e.moving} | {i.ing.ref: i.slot.name for i in items if i.decision == "fold"}
+    for a in leftover_addresses(entries, items):
+        fp = addr.get(address_owner(a))
+        if fp is not None and slot_of.get(a["owner"]) in ep_fps:
+            ep_fps[slot_of[a["owner"]]].append(fp)
+
+
 def _drop(ev, entries, items, design, kept: set[str], messages: dict[str, str]):
     """Entries and items of the ``kept`` groups kept with NO_SAVINGS; the design without them."""
     from planner.consolidate import existing
@@ -214,6 +231,7 @@ def settle(ev, entries, items, design, folded, entrypoints: list[dict], priced) 
     opts = ev.opts
     threshold, forced = Decimal(opts.min_savings), opts.consolidate_anyway
     ep_fps = _ep_fps(entrypoints, priced.proposed_fps)
+    _add_addresses(ep_fps, entries, items, priced.proposed_fps)
     costs, kept = group_costs(ev, design.members, items, ep_fps, priced.proposed_fps, threshold, forced)
     total_saving = priced.before.total - priced.after.total
     if not kept and entrypoints and not forced and total_saving <= threshold:

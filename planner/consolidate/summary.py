@@ -71,6 +71,7 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "rates": [r.to_dict() for r in rates],
         "dns_changes": sections["dns_changes"],
         "phases": sections["phases"],
+        "leftover_addresses": sections["leftover_addresses"],
         "runbook": [],
         "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
     }
