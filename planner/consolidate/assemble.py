@@ -107,7 +107,26 @@ RISK_HIGH = ("PINNED_IP", "CLIENT_IP_HEADER")
 RISK_MEDIUM = ("PORT_CHANGES", "BACKEND_TIMEOUT_DEFAULT", "WEBSOCKET_TIMEOUT", "INTERNAL_GLOBAL_ACCESS", "TLS_MANAGED_CERT", "HOST_GENERATED")
 
 
+_RISKS: dict[tuple, dict] = {}
+
+
 def risk(e: Entry, generated: bool) -> dict:
+    """``services[].risk`` (memoised per verdict: services with equal verdicts share one)."""
+    if not e.moving:
+        return _LOW
+    key = (id(e.verdict), bool(e.policies.get("timeout_sec")), generated)
+    got = _RISKS.get(key)
+    if got is None or got[0] is not e.verdict:
+        if len(_RISKS) > 100_000:
+            _RISKS.clear()
+        got = _RISKS[key] = (e.verdict, _risk(e, generated))
+    return got[1]
+
+
+_LOW = {"level": "low", "because": []}
+
+
+def _risk(e: Entry, generated: bool) -> dict:
     """``services[].risk``: high when clients pinned to its IP or reading client IPs break,
     medium when ports, timeouts, TLS termination or hostnames change, low otherwise (kept: low)."""
     if not e.moving:

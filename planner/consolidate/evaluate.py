@@ -94,6 +94,7 @@ class Evaluator:
         self._hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (hosts, their notes)
         self._slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
         self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
+        self._generated: dict[str, bool] = {}  # external-dns annotation -> no valid host in it
 
     def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple) -> int | None:
         ekey = evaluation_key(svc)
@@ -135,7 +136,12 @@ class Evaluator:
     def is_generated(self, svc: Service) -> bool:
         """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>``."""
         raw = svc.annotations.get(EXTERNAL_DNS, "")
-        return not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
+        if not raw:
+            return True
+        got = self._generated.get(raw)
+        if got is None:
+            got = self._generated[raw] = not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
+        return got
 
     def hosts(self, svc: Service, notes: list[Note]) -> list[str]:
         """``service_hosts`` (the same for every strategy: made once, its notes replayed)."""

@@ -129,9 +129,23 @@ def _component(key: str, quantity: Decimal, unit: str, rate, monthly: Decimal) -
     return got
 
 
+_SETTLED: dict[tuple, list[dict]] = {}
+
+
 def _settled(rows: list[list], total: Decimal) -> list[dict]:
     """``rows`` ([key, quantity, unit, rate, exact monthly]) as components whose cents add up
-    to ``total`` exactly (the rounding residue goes to the largest)."""
+    to ``total`` exactly (the rounding residue goes to the largest). Memoised: owners of one
+    pool with equal weights have equal rows."""
+    key = (total, *((k, q, u, r.key, m) for k, q, u, r, m in rows))
+    got = _SETTLED.get(key)
+    if got is None:
+        got = _settle(rows, total)
+        if len(_SETTLED) < 100_000:
+            _SETTLED[key] = got
+    return got
+
+
+def _settle(rows: list[list], total: Decimal) -> list[dict]:
     from planner.model import cents
 
     if len(rows) > 1:
