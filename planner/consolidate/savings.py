@@ -193,8 +193,12 @@ def _ep_fps(entrypoints: list[dict], proposed: list[Footprint]) -> dict[str, lis
     from planner.consolidate.pricing import owner
 
     tail = proposed[len(proposed) - len(entrypoints):] if entrypoints else []
-    assert all(fp.owner == owner(ep) for fp, ep in zip(tail, entrypoints))
-    return {ep["name"]: [fp] for ep, fp in zip(entrypoints, tail)}
+    if all(fp.owner == owner(ep) for fp, ep in zip(tail, entrypoints)):
+        return {ep["name"]: [fp] for ep, fp in zip(entrypoints, tail)}
+    by_owner: dict[str, list[Footprint]] = defaultdict(list)  # a pricer with several footprints per entrypoint
+    for fp in proposed:
+        by_owner[fp.owner].append(fp)
+    return {ep["name"]: by_owner.get(owner(ep), []) for ep in entrypoints}
 
 
 def _add_addresses(ep_fps: dict, entries, items, proposed: list[Footprint]) -> None:
