@@ -137,3 +137,16 @@ def test_a_group_whose_leftover_ip_eats_the_saving_is_kept(monkeypatch):
     assert row["reasons"][0]["code"] == "NO_SAVINGS"
     assert "keeping them costs $14.60/month, the new entrypoint would cost $25.55/month" in row["reasons"][0]["message"]
     assert p["leftover_addresses"] == []
+
+
+def test_entrypoints_tell_the_pricer_their_proxies_and_cloud_armor_policies():
+    # what pricer.entrypoint_footprint reads: proxies on regional (internal) entrypoints only
+    # (--proxy-instances, default 3); one Cloud Armor policy per service with source ranges,
+    # ceil(12 / 10) = 2 allow rules + 1 default deny (as the Pulumi program builds it)
+    ranges = tuple(f"203.0.113.{i}/32" for i in range(12))
+    objs = [svc("pub", load_balancer_source_ranges=ranges), svc("priv", ns="b", ann=INTERNAL)]
+    p = plan(*objs, strategy="gateway", consolidate_anyway=True, proxy_instances=4)
+    eps = {e["name"]: e for e in p["entrypoints"]}
+    assert (eps["planner-external"]["proxies"], eps["planner-internal"]["proxies"]) == (0, 4)
+    assert eps["planner-external"]["security_policies"] == [{"name": "planner-default-pub", "services": ["Service main/default/pub"], "ranges": 12, "rules": 3}]
+    assert eps["planner-internal"]["security_policies"] == []
