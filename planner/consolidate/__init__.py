@@ -130,7 +130,7 @@ def _money_by_phase(ev: Evaluator, c: Candidate, sections: dict) -> None:
         ep["cost_components"] = got[pricing.owner(ep)]
     # today's side: what each service and existing entrypoint costs now
     current = {fp.owner: fp.forwarding_rules for fp in priced.current_fps}
-    refs = {f"Service {r['cluster']}/{r['namespace']}/{r['name']}": r for r in sections["services"]}
+    refs = {e.ref: r for e, r in zip(c.entries, sections["services"])}  # rows are in entries' order
     refs.update({f"{r['kind']} {r['cluster']}/{r['namespace']}/{r['name']}": r for r in sections["existing_entrypoints"]})
     got = pricing.owner_components(priced.before, set(refs), current)
     for ref, row in refs.items():
