@@ -164,6 +164,22 @@ class Evaluator:
             self._fp_by_ref = {row[-1]: fp for row, fp in zip(self.rows, self.service_fps)}
         return self._fp_by_ref[ref]
 
+    def entries(self, strategy: str) -> list[Entry]:
+        """:func:`rule_entries`: the memo lookups inlined (one pass per Service and strategy)."""
+        out: list[Entry] = []
+        slots, verdicts, direct = self._slots, self._verdicts, self._direct
+        for row in self.rows:
+            svc, internal, routed_by, cluster, rules, kid, named, pid, ref = row
+            slot = slots.get((strategy, svc.cluster, svc.namespace, internal)) or self.slot(strategy, svc, internal)
+            verdict = None if kid is None or kid in direct else verdicts.get((kid, slot.name) if named else kid)
+            if verdict is None:
+                verdict = self.verdict(row, slot)
+            e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
+            if verdict.keep:
+                e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
+            out.append(e)
+        return out
+
     def price_current(self, current_fps: list[Footprint]) -> Pricing:
         """Today's pricing (``current_fps`` is the same for every strategy: priced once)."""
         if self._before is None:
@@ -173,14 +189,4 @@ class Evaluator:
 
 def rule_entries(ev: Evaluator, strategy: str) -> list[Entry]:
     """Every LoadBalancer Service as an entry: kept with the first rule's reason, or moving."""
-    entries: list[Entry] = []
-    slot_of, verdict_of = ev.slot, ev.verdict
-    for row in ev.rows:
-        svc, internal, routed_by, cluster, rules, _, _, pid, ref = row
-        slot = slot_of(strategy, svc, internal)
-        verdict = verdict_of(row, slot)
-        e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
-        if verdict.keep:
-            e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
-        entries.append(e)
-    return entries
+    return ev.entries(strategy)
