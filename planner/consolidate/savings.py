@@ -61,14 +61,15 @@ class _Pools:
                 self.rules[(fp.project, fp.region)] += fp.forwarding_rules
         self._data: dict[int, Decimal] = {}
 
-    def _data_charge(self, fp: Footprint) -> Decimal:
-        """What ``fp``'s usage adds (its data processing), on GCP."""
-        if fp.usage is None:
-            return Decimal(0)
+    def _own_charge(self, fp: Footprint) -> Decimal:
+        """What ``fp`` costs beyond its forwarding rules' place in the pool, on GCP: its data
+        processing and whatever else its pricer charges per footprint (proxies, Cloud Armor,
+        certificates on a new entrypoint): its price alone less its rules priced alone."""
+        from planner.consolidate.breakeven import pool_cost
+
         got = self._data.get(id(fp))
         if got is None:
-            alone = Footprint(fp.owner, fp.cloud, fp.project, fp.region, fp.kind, fp.forwarding_rules)
-            got = self._data[id(fp)] = self.pricer.price([fp]).total - self.pricer.price([alone]).total
+            got = self._data[id(fp)] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, fp.forwarding_rules)
         return got
 
     def _gcp_cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
@@ -91,8 +92,8 @@ class _Pools:
             for fp in fps:
                 if fp.lb_type == "address":  # a reserved address: billed on its own
                     total += self._data.setdefault(id(fp), pricer.price([fp]).total)
-                elif fp.usage is not None:
-                    total += self._data_charge(fp)
+                elif fp.usage is not None or fp.kind != "passthrough":  # L7 (entrypoints, Ingresses) or traffic
+                    total += self._own_charge(fp)
             sides.append(total)
         return sides[0], sides[1]
 
