@@ -43,6 +43,10 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--compare", action="store_true", help="build the plan for every strategy and print/report them side by side")
     p.add_argument("--keep-nonstandard-ports", action="store_true", help="keep services that clients reach on ports other than 80/443 instead of moving them with a warning")
     p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
+    p.add_argument("--min-savings", default="0", type=_usd_arg, metavar="USD", help="move a group of services (one new entrypoint) only when that saves more than USD per month (default: more than 0.00)")
+    p.add_argument("--consolidate-anyway", action="store_true", help="move groups whose move saves nothing; the plan states what that costs")
+    p.add_argument("--overlap-days", default=14, type=_days_arg, metavar="DAYS", help="days old and new load balancers run side by side (build and cutover) for migration_overlap_usd (default: 14)")
+    p.add_argument("--proxy-instances", default=3, type=_days_arg, metavar="N", help="proxy instances priced per regional (internal) L7 entrypoint (default: 3, the claimed minimum; unsure)")
     p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
     _format_argument(p)
     from planner.inventory.sources import add_source_arguments
@@ -51,6 +55,24 @@ def _analyze_parser(sub) -> None:
     from planner.pricers.options import add_pricing_arguments
 
     add_pricing_arguments(p)
+
+
+def _usd_arg(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+    return value
+
+
+def _days_arg(text: str) -> int:
+    if not text.isdigit() or int(text) > 3650:
+        raise argparse.ArgumentTypeError(f"not a number of days (0-3650): {text!r}")
+    return int(text)
 
 
 def _format_argument(p) -> None:
@@ -121,9 +143,18 @@ def _summary_lines(plan: dict) -> list[str]:
         f"(forwarding rules {s['forwarding_rules_before']} -> {s['forwarding_rules_after']})",
         f"monthly cost:   ${s['current_monthly_usd']:,.2f} -> ${s['proposed_monthly_usd']:,.2f}  "
         f"(savings ${s['savings_monthly_usd']:,.2f}/month; {s['data_processing']['message']})",
+    ] + _migration_lines(s) + [
         f"services:       {s['services_consolidated']} consolidated, {s['services_kept']} kept, "
         f"{len(plan['entrypoints'])} new entrypoint(s) [{_strategy_label(plan['inputs'])}]",
     ] + _traffic_lines(plan)
+
+
+def _migration_lines(s: dict) -> list[str]:
+    """Overlap and payback (plans written before they existed have neither)."""
+    if "migration_overlap_usd" not in s:
+        return []
+    payback = f"pays back in {s['payback_days']:,.1f} days" if s.get("payback_days") is not None else "never pays back (the plan saves nothing)"
+    return [f"migration:      ${s['migration_overlap_usd']:,.2f} extra while old and new run side by side for {s.get('overlap_days', 14)} days; {payback}"]
 
 
 def _strategy_label(inputs: dict) -> str:
@@ -190,7 +221,7 @@ def cmd_analyze(args) -> int:
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, **pricing))
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, **pricing))
     written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)

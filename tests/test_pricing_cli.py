@@ -51,7 +51,10 @@ NLB = {"service.beta.kubernetes.io/aws-load-balancer-type": "external", "service
 
 def test_aws_detected_nlb_priced_and_program_flagged(tmp_path):
     inv = _write(tmp_path, "eks.yaml", [_svc("web", NLB, status="k8s-shop-web-1.elb.us-east-1.amazonaws.com")])
-    plan = _analyze(tmp_path, inv)
+    kept = _analyze(tmp_path, inv)  # one NLB for one ALB: $27.38 either way, kept
+    assert kept["services"][0]["reasons"][0]["code"] == "NO_SAVINGS" and kept["entrypoints"] == []
+    assert kept["summary"]["proposed_monthly_usd"] == 27.38 and "PROGRAM_GKE_ONLY" not in _codes(kept)
+    plan = _analyze(tmp_path, inv, "--consolidate-anyway")
     assert plan["inputs"]["cloud"] == "aws"
     assert plan["inputs"]["cloud_reason"] == "detected from the inventory: aws (1 object(s), e.g. Service main/shop/web)"
     assert plan["clusters"][0]["region"] == "us-east-1"
@@ -215,7 +218,7 @@ def test_aws_and_azure_internal_annotations_keep_services_internal(tmp_path):
         _svc("api", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
         _svc("lbc", lb_class="service.k8s.aws/nlb"),  # the controller's default scheme is internal
     ])
-    plan = _analyze(tmp_path, inv)
+    plan = _analyze(tmp_path, inv, "--consolidate-anyway")  # which entrypoint, not whether it pays
     assert {s["name"]: (s["internal"], s["entrypoint"]) for s in plan["services"]} == {
         "api": (True, "planner-internal"), "lbc": (True, "planner-internal"), "web": (False, "planner-external")}
     az = _write(tmp_path, "aks.yaml", [_svc("db", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})])
