@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from planner.model import PlannerError
 
 EXIT_BAD_INPUT = 2
 MAX_LISTED = 10  # objects left out of the plan listed on the terminal (all are in the report)
+# --domain: DNS labels of letters, digits and inner hyphens, at least two labels, 253 characters at most
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def check_domain(domain: str) -> str:
+    """``--domain``: a DNS name generated hosts can end in, lower-cased; one line otherwise."""
+    text = domain.strip().lower().rstrip(".")
+    labels = text.split(".")
+    if len(text) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise PlannerError(f"--domain {domain[:60]!r}: not a DNS domain name (dot-separated labels of letters, digits and inner '-', e.g. example.com)")
+    return text
 
 
 def _analyze_parser(sub) -> None:
@@ -31,6 +43,10 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--compare", action="store_true", help="build the plan for every strategy and print/report them side by side")
     p.add_argument("--keep-nonstandard-ports", action="store_true", help="keep services that clients reach on ports other than 80/443 instead of moving them with a warning")
     p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
+    p.add_argument("--min-savings", default="0", type=_usd_arg, metavar="USD", help="move a group of services (one new entrypoint) only when that saves more than USD per month (default: more than 0.00)")
+    p.add_argument("--consolidate-anyway", action="store_true", help="move groups whose move saves nothing; the plan states what that costs")
+    p.add_argument("--overlap-days", default=14, type=_days_arg, metavar="DAYS", help="days old and new load balancers run side by side (build and cutover) for migration_overlap_usd (default: 14)")
+    p.add_argument("--proxy-instances", default=3, type=_days_arg, metavar="N", help="proxy instances priced per regional (internal) L7 entrypoint (default: 3, the claimed minimum; unsure)")
     p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
     _format_argument(p)
     from planner.inventory.sources import add_source_arguments
@@ -39,6 +55,24 @@ def _analyze_parser(sub) -> None:
     from planner.pricers.options import add_pricing_arguments
 
     add_pricing_arguments(p)
+
+
+def _usd_arg(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}")
+    return value
+
+
+def _days_arg(text: str) -> int:
+    if not text.isdigit() or int(text) > 3650:
+        raise argparse.ArgumentTypeError(f"not a number of days (0-3650): {text!r}")
+    return int(text)
 
 
 def _format_argument(p) -> None:
@@ -109,9 +143,18 @@ def _summary_lines(plan: dict) -> list[str]:
         f"(forwarding rules {s['forwarding_rules_before']} -> {s['forwarding_rules_after']})",
         f"monthly cost:   ${s['current_monthly_usd']:,.2f} -> ${s['proposed_monthly_usd']:,.2f}  "
         f"(savings ${s['savings_monthly_usd']:,.2f}/month; {s['data_processing']['message']})",
+    ] + _migration_lines(s) + [
         f"services:       {s['services_consolidated']} consolidated, {s['services_kept']} kept, "
         f"{len(plan['entrypoints'])} new entrypoint(s) [{_strategy_label(plan['inputs'])}]",
     ] + _traffic_lines(plan)
+
+
+def _migration_lines(s: dict) -> list[str]:
+    """Overlap and payback (plans written before they existed have neither)."""
+    if "migration_overlap_usd" not in s:
+        return []
+    payback = f"pays back in {s['payback_days']:,.1f} days" if s.get("payback_days") is not None else "never pays back (the plan saves nothing)"
+    return [f"migration:      ${s['migration_overlap_usd']:,.2f} extra while old and new run side by side for {s.get('overlap_days', 14)} days; {payback}"]
 
 
 def _strategy_label(inputs: dict) -> str:
@@ -126,8 +169,14 @@ def _traffic_lines(plan: dict) -> list[str]:
     rows = [r for r in plan.get("traffic_scenarios") or [] if r["gib_per_service"]]
     if not rows or not plan["services"]:
         return []
+    from planner.render.view import gib_text, loss_above
+
     parts = [f"{r['gib_per_service']:,} GiB/service/month saves ${r['savings_monthly_usd']:,.2f}" for r in rows]
-    return ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    lines = ["with traffic:   " + "; ".join(parts).replace("saves $-", "costs $") + " (pass --usage FILE for real figures)"]
+    gib = loss_above(plan)
+    if gib is not None and plan["summary"]["savings_monthly_usd"] > 0:
+        lines.append(f"                the saving turns into a loss above about {gib_text(gib)} GiB per moved service per month")
+    return lines
 
 
 def _comparison_lines(plan: dict) -> list[str]:
@@ -159,6 +208,7 @@ def cmd_analyze(args) -> int:
     from planner.inventory.sources import assemble_inventory
     from planner.pricers.rates import load_table
 
+    args.domain = check_domain(args.domain)
     demo = demo_inventory()
     try:  # shown relative to the working directory when it is below it (stable plan.json)
         demo = demo.relative_to(Path.cwd())
@@ -171,7 +221,7 @@ def cmd_analyze(args) -> int:
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, **pricing))
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, **pricing))
     written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)
@@ -192,9 +242,23 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser of the command that ran, so a bad flag shows that command's usage."""
+    found = parser
+    for dest in ("command", "prices_command"):
+        sub = next((a for a in found._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, dest, None)
+        if sub is None or name not in sub.choices:
+            break
+        found = sub.choices[name]
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a typo'd flag: the usage of the command it was given to, not the top-level one
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     # planner builds millions of small objects that form no reference cycles: the cyclic
     # collector only re-scans them (about a quarter of the run time at 100k services, and a
     # higher peak RSS; see bench/). Off while a command runs, restored after.

@@ -103,6 +103,9 @@ class Service(_Named):
     external_traffic_policy: str | None = None
     session_affinity: str | None = None
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+    #: ``load_balancer_source_ranges`` came from the ``service.beta.kubernetes.io/
+    #: load-balancer-source-ranges`` annotation (``spec.loadBalancerSourceRanges`` was empty)
+    source_ranges_from_annotation: bool = False
 
     @property
     def protocols(self) -> tuple[str, ...]:
@@ -115,6 +118,7 @@ class IngressPath:
     path: str
     service: str | None
     port: int | str | None
+    path_type: str | None = None  # spec.rules[].http.paths[].pathType as written (None when absent)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,11 @@ class Ingress(_Named):
     default_backend: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     status_addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+    #: (host, secretName) of spec.tls[] entries, sorted; secret "" when the entry names none
+    tls_secrets: tuple[tuple[str, str], ...] = ()
+    #: neither spec.ingressClassName nor kubernetes.io/ingress.class was set (``ingress_class``
+    #: then holds the assumed "gce"; the cluster's default IngressClass may say otherwise)
+    class_unset: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,35 @@ class HTTPRoute(_Named):
 
 
 @dataclass(frozen=True)
+class MeshGateway(_Named):
+    """An Istio ``Gateway`` (networking.istio.io): it configures the proxies its
+    ``spec.selector`` picks, so the LoadBalancer Service in front of those proxies is a mesh
+    entrypoint. ``selector`` is sorted (label, value) pairs."""
+
+    KIND = "Istio Gateway"
+    cluster: str
+    namespace: str
+    name: str
+    selector: tuple[tuple[str, str], ...]
+    source: Source = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BackendConfig(_Named):
+    """A GKE ``BackendConfig`` (cloud.google.com): the connection settings planner carries.
+    ``other_settings`` names the spec fields planner does not carry (iap, cdn...)."""
+
+    KIND = "BackendConfig"
+    cluster: str
+    namespace: str
+    name: str
+    timeout_sec: int | None = None  # spec.timeoutSec
+    draining_sec: int | None = None  # spec.connectionDraining.drainingTimeoutSec
+    other_settings: tuple[str, ...] = ()
+    source: Source = field(default=Source("-"), compare=False)
+
+
+@dataclass(frozen=True)
 class Usage:
     """Traffic through one load balancer in a month, GiB."""
 
@@ -199,6 +237,8 @@ class Inventory:
     ingresses: list[Ingress] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)  # existing Gateway API Gateways
     routes: list[HTTPRoute] = field(default_factory=list)  # existing HTTPRoutes
+    mesh_gateways: list[MeshGateway] = field(default_factory=list)  # Istio Gateways (networking.istio.io)
+    backend_configs: list[BackendConfig] = field(default_factory=list)  # GKE BackendConfigs
     notes: list[Note] = field(default_factory=list)
     kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
     files: list[str] = field(default_factory=list)
@@ -239,6 +279,22 @@ class Footprint:
     group: str = ""
     internal: bool = False
     azs: int = 0
+    #: GCP Envoy-based regional Application LBs (``gke-l7-rilb``, ``gke-l7-regional-external-managed``,
+    #: Ingress ``gce-internal``): billed per proxy instance-hour, not in the forwarding-rule pool.
+    #: ``proxies`` is the footprint's own proxy count when known (0 = not known: the pool minimum).
+    proxy_billed: bool = False
+    proxies: int = 0
+    #: Where the data processing of a global L7 LB is charged (GCP: the region's rate; there is
+    #: no global data-processing rate). "" = ``region``.
+    data_region: str = ""
+    #: GCP Cloud Armor on the entrypoint: policies and rules (each rule billed per month);
+    #: requests are priced from ``usage.requests`` when the Usage carries it.
+    armor_policies: int = 0
+    armor_rules: int = 0
+    #: GCP Certificate Manager certificates and certificate maps the entrypoint creates
+    #: (Kubernetes ManagedCertificates and Secrets are free and not counted here).
+    certificates: int = 0
+    certificate_maps: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,7 +323,11 @@ class Rate:
 
 @dataclass(frozen=True)
 class CostLine:
-    """One charge: what, where, how much of it, at which rate, for a month."""
+    """One charge: what, where, how much of it, at which rate, for a month.
+
+    ``kind`` is the cost component in infracost's shape (one of :data:`COMPONENT_KINDS`);
+    ``weights`` (aligned with ``owners``, empty = equal) say how the line splits among its
+    owners (forwarding rules per owner of a pool, proxies per owner, ...)."""
 
     pool: str  # e.g. "gcp my-project us-central1"
     component: str  # e.g. "Forwarding rules 1-5 (flat)"
@@ -276,17 +336,29 @@ class CostLine:
     rate: Rate
     monthly_usd: Decimal
     owners: tuple[str, ...] = ()
+    kind: str = ""
+    weights: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         return {
             "pool": self.pool,
             "component": self.component,
+            "kind": self.kind,
             "unit": self.unit,
             "quantity": float(self.quantity),
             "rate_key": self.rate.key,
             "rate_usd": float(self.rate.usd),
             "monthly_usd": float(cents(self.monthly_usd)),
+            "unsure": self.rate.unsure,
         }
+
+
+#: The cost components a CostLine's ``kind`` names (the plan contract's ``cost_components[].component``).
+COMPONENT_KINDS = (
+    "forwarding_rule", "proxy_instance", "cloud_armor_policy", "cloud_armor_rule", "cloud_armor_requests",
+    "static_ip", "data_processing_in", "data_processing_out", "lb_hour", "lcu", "nlcu", "public_ipv4",
+    "lb_rule", "certificate",
+)
 
 
 @dataclass(frozen=True)

@@ -17,3 +17,20 @@ def demo_plan(tmp_path):
 
     assert main(["analyze", "--out", str(tmp_path / "out")]) == 0
     return json.loads((tmp_path / "out" / "plan.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _plans_written_keep_their_money_invariants(monkeypatch):
+    """Every plan.json the suite writes (CLI, renderers) is checked: summary = entries =
+    cost components (planner.consolidate.checks)."""
+    from planner.consolidate.checks import money_problems
+    from planner.render import jsonplan
+
+    real = jsonplan.write
+
+    def write(plan, path):
+        if "phases" in plan:  # hand-made plans of renderer tests predate phases
+            assert money_problems(plan) == [], money_problems(plan)
+        return real(plan, path)
+
+    monkeypatch.setattr(jsonplan, "write", write)

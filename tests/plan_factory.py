@@ -40,8 +40,11 @@ def plan(*objs, usage=None, region="us-central1", clusters=("main",), **opts) ->
     from planner.consolidate import Options, build_plan
     from planner.render.jsonplan import validate
 
+    from planner.consolidate.checks import money_problems
+
     p = build_plan(inventory(*objs, usage=usage, region=region, clusters=clusters), Options(**opts))
     validate(p)
+    assert money_problems(p) == []  # summary = entries = components, for every plan built here
     return p
 
 

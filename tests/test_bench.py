@@ -59,7 +59,7 @@ def test_generated_fleet_is_kubectl_shaped_and_every_lb_is_planned(tmp_path):
     assert plan["summary"]["services_total"] == 1200
     assert len({(s["cluster"], s["namespace"], s["name"]) for s in plan["services"]}) == 1200
     first = Counter(s["reasons"][0]["code"] for s in plan["services"])
-    for code in ("HTTP_CONSOLIDATE", "TCP_ONLY", "NON_HTTP_PORT", "UDP", "MIXED_PROTOCOL", "INGRESS_CONTROLLER", "OPT_OUT"):
+    for code in ("HTTP_CONSOLIDATE", "WELL_KNOWN_TCP_PORT", "GRPC_PLAINTEXT", "UDP", "MIXED_PROTOCOL", "INGRESS_CONTROLLER", "OPT_OUT"):
         assert first[code] > 0, code
     assert first["INGRESS_CONTROLLER"] == 2  # one ingress-nginx per cluster
     assert first["HTTP_CONSOLIDATE"] > 600
@@ -73,7 +73,7 @@ def test_generated_fleet_is_kubectl_shaped_and_every_lb_is_planned(tmp_path):
 
 def test_run_py_at_tiny_sizes(tmp_path):
     out = tmp_path / "results.json"
-    rc = bench_run.main(["--sizes", "40,400", "--repeat", "2", "--pulumi-sizes", "", "--work", str(tmp_path / "w"), "--json", str(out)])
+    rc = bench_run.main(["--sizes", "40,400", "--repeat", "2", "--pulumi-sizes", "", "--browser-sizes", "", "--work", str(tmp_path / "w"), "--json", str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
     assert [r["n"] for r in res["rows"]] == [40, 400]
@@ -117,3 +117,35 @@ def test_best_of_repeats_keeps_lowest_times_and_highest_rss():
     assert best["rss_mb"] == 120.0 and best["validate_s"] == 0.4
     assert bench_run._best({}, b, ("times",)) is b
     assert bench_run._best(a, {"error": "boom"}, ("times",)) is a
+
+
+
+def test_quick_runs_never_overwrite_the_tracked_results(tmp_path, monkeypatch, capsys):
+    """Without --save, results go under the work folder (bench/out/ by default, gitignored);
+    --save also writes the tracked bench/results.json."""
+    tracked = tmp_path / "tracked-results.json"
+    tracked.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr(bench_run, "RESULTS", tracked)
+    work = tmp_path / "w"
+    assert bench_run.main(["--sizes", "40", "--pulumi-sizes", "", "--browser-sizes", "", "--work", str(work)]) == 0
+    assert tracked.read_text() == "{}\n"
+    assert json.loads((work / "results.json").read_text())["rows"][0]["n"] == 40
+    assert f"wrote {work / 'results.json'}" in capsys.readouterr().out
+    assert bench_run.main(["--sizes", "40", "--pulumi-sizes", "", "--browser-sizes", "", "--work", str(work), "--save"]) == 0
+    assert json.loads(tracked.read_text())["rows"][0]["n"] == 40
+    assert f"wrote {tracked}" in capsys.readouterr().out
+
+
+def test_default_work_folder_is_gitignored():
+    assert bench_run.RESULTS == ROOT / "bench" / "results.json"
+    assert "bench/out/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+@pytest.mark.browser
+def test_browser_child_reports_timings_without_asserting_them(tmp_path):
+    if not bench_run.CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing")
+    res = bench_run.child_browser(60, tmp_path / "b")
+    assert res["n"] == 60 and res["report_mb"] > 0
+    assert len(res["ready_attempts_ms"]) >= 1 and round(res["ready_ms"]) == min(res["ready_attempts_ms"])
+    assert res["sort_ms"] is not None and res["filter_ms"] is not None

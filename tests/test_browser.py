@@ -2,15 +2,15 @@
 
 Asserts: no console errors; headline numbers in the DOM equal the plan's; sorting and
 filtering change the visible rows as expected; the charts drew something; a hostile inventory
-executes nothing; a 10,000-service report is interactive in under 2 s; above the threshold the
-long lists are paged from data with the same cells and links as HTML rows; a 100,000-service
-report opens in seconds. Screenshots go to
-tests/artifacts/ (gitignored) for a reviewer to look at.
+executes nothing; a 10,000-service report sorts and filters (its timing is bench/run.py's);
+above the threshold the long lists are paged from data with the same cells and links as HTML
+rows; a 100,000-service report opens in seconds; the reviewer's parts (move-first links, the
+runbook's fill-in form, risk and generated-host badges) work. Screenshots go to
+tests/artifacts/ (gitignored); docs/report-screenshot.png is refreshed from the demo.
 """
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -151,8 +151,12 @@ def test_demo_sort_by_cost(browser, demo):
         assert costs == sorted((x["current_monthly_usd"] for x in plan["services"]), reverse=True)
         assert o.page.get_attribute("th[data-sort=current]", "aria-sort") == "descending"
         o.page.click("th[data-sort=saving] button")
-        savings = [float(t.replace("$", "").replace(",", "")) for t in o.column(6)]
-        assert savings == sorted((round(x["current_monthly_usd"] - x["proposed_monthly_usd"], 2) for x in plan["services"]), reverse=True)
+        savings = [0.0 if t == "—" else float(t.replace("$", "").replace(",", "")) for t in o.column(6)]
+        # kept services show no saving ("—", sorted as zero)
+        assert savings == sorted((round(x["current_monthly_usd"] - x["proposed_monthly_usd"], 2) if x["decision"] == "consolidate" else 0.0
+                                  for x in plan["services"]), reverse=True)
+        kept = sum(1 for x in plan["services"] if x["decision"] != "consolidate")
+        assert o.column(6)[-kept:] == ["—"] * kept
         assert o.page.get_attribute("th[data-sort=current]", "aria-sort") == "none"
         assert o.errors == []
     finally:
@@ -244,45 +248,21 @@ def test_hostile_report_executes_nothing(browser, tmp_path):
         o.close()
 
 
-def test_10k_services_interactive_under_2s(browser, tmp_path):
+def test_10k_services_sort_filter_and_paged_lists(browser, tmp_path):
+    """Functional only: how fast it opens is measured by bench/run.py (--browser-sizes)."""
     plan = synthetic_plan(10_000)
-    path = tmp_path / "report.html"
-    t = time.perf_counter()
-    report.write(plan, path)
-    render_s = time.perf_counter() - t
-    size_mb = path.stat().st_size / 1e6
-    # Best of up to three opens: the machine is shared, and a load spike is not the report's
-    # cost. Each open is a fresh page (no cache of the parsed document).
-    ready = []
-    for attempt in range(3):
-        t = time.perf_counter()
-        o = Opened(browser, path)
-        wall_ms = (time.perf_counter() - t) * 1000
-        timing = o.page.evaluate("window.__planner.timing")
-        ready.append(timing["ready_since_navigation_ms"])
-        if ready[-1] < 2000 or attempt == 2:
-            break
-        o.close()
-    ready_ms = ready[-1]
+    path = report.write(plan, tmp_path / "report.html")
+    o = Opened(browser, path)
     try:
-        # interactive: a sort over all 10,000 rows answers quickly
-        t = time.perf_counter()
+        assert o.status() == "10,000 of 10,000 load balancers"
         o.page.click("th[data-sort=current] button")
-        sort_ms = (time.perf_counter() - t) * 1000
         top = max(plan["services"], key=lambda x: x["current_monthly_usd"])
-        assert o.names()[0] == top["name"] or o.column(4)[0] == f"${top['current_monthly_usd']:,.2f}"
-        t = time.perf_counter()
+        assert o.column(4)[0] == f"${top['current_monthly_usd']:,.2f}"
         o.filter_text("svc-09999")
         assert o.names() == ["svc-09999"]
-        filter_ms = (time.perf_counter() - t) * 1000  # includes the 120 ms debounce
-        print(f"\n10k report: {size_mb:.1f} MB, rendered in {render_s:.2f} s; ready {ready_ms:.0f} ms after navigation "
-              f"(script {timing['script_ms']:.0f} ms; goto→ready wall {wall_ms:.0f} ms; attempts {[round(r) for r in ready]}); sort {sort_ms:.0f} ms; filter ~{filter_ms:.0f} ms")
-        assert ready_ms < 2000, ready
-        assert sort_ms < 1000, sort_ms
         assert o.page.evaluate("document.querySelectorAll('#lb-body tr').length") == 1
         assert o.page.evaluate("document.querySelectorAll('div.paged').length") > 0  # long lists paged from data
         assert o.errors == []
-        assert size_mb < 15
     finally:
         o.close()
 
@@ -445,5 +425,95 @@ def test_100k_services_open_in_seconds(browser, tmp_path):
         o.page.wait_for_function("() => document.querySelectorAll('#notes-info tbody tr').length === 50")
         assert o.errors == []
         assert size_mb < 40
+    finally:
+        o.close()
+
+
+# --------------------------------------------------------------------------- issue 13: the reviewer's parts
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_move_first_link_reveals_the_row_and_charts_show_clusters_only(browser, demo):
+    plan, path = demo
+    o = Opened(browser, path)
+    try:
+        page = o.page
+        rows = page.eval_on_selector_all("#move-first-table tbody tr", "els => els.map(e => [...e.children].map(c => c.textContent.trim()))")
+        assert len(rows) == 10 and rows[0][1:4] == ["main/platform/docs", "$5.15", "low"]
+        page.select_option("#filter-decision", "keep")  # hides the target row: the link must clear it
+        link = page.query_selector("#move-first-table a.move-link")
+        target = link.get_attribute("href")
+        link.click()
+        page.wait_for_selector(f"tr{target}.target")
+        assert page.locator(f"tr{target}").is_visible()
+        assert page.text_content(f"tr{target} .risk") == "low risk"
+        labels = page.evaluate("Chart.getChart('chart-cluster').data.labels")
+        assert labels == ["main"]
+        assert "existing Ingress/Gateway" not in page.evaluate("Chart.getChart('chart-namespace').data.labels")
+        assert "Not in the bars: existing Ingress/Gateway" in page.text_content("[data-testid=outside-services]")
+        assert o.errors == []
+    finally:
+        o.close()
+
+
+def test_runbook_form_fills_placeholders_and_commands_wrap(browser, demo):
+    plan, path = demo
+    o = Opened(browser, path, width=900)
+    try:
+        page = o.page
+        build = "#phase-build pre.commands"
+        assert page.evaluate(f"(() => {{ const p = document.querySelector('{build}'); return p.scrollWidth <= p.clientWidth; }})()")
+        gcloud = page.eval_on_selector_all(f"{build} .cmd", "els => els.map(e => e.getBoundingClientRect().height)")
+        line = min(gcloud)
+        assert max(gcloud) > 2 * line  # the long gcloud command wraps onto more lines, nothing is cut
+        page.fill("#runbook-fill input[data-ph='<vpc-network>']", "prod-vpc")
+        text = page.text_content(build)
+        assert "--network=prod-vpc --range=<unused /23 CIDR>" in text
+        assert page.evaluate("document.querySelectorAll('#runbook span.ph.filled').length") == 1
+        page.fill("#runbook-fill input[data-ph='<vpc-network>']", "")
+        assert "--network=<vpc-network>" in page.text_content(build)
+        # typed text is text: markup in it stays inert
+        page.fill("#runbook-fill input[data-ph='<stack>']", "<img src=x onerror=alert(1)>")
+        assert page.evaluate("document.querySelectorAll('#runbook img').length") == 0
+        assert "pulumi stack init <img src=x onerror=alert(1)>  # once" in page.text_content(build)
+        assert o.errors == [] and o.dialogs == []
+    finally:
+        o.close()
+
+
+def test_generated_host_and_risk_badges_in_the_table(browser, tmp_path):
+    plan = synthetic_plan(30)
+    svc = next(s for s in plan["services"] if s["name"] == "svc-00005")
+    assert svc["decision"] == "consolidate"
+    plan["notes"].append({"level": "info", "object": f"Service {svc['cluster']}/{svc['namespace']}/{svc['name']}",
+                          "code": "HOST_GENERATED", "message": f"{svc['hosts'][0]} generated"})
+    path = report.write(plan, tmp_path / "report.html")
+    o = Opened(browser, path)
+    try:
+        o.filter_text(svc["name"])
+        assert o.page.text_content("#lb-body .badge-generated") == "generated"
+        assert o.page.text_content("#lb-body .risk") == "high risk"  # PORT_CHANGES on svc-00005 (i % 97 == 5)
+        assert o.errors == []
+    finally:
+        o.close()
+
+
+def test_docs_screenshot_of_the_demo_report(browser, demo):
+    """The README's screenshot: written to tests/artifacts/ on every run, and over
+    docs/report-screenshot.png with PLANNER_REFRESH_DOCS=1 (so test runs leave git clean)."""
+    import os
+
+    plan, path = demo
+    o = Opened(browser, path, width=1360, height=1500)
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "report-screenshot.png"
+        o.page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 50_000
+        if os.environ.get("PLANNER_REFRESH_DOCS") == "1":
+            (DOCS / "report-screenshot.png").write_bytes(shot.read_bytes())
+        assert (DOCS / "report-screenshot.png").stat().st_size > 50_000
+        assert o.errors == []
     finally:
         o.close()

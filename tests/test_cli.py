@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,138 @@ def test_objects_left_out_are_listed_on_the_terminal(tmp_path, capsys):
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert [s["name"] for s in plan["services"]] == ["good"]
     assert sum(1 for n in plan["notes"] if n["code"] == "BAD_PORT") == 12
+
+
+# --- issue 13: small CLI things ------------------------------------------------------------
+
+def _one_line_exit_2(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("domain", ["bad domain", "a..b", "localhost", "a-.example.com", "x_y.example.com", "example.123"])
+def test_invalid_domain_is_one_line_exit_2(tmp_path, capsys, domain):
+    err = _one_line_exit_2(capsys, ["analyze", "--domain", domain, "--out", str(tmp_path / "o")])
+    assert err == f"error: --domain {domain!r}: not a DNS domain name (dot-separated labels of letters, digits and inner '-', e.g. example.com)"
+    assert not (tmp_path / "o").exists()
+
+
+def test_valid_domain_is_lower_cased_into_generated_hosts(tmp_path):
+    assert main(["analyze", "--domain", "Corp.Example.ORG.", "--out", str(tmp_path / "o"), "--format", "json"]) == 0
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["inputs"]["domain"] == "corp.example.org"
+    assert "analytics-dashboard.data.corp.example.org" in next(s for s in plan["services"] if s["name"] == "analytics-dashboard")["hosts"]
+
+
+def test_typo_flag_on_analyze_prints_the_analyze_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "--strategyy", "gateway"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: planner analyze ")
+    assert err.strip().endswith("planner analyze: error: unrecognized arguments: --strategyy")
+
+
+def test_typo_flag_on_prices_import_prints_its_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["prices", "import", "gcp", "x.json", "--outt", "t.yaml"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: planner prices import ")
+    assert "planner prices import: error: unrecognized arguments: --outt t.yaml" in err
+
+
+def test_bad_yaml_rate_table_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "rates.yaml"
+    bad.write_text('cloud: aws\nregions:\n  us-east-1: {nlb_hour: {usd: "1"\n', encoding="utf-8")
+    err = _one_line_exit_2(capsys, ["analyze", "--rates", str(bad), "--out", str(tmp_path / "o")])
+    assert err == f"error: {bad}:4:1: not a valid YAML rate table: expected ',' or '}}', but got '<stream end>'"
+
+
+@pytest.mark.parametrize("body, message", [
+    ("- just\n- a list\n", "not a rate table (a YAML mapping with cloud, currency and regions; found list)"),
+    ("cloud: mars\nregions: {}\n", "not a rate table: 'cloud' must be one of gcp, aws, azure (found 'mars')"),
+    ("cloud: aws\nregions:\n  us-east-1:\n    nlb_hour: '0.02'\n", "rate us-east-1/nlb_hour must be a mapping with usd, unit, source, effective (found str)"),
+    ("cloud: aws\nregions:\n  us-east-1:\n    nlb_hour: {usd: '0.02', unit: hour, effective: '2026-01-01'}\n", "rate us-east-1/nlb_hour is malformed (missing 'source'): needs usd, unit, source, effective"),
+    ("cloud: aws\nregions:\n  us-east-1:\n    nlb_hour: {usd: 'cheap', unit: hour, source: s, effective: '2026-01-01'}\n", "rate us-east-1/nlb_hour is malformed (usd 'cheap' is not a non-negative number): needs usd, unit, source, effective"),
+])
+def test_wrong_shape_rate_table_is_one_line(tmp_path, capsys, body, message):
+    bad = tmp_path / "rates.yaml"
+    bad.write_text(body, encoding="utf-8")
+    err = _one_line_exit_2(capsys, ["analyze", "--rates", str(bad), "--out", str(tmp_path / "o")])
+    assert err == f"error: {bad}: {message}"
+
+
+def test_rates_file_implies_its_cloud_and_a_mismatch_is_one_error(tmp_path, capsys):
+    table = tmp_path / "my-aws.yaml"
+    table.write_text((ROOT / "pricing" / "aws.yaml").read_text(), encoding="utf-8")
+    assert main(["analyze", "--rates", str(table), "--out", str(tmp_path / "o"), "--format", "json"]) == 0
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["inputs"]["cloud"] == "aws"
+    assert plan["inputs"]["cloud_reason"].startswith("--rates my-aws.yaml (cloud: aws)")
+    assert plan["clusters"][0]["region"] == "us-east-1"
+    capsys.readouterr()
+    err = _one_line_exit_2(capsys, ["analyze", "--rates", str(table), "--cloud", "gcp", "--out", str(tmp_path / "p")])
+    assert err == f"error: --rates {table} is an AWS rate table but --cloud gcp was given: drop --cloud or pass a GCP rate table"
+
+
+def test_region_error_says_a_gcp_region_and_lists_global(tmp_path, capsys):
+    err = _one_line_exit_2(capsys, ["analyze", "--cloud", "aws", "--region", "us-central1", "--out", str(tmp_path / "o")])
+    assert err == ("error: region 'us-central1' is not in the aws rate table aws.yaml (regions: ap-northeast-2, eu-west-1, "
+                   "eu-west-2, us-east-1), cluster main; 'us-central1' is a GCP region: use --cloud gcp")
+    err = _one_line_exit_2(capsys, ["analyze", "--region", "eastus", "--out", str(tmp_path / "o")])
+    assert "(regions: asia-east1, asia-south1, europe-west1, europe-west3, global, southamerica-west1, us-central1, us-east1)" in err
+    assert err.endswith("'eastus' is an Azure region: use --cloud azure")
+
+
+def test_cloud_help_states_the_precedence(capsys):
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("Precedence: --cloud, else the cloud of the --rates table, else the fleet file's clouds, else detected from "
+            "the inventory's annotations, classes and hostnames, else gcp") in text
+    assert "pricing/<cloud>.yaml" not in text
+
+
+def test_prices_output_names_no_file_users_lack(capsys):
+    for argv in (["prices"], ["prices", "--cloud", "aws"], ["prices", "--cloud", "azure"], ["prices", "--help"]):
+        try:
+            assert main(argv) == 0
+        except SystemExit as exc:  # --help
+            assert exc.code == 0
+        out = capsys.readouterr().out
+        for missing in ("PRICING-FACTS", "shared/", "pricing/<cloud>"):
+            assert missing not in out, (argv, missing)
+        # a repository docs/ path (a URL's /docs/ segment is a public page, not a file)
+        assert not re.search(r"(?<![/\w.-])docs/", out), argv
+    main(["prices", "--cloud", "aws", "--region", "eu-west-1"])  # no Price List file for it here
+    assert "planner's price research gives none: the us-east-1 figure is assumed, not verified" in capsys.readouterr().out
+
+
+def test_readme_links_only_inside_the_repository_and_says_how_to_get_pulumi():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# planner")
+    first_block = readme[readme.index("```sh"):readme.index("```", readme.index("```sh") + 5)]
+    assert [l.split("#")[0].strip() for l in first_block.splitlines()[1:]] == ["make demo", "make test"]
+    for target in re.findall(r"\]\(([^)]*)\)", readme):  # every Markdown link stays in the repository
+        assert not re.match(r"[a-z]+:", target) and not target.startswith(("/", "..")), target
+        if not target.startswith("#"):
+            assert (ROOT / target.split("#")[0]).exists(), target
+    assert "../" not in readme and "PRICING-FACTS" not in readme
+    # the official install command is the one outside address; example values in sample YAML
+    # (the Argo CD Application's repoURL on example.com, the in-cluster API server) are not links
+    urls = [u for u in re.findall(r"https?://[^\s,}]+", readme) if not re.match(r"https://([a-z.-]+\.)?example\.com/|https://kubernetes\.default\.svc$", u)]
+    assert urls == ["https://get.pulumi.com"]
+    assert "`curl -fsSL https://get.pulumi.com | sh`" in readme
+    assert "`pulumi login --local`" in readme and "no Pulumi account needed" in readme
+    facts = (ROOT / "docs" / "pricing.md").read_text(encoding="utf-8")
+    section = facts[facts.index("## Facts the README relies on"):]
+    for source in ("https://cloud.google.com/load-balancing/pricing", "https://aws.amazon.com/vpc/pricing/",
+                   "https://azure.microsoft.com/pricing/details/load-balancer/", "https://www.pulumi.com/docs/install/",
+                   "https://www.pulumi.com/docs/iac/cli/commands/pulumi_login/"):
+        assert source in section, source

@@ -18,7 +18,7 @@ def tcp(n, ns="db"):
 
 
 def test_internal_and_external_never_share_an_entrypoint():
-    p = plan(svc("pub", ns="a"), svc("priv", ns="b", ann=INTERNAL), strategy="gateway")
+    p = plan(svc("pub", ns="a"), svc("priv", ns="b", ann=INTERNAL), strategy="gateway", consolidate_anyway=True)  # mechanics: forced (neither group saves)
     eps = {e["name"]: e for e in p["entrypoints"]}
     assert set(eps) == {"planner-external", "planner-internal"}
     assert eps["planner-internal"]["internal"] and eps["planner-internal"]["class"] == "gke-l7-rilb"
@@ -34,7 +34,7 @@ def test_collision_first_by_key_wins_and_both_carry_the_reason():
     a = svc("alpha", ns="shop", ann={DNS: "shop.example.org"})
     b = svc("beta", ns="shop", ann={DNS: "shop.example.org,beta.example.org"})
     c = svc("gamma", ns="shop", ann={DNS: "shop.example.org"})
-    p = plan(a, b, c, strategy="gateway")
+    p = plan(a, b, c, strategy="gateway", consolidate_anyway=True)
     s = by_name(p)
     assert s["alpha"]["decision"] == "consolidate" and s["alpha"]["hosts"] == ["shop.example.org"]
     assert s["beta"]["decision"] == "consolidate" and s["beta"]["hosts"] == ["beta.example.org"]  # keeps its free host
@@ -118,7 +118,7 @@ def test_tls_certificate_limits(monkeypatch):
     monkeypatch.setattr(certificates, "MAX_DOMAINS_PER_CERT", 2)
     monkeypatch.setattr(certificates, "MAX_CERTS_PER_INGRESS", 2)
     tls_svcs = [svc(f"s{i}", ((443, "TCP", "https"),), ns="web") for i in range(5)]
-    p = plan(*tls_svcs, strategy="ingress")
+    p = plan(*tls_svcs, strategy="ingress", consolidate_anyway=True)
     s = by_name(p)
     assert [s[f"s{i}"]["decision"] for i in range(5)] == ["consolidate"] * 4 + ["keep"]
     assert s["s4"]["reasons"][0]["code"] == "TLS_CERT_LIMIT"
@@ -128,14 +128,14 @@ def test_tls_certificate_limits(monkeypatch):
         ("planner-web-cert-1", "ManagedCertificate", ["s0.web.example.com", "s1.web.example.com"]),
         ("planner-web-cert-2", "ManagedCertificate", ["s2.web.example.com", "s3.web.example.com"]),
     ]
-    g = plan(*tls_svcs, strategy="gateway")
+    g = plan(*tls_svcs, strategy="gateway", consolidate_anyway=True)
     assert all(r["decision"] == "consolidate" for r in g["services"])
     assert [len(c["hosts"]) for c in g["entrypoints"][0]["certificates"]] == [2, 2, 1]
 
 
 def test_keep_nonstandard_ports_option():
     a = svc("api", ((8080, "TCP", "http"),))
-    assert by_name(plan(a, strategy="gateway"))["api"]["decision"] == "consolidate"
+    assert by_name(plan(a, strategy="gateway", consolidate_anyway=True))["api"]["decision"] == "consolidate"
     row = by_name(plan(a, strategy="gateway", keep_nonstandard_ports=True))["api"]
     assert (row["decision"], row["reasons"][0]["code"]) == ("keep", "NONSTANDARD_PORT")
 
@@ -191,9 +191,17 @@ def test_break_even_keeps_a_heavy_service_and_shows_both_figures():
 
 
 def test_break_even_lets_a_light_service_move():
-    p = plan(*tcp(6), svc("web"), usage={("main", "default", "web"): (100, 500)}, strategy="gateway")
+    # per service it pays (500 GiB < 912.50), but the group does not: keeping web costs its
+    # $7.30 additional rule + 100 GiB in x $0.008 = $8.10; the Gateway costs its flat $18.25
+    # (1 global rule) + 600 GiB x $0.008 of L7 processing = $4.80 → $23.05: kept NO_SAVINGS
+    usage = {("main", "default", "web"): (100, 500)}
+    p = plan(*tcp(6), svc("web"), usage=usage, strategy="gateway")
     row = by_name(p)["web"]
-    assert row["decision"] == "consolidate" and row["break_even_gib_per_month"] == 912.5
+    assert (row["decision"], row["reasons"][0]["code"]) == ("keep", "NO_SAVINGS")
+    assert "keeping them costs $8.10/month, the new entrypoint would cost $23.05/month (net $-14.95/month" in row["reasons"][0]["message"]
+    assert (p["summary"]["current_monthly_usd"], p["summary"]["proposed_monthly_usd"]) == (33.65, 33.65)  # 7 rules $32.85 + web inbound $0.80, both sides
+    forced = by_name(plan(*tcp(6), svc("web"), usage=usage, strategy="gateway", consolidate_anyway=True))["web"]
+    assert forced["decision"] == "consolidate" and forced["break_even_gib_per_month"] == 912.5
 
 
 def test_break_even_respects_the_flat_first_five_tier():
@@ -207,30 +215,45 @@ def test_break_even_respects_the_flat_first_five_tier():
 def test_break_even_pool_that_empties_shares_its_flat_charge():
     # two services leave a pool of 2 rules: $18.25 saved, $9.13 each (half, rounded); 1,000 GiB out = $8.00
     usage = {("main", "default", "a"): (0, 1000), ("main", "default", "b"): (0, 1000)}
-    p = plan(svc("a"), svc("b"), usage=usage, strategy="gateway")
+    p = plan(svc("a"), svc("b"), usage=usage, strategy="gateway", consolidate_anyway=True)
     assert [r["decision"] for r in p["services"]] == ["consolidate", "consolidate"]
     assert [r["break_even_gib_per_month"] for r in p["services"]] == [1141.25, 1141.25]
+    # as a group it does not pay: keep $18.25; move: Gateway $18.25 + 2,000 GiB out x $0.008 = $34.25
+    kept = plan(svc("a"), svc("b"), usage=usage, strategy="gateway")
+    assert [r["reasons"][0]["code"] for r in kept["services"]] == ["NO_SAVINGS", "NO_SAVINGS"]
+    assert "keeping them costs $18.25/month, the new entrypoint would cost $34.25/month" in kept["services"][0]["reasons"][0]["message"]
 
 
 def test_break_even_without_usage_only_reports_the_threshold():
-    p = plan(*tcp(6), svc("web"), strategy="gateway")
+    p = plan(*tcp(6), svc("web"), strategy="gateway", consolidate_anyway=True)
     row = by_name(p)["web"]
     assert row["decision"] == "consolidate" and row["break_even_gib_per_month"] == 912.5
     assert "break_even_gib_per_month" not in by_name(p)["tcp0"]
+    # retiring web saves one additional rule, $7.30; its Gateway costs $18.25: kept by default
+    row = by_name(plan(*tcp(6), svc("web"), strategy="gateway"))["web"]
+    assert (row["decision"], row["reasons"][0]["code"], row["marginal_savings_monthly_usd"]) == ("keep", "NO_SAVINGS", 0.0)
+    assert "keeping them costs $7.30/month, the new entrypoint would cost $18.25/month (net $-10.95/month" in row["reasons"][0]["message"]
 
 
 def test_proposal_that_costs_more_says_why():
     # 1 TCP + 1 HTTP: today one regional pool of 2 rules = $18.25; after: regional 1 rule $18.25 + Gateway $18.25
-    p = plan(*tcp(1), svc("web"), strategy="gateway")
+    # by default it is kept: moving web saves $0.00 (its pool stays in the flat tier)
+    kept = plan(*tcp(1), svc("web"), strategy="gateway")
+    assert (kept["summary"]["current_monthly_usd"], kept["summary"]["proposed_monthly_usd"]) == (18.25, 18.25)
+    assert by_name(kept)["web"]["reasons"][0]["code"] == "NO_SAVINGS" and kept["entrypoints"] == []
+    p = plan(*tcp(1), svc("web"), strategy="gateway", consolidate_anyway=True)
     assert (p["summary"]["current_monthly_usd"], p["summary"]["proposed_monthly_usd"]) == (18.25, 36.50)
     (n,) = [n for n in p["notes"] if n["code"] == "PROPOSAL_COSTS_MORE"]
     assert n["level"] == "warn" and n["message"].startswith("the proposed design costs $18.25/month more than today: the new entrypoint(s) cost $18.25/month")
+    (f,) = [n for n in p["notes"] if n["code"] == "CONSOLIDATE_ANYWAY"]
+    assert f["level"] == "warn" and f["message"] == "--consolidate-anyway: moving 1 group(s) that save nothing costs $18.25/month more than keeping them: planner-external (keep $0.00, move $18.25)"
 
 
 def test_runbook_is_exact_for_the_plan():
     s1 = svc("checkout", ((443, "TCP", "https"),), ns="shop", load_balancer_source_ranges=("203.0.113.0/24",), session_affinity="ClientIP", load_balancer_ip="34.1.2.3")
-    s2 = svc("rpc", ((50051, "TCP", "grpc", "grpc"),), ns="shop", ann={"planner.io/backend-timeout": "300"})
-    p = plan(s1, s2, strategy="gateway")
+    # (a plaintext gRPC service would stay: GRPC_PLAINTEXT; see tests/test_rules.py)
+    s2 = svc("rpc", ((80, "TCP", "http"),), ns="shop", ann={"planner.io/backend-timeout": "300"})
+    p = plan(s1, s2, strategy="gateway", consolidate_anyway=True)
     build, cut, retire = p["runbook"]
     assert [b["phase"] for b in p["runbook"]] == ["build", "cutover", "retire"]
     assert build["commands"] == ["pulumi stack init <stack>  # once", "pulumi config set gcp:project p", "pulumi config set planner:phase build", "pulumi preview", "pulumi up"]
@@ -243,9 +266,8 @@ def test_runbook_is_exact_for_the_plan():
         "set backend timeouts for: shop/rpc (300s)",
         "no existing Service, Ingress or load balancer changes",
     ]
-    assert cut["changes"][:3] == [
+    assert cut["changes"][:2] == [
         "2 DNS records point at the new entrypoints: checkout.shop.example.com -> planner-external, rpc.shop.example.com -> planner-external",
-        "appProtocol kubernetes.io/h2c set on the gRPC port of: shop/rpc",
         "clients pinned to old IPs must switch to DNS: shop/checkout (34.1.2.3)",
     ]
     assert retire["changes"][:2] == [
@@ -256,8 +278,9 @@ def test_runbook_is_exact_for_the_plan():
 
 def test_policies_are_carried_into_the_plan():
     s1 = svc("checkout", ((443, "TCP", "https"),), ns="shop", load_balancer_source_ranges=("203.0.113.0/24", "198.51.100.10/32"), session_affinity="ClientIP")
-    row = by_name(plan(s1, strategy="gateway"))["checkout"]
-    assert row["policies"] == {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"], "session_affinity": "CLIENT_IP", "timeout_sec": None, "app_protocol": "HTTPS", "tls": True}
+    row = by_name(plan(s1, strategy="gateway", consolidate_anyway=True))["checkout"]
+    assert row["policies"] == {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"], "session_affinity": "CLIENT_IP", "timeout_sec": None, "app_protocol": "HTTPS", "tls": True,
+                             "tls_only": True, "backend_protocol": "HTTPS", "draining_sec": None, "source_ranges_annotation": False}
 
 
 def test_identical_input_gives_identical_json():
@@ -266,7 +289,7 @@ def test_identical_input_gives_identical_json():
 
 
 def test_wildcard_tls_host_stays_but_plain_wildcard_moves():
-    p = plan(svc("wild", ((443, "TCP", "https"),), ann={DNS: "*.apps.example.org"}), svc("plainwild", ns="b", ann={DNS: "*.web.example.org"}), strategy="gateway")
+    p = plan(svc("wild", ((443, "TCP", "https"),), ann={DNS: "*.apps.example.org"}), svc("plainwild", ns="b", ann={DNS: "*.web.example.org"}), strategy="gateway", consolidate_anyway=True)
     s = by_name(p)
     assert (s["wild"]["decision"], s["wild"]["reasons"][0]["code"]) == ("keep", "TLS_WILDCARD")
     assert s["plainwild"]["decision"] == "consolidate" and s["plainwild"]["hosts"] == ["*.web.example.org"]

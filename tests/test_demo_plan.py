@@ -10,12 +10,15 @@ Today
   total $211.70; load balancers 28 Services + 1 priced Ingress = 29 (the nginx-class Ingress
   has none of its own); forwarding rules 29 + 2 = 31.
 Proposed (strategy auto → gateway)
-  14 Services stay (15 rules, webrtc-turn 2) + Gateway planner-internal (regional internal ALB,
-  HTTP only = 1 rule) → 16 regional rules: 18.25 + 11 x 7.30 = 18.25 + 80.30 = $98.55
+  15 Services stay (16 rules, webrtc-turn 2; fraud-scoring is plaintext gRPC, GRPC_PLAINTEXT)
+  → 16 regional rules: 18.25 + 11 x 7.30 = $98.55
+  Gateway planner-internal (gke-l7-rilb, a regional internal ALB) is billed per proxy instance,
+  not in the rule pool (PRICING-FACTS audit): 3 proxies (assumed minimum, unsure) x 0.025 x 730
+  = $54.75
   Gateway planner-external (HTTP + HTTPS) 2 global rules, shop-legacy folded into it: $18.25
-  total $116.80; savings 211.70 - 116.80 = $94.90
-  load balancers 14 + 2 = 16; forwarding rules 16 + 2 = 18.
-  planner-internal's share of the regional pool: 98.55 x 1/16 = 6.159375 → $6.16.
+  total 98.55 + 54.75 + 18.25 = $171.55; savings 211.70 - 171.55 = $40.15
+  load balancers 15 + 2 = 17; forwarding rules 16 + 1 + 2 = 19 (the internal Gateway's rule
+  exists, it is just not billed as one).
 """
 from __future__ import annotations
 
@@ -24,17 +27,18 @@ from decimal import Decimal
 from planner.render.jsonplan import validate
 
 KEPT = {
-    "data/kafka": "TCP_ONLY",
-    "data/redis-cache": "TCP_ONLY",
+    "data/kafka": "WELL_KNOWN_TCP_PORT",
+    "data/redis-cache": "WELL_KNOWN_TCP_PORT",
     "games/game-server": "UDP",
     "ingress-nginx/ingress-nginx-controller": "INGRESS_CONTROLLER",
     "internal-tools/admin-portal": "INTERNAL_TLS",
     "internal-tools/vault-ui": "SOURCE_RANGES_INTERNAL",
     "media/rtmp-ingest": "TCP_ONLY",
     "media/webrtc-turn": "MIXED_PROTOCOL",
-    "payments/ledger-db": "TCP_ONLY",
+    "payments/fraud-scoring": "GRPC_PLAINTEXT",
+    "payments/ledger-db": "WELL_KNOWN_TCP_PORT",
     "platform/legacy-billing": "OPT_OUT",
-    "platform/mail-gateway": "NON_HTTP_PORT",
+    "platform/mail-gateway": "WELL_KNOWN_TCP_PORT",
     "search/kibana": "MULTIPLE_HTTP_PORTS",
     "shop/storefront": "ROUTE_COLLISION",
     "telecom/diameter": "SCTP",
@@ -43,16 +47,15 @@ MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
     "data/analytics-dashboard": ("planner-internal", ["INTERNAL_ENTRYPOINT", "INTERNAL_GLOBAL_ACCESS"]),
     "default/status-page": ("planner-external", []),
     "internal-tools/grafana": ("planner-internal", ["INTERNAL_ENTRYPOINT", "PORT_CHANGES"]),
-    "payments/fraud-scoring": ("planner-external", ["GRPC_HTTP2", "PORT_CHANGES"]),
-    "payments/payments-api": ("planner-external", ["TLS_MANAGED_CERT", "SESSION_AFFINITY", "PINNED_IP"]),
+    "payments/payments-api": ("planner-external", ["TLS_MANAGED_CERT", "TLS_ONLY", "SESSION_AFFINITY", "PINNED_IP"]),
     "platform/chat": ("planner-external", ["INVALID_BACKEND_TIMEOUT", "WEBSOCKET_TIMEOUT"]),
     "platform/docs": ("planner-external", []),
-    "search/autocomplete": ("planner-external", ["PORT_CHANGES", "TLS_MANAGED_CERT"]),
+    "search/autocomplete": ("planner-external", ["PORT_CHANGES", "TLS_MANAGED_CERT", "TLS_ONLY"]),
     "search/elasticsearch": ("planner-external", ["PORT_CHANGES"]),
     "search/search-frontend": ("planner-external", ["BACKEND_TIMEOUT"]),
     "shop/cart": ("planner-external", ["TLS_MANAGED_CERT", "PINNED_IP", "ALREADY_ROUTED"]),
     "shop/catalog-api": ("planner-external", ["PORT_CHANGES"]),
-    "shop/checkout": ("planner-external", ["TLS_MANAGED_CERT", "SOURCE_RANGES_CLOUD_ARMOR"]),
+    "shop/checkout": ("planner-external", ["TLS_MANAGED_CERT", "TLS_ONLY", "SOURCE_RANGES_CLOUD_ARMOR"]),
     "shop/recommendations": ("planner-external", ["CLIENT_IP_HEADER"]),
 }
 
@@ -60,22 +63,22 @@ MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
 def test_demo_dollar_figures(demo_plan):
     s = demo_plan["summary"]
     assert s["current_monthly_usd"] == 211.70
-    assert s["proposed_monthly_usd"] == 116.80
-    assert s["savings_monthly_usd"] == 94.90
+    assert s["proposed_monthly_usd"] == 171.55
+    assert s["savings_monthly_usd"] == 40.15
     # the Services' shares of the regional pool add up to it exactly
     assert sum(Decimal(str(x["current_monthly_usd"])) for x in demo_plan["services"]) == Decimal("193.45")
     eps = {e["name"]: e for e in demo_plan["entrypoints"]}
     assert eps["planner-external"]["monthly_usd"] == 18.25
-    assert eps["planner-internal"]["monthly_usd"] == 6.16
+    assert eps["planner-internal"]["monthly_usd"] == 54.75
     (legacy,) = [x for x in demo_plan["existing_entrypoints"] if x["name"] == "shop-legacy"]
     assert legacy["monthly_usd"] == 18.25
 
 
 def test_demo_counts(demo_plan):
     s = demo_plan["summary"]
-    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 16)
-    assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 18)
-    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 14, 14)
+    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 17)
+    assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 19)
+    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 13, 15)
     assert demo_plan["inputs"]["strategy"] == "gateway" and demo_plan["inputs"]["strategy_requested"] == "auto"
 
 
@@ -104,7 +107,6 @@ def test_demo_entrypoints_and_routes(demo_plan):
         ("checkout.acme-demo.com", "/", "checkout"),
         ("docs.platform.example.com", "/", "docs"),
         ("elasticsearch.search.example.com", "/", "elasticsearch"),
-        ("fraud.acme-demo.com", "/", "fraud-scoring"),
         ("pay.acme-demo.com", "/", "payments-api"),
         ("search.acme-demo.com", "/", "search-frontend"),
         ("shop.acme-demo.com", "/", "recommendations"),
@@ -130,7 +132,11 @@ def test_demo_policies(demo_plan):
     assert s["checkout"]["source_ranges"] == ["198.51.100.10/32", "203.0.113.0/24"]
     assert s["payments-api"]["session_affinity"] == "CLIENT_IP"
     assert (s["chat"]["timeout_sec"], s["search-frontend"]["timeout_sec"]) == (3600, 120)
-    assert s["fraud-scoring"]["app_protocol"] == "HTTP2"
+    # plaintext gRPC stays (GRPC_PLAINTEXT): a kept service carries the default policies
+    assert (s["fraud-scoring"]["app_protocol"], s["fraud-scoring"]["backend_protocol"]) == (None, None)
+    # checkout serves only 443 (TLS-only, TLS to the Pod); cart serves 80 and 443: plain HTTP stays
+    assert (s["checkout"]["tls_only"], s["checkout"]["backend_protocol"]) == (True, "HTTPS")
+    assert (s["cart"]["tls_only"], s["cart"]["backend_protocol"]) == (False, "HTTP")
 
 
 def test_demo_pinned_ip_note(demo_plan):
@@ -145,14 +151,15 @@ def test_demo_plan_is_valid(demo_plan):
 def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
     """examples/demo-usage.csv: fraud-scoring 50 GiB in / 2,000 out, search-frontend 100 / 300.
 
-    fraud-scoring: moving saves one additional rule ($7.30: the pool stays above 5 rules) but
-    adds 2,000 x $0.008 = $16.00 of outbound processing → TRAFFIC_BREAK_EVEN, break-even
-    7.30 / 0.008 = 912.5 GiB.
+    fraud-scoring is plaintext gRPC: the rules keep it (GRPC_PLAINTEXT) before traffic is
+    weighed (the break-even check is covered in test_consolidate), so the figures are those of
+    a kept fraud-scoring.
     Today: 211.70 + passthrough inbound (50 + 100) x 0.008 = 1.20 → $212.90.
-    Proposed: 15 Services stay (16 rules) + planner-internal 1 rule = 17 regional rules:
-    18.25 + 12 x 7.30 = 105.85; planner-external 2 global rules 18.25; fraud-scoring inbound
-    50 x 0.008 = 0.40; planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20
-    → $127.70; savings $85.20.
+    Proposed: 15 Services stay = 16 regional rules: 18.25 + 11 x 7.30 = 98.55; planner-internal
+    3 proxy instances x 0.025 x 730 = 54.75 (per proxy, not in the rule pool: PRICING-FACTS
+    audit); planner-external 2 global rules 18.25; fraud-scoring inbound 50 x 0.008 = 0.40;
+    planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20 (us-central1's rate: no global
+    data-processing rate) → $175.15; savings $37.75.
     """
     import json
 
@@ -164,10 +171,8 @@ def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
     validate(plan)
     svc = {x["name"]: x for x in plan["services"]}
     fraud = svc["fraud-scoring"]
-    assert (fraud["decision"], fraud["reasons"][0]["code"], fraud["break_even_gib_per_month"]) == ("keep", "TRAFFIC_BREAK_EVEN", 912.5)
-    assert fraud["reasons"][0]["message"] == ("moving saves $7.30/month of forwarding rules but adds $16.00/month of L7 data processing "
-                                              "(2000 GiB out x $0.008/GiB); it pays off only below 912.50 GiB out per month")
+    assert (fraud["decision"], fraud["reasons"][0]["code"], fraud.get("break_even_gib_per_month")) == ("keep", "GRPC_PLAINTEXT", None)
     assert svc["search-frontend"]["decision"] == "consolidate"
     s = plan["summary"]
-    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 127.70, 85.20)
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 175.15, 37.75)
     assert s["data_processing"]["priced"] is True

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pandas as pd
@@ -24,7 +25,7 @@ def demo_out(tmp_path_factory):
 # --------------------------------------------------------------------------- registry / CLI
 
 def test_registry_lists_every_format_with_a_writer():
-    assert list(FORMATS) == ["json", "html", "markdown", "csv"]
+    assert list(FORMATS) == ["json", "html", "markdown", "csv", "manifests"]
     assert DEFAULT_FORMATS == ("html", "json")
     for name, fmt in FORMATS.items():
         assert fmt.name == name
@@ -36,10 +37,10 @@ def test_write_outputs_default_and_chosen(tmp_path):
     plan = synthetic_plan(9)
     written = write_outputs(plan, tmp_path / "a")
     assert [label for label, _ in written] == ["plan", "report", "pulumi program"]
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["plan.json", "pulumi", "report.html"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [".planner-outputs", "plan.json", "pulumi", "report.html"]
     written = write_outputs(plan, tmp_path / "b", ("csv", "markdown"))
     assert [label for label, _ in written] == ["plan", "markdown summary", "csv", "pulumi program"]
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["load-balancers.csv", "plan.json", "pulumi", "summary.md"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [".planner-outputs", "load-balancers.csv", "plan.json", "pulumi", "summary.md"]
 
 
 def test_analyze_format_prints_each_written_path(tmp_path, capsys):
@@ -100,7 +101,7 @@ def test_render_invalid_service_field(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- markdown
 
-def test_markdown_headline_and_top_savings(demo_out):
+def test_markdown_headline_and_move_first(demo_out):
     out, plan = demo_out
     md = (out / "summary.md").read_text()
     s = plan["summary"]
@@ -109,14 +110,44 @@ def test_markdown_headline_and_top_savings(demo_out):
     assert f"| Monthly cost | {cur} | {new} |" in md
     assert f"| Load balancers | {s['load_balancers_before']} | {s['load_balancers_after']} |" in md
     assert f"**Savings: {sav} per month" in md
-    top = sorted((x for x in plan["services"] if x["decision"] == "consolidate"),
-                 key=lambda x: (-(round(x["current_monthly_usd"] - x["proposed_monthly_usd"], 2)), x["cluster"], x["namespace"], x["name"]))[:10]
-    section = md[md.index("### Top savings"):md.index("### Notes")]
+    # demo scenarios: $94.90 saved at 0 GiB, $83.70 at 100, -$17.10 at 1,000 per service:
+    # zero at 100 + 900 * 83.70 / (83.70 + 17.10) = 847.3 GiB
+    assert ("**Traffic caveat:** Heavy traffic turns this saving into a loss: above about 847 GiB in and out per moved "
+            "service per month, data processing makes the plan cost more than today.") in md
+    section = md[md.index("### Move first"):md.index("### Notes")]
+    assert section.startswith("### Move first (10 of 14 saving moves, largest saving first)")
     rows = [l for l in section.splitlines() if l.startswith("| ") and "$" in l]
-    assert len(rows) == len(top)
-    for line, svc in zip(rows, top):
-        assert line.startswith(f"| {svc['cluster']}/{svc['namespace']}/{markdown.cell(svc['name'])} |")
-        assert f"${svc['current_monthly_usd']:,.2f} | ${svc['proposed_monthly_usd']:,.2f}" in line
+    assert len(rows) == 10
+    # every moved external service saves $6.67 - $1.52 = $5.15; ties: low risk first, then name
+    assert rows[0] == "| 1 | main/platform/docs | planner-external | $5.15 | low | BACKEND\\_TIMEOUT\\_DEFAULT |"
+    assert rows[1] == "| 2 | main/search/search-frontend | planner-external | $5.15 | low | — |"
+    assert rows[2] == "| 3 | main/platform/chat | planner-external | $5.15 | medium | WEBSOCKET\\_TIMEOUT |"
+    assert rows[9] == "| 10 | main/shop/cart | planner-external | $5.15 | high | PINNED\\_IP, TLS\\_MANAGED\\_CERT, BACKEND\\_TIMEOUT\\_DEFAULT |"
+    assert "storefront" not in section  # kept: never in the list
+
+
+def test_markdown_uses_marginal_savings_risk_phases_and_loss_threshold():
+    plan = synthetic_plan(9)
+    moved = [x for x in plan["services"] if x["decision"] == "consolidate"]
+    moved[0]["marginal_savings_monthly_usd"] = 0.5
+    moved[1]["marginal_savings_monthly_usd"] = 40.0
+    moved[1]["risk"] = {"level": "high", "because": ["PINNED_IP"]}
+    moved[2]["marginal_savings_monthly_usd"] = -1.0  # moving it alone costs more: not a move to start with
+    plan["phases"] = [{"phase": "build", "monthly_usd": 120.5, "cost_components": []},
+                      {"phase": "cutover", "monthly_usd": 120.5, "cost_components": []},
+                      {"phase": "retire", "monthly_usd": 20.0, "cost_components": []}]
+    plan["summary"].update(migration_overlap_usd=56.25, overlap_days=14, payback_days=17.6, loss_above_gib_per_service_month=1234.4)
+    md = markdown.render(plan)
+    rows = [l for l in md[md.index("### Move first"):].splitlines() if l.startswith("| ") and "$" in l]
+    assert rows[0] == f"| 1 | c{moved[1]['cluster'][1:]}/{moved[1]['namespace']}/{moved[1]['name']} | {moved[1]['entrypoint']} | $40.00 | high | PINNED\\_IP |"
+    assert rows[-1].endswith("| $0.50 | low | — |")
+    assert moved[2]["name"] not in md[md.index("### Move first"):md.index("### Notes")]
+    assert "above about 1,234 GiB in and out per moved service per month" in md
+    assert ("**Cost of migrating:** Running old and new load balancers side by side for 14 days costs $56.25 once. "
+            "The monthly saving pays that back in 18 days.") in md
+    assert "| build | $120.50 |" in md and "| retire | $20.00 |" in md
+    plan["summary"]["loss_above_gib_per_service_month"] = None  # the plan says: never a loss
+    assert "Traffic caveat" not in markdown.render(plan)
 
 
 def test_markdown_lists_blocking_and_warning_notes():
@@ -147,7 +178,7 @@ def test_markdown_hostile_names_cannot_break_tables_or_inject():
     md = markdown.render(plan)
     assert "<img" not in md and "<script" not in md and "](" not in md.replace("\\](", "")
     assert "https://" not in md and "`c`" not in md
-    tables = {"Top savings": 6, "Blocking": 5}  # a table of N columns has N + 1 unescaped pipes
+    tables = {"Move first": 7, "Blocking": 5}  # a table of N columns has N + 1 unescaped pipes
     for title, pipes in tables.items():
         chunk = md[md.index(title):]
         chunk = chunk[:chunk.index("\n\n", chunk.index("\n|"))]
@@ -199,3 +230,51 @@ def test_csv_formula_cells_written_defused(tmp_path):
     assert frame.loc[1, "hosts"] == "'@evil.example.com;ok.example.com"
     assert frame.loc[2, "namespace"] == "'-ns"
     assert frame.loc[2, "current_monthly_usd"] == f"{plan['services'][2]['current_monthly_usd']:.2f}"
+
+
+# --------------------------------------------------------------------------- no stale outputs
+
+PULUMI_FILES = ["pulumi/Pulumi.yaml", "pulumi/__main__.py", "pulumi/program.json", "pulumi/requirements.txt"]
+
+
+def test_rerun_removes_only_its_own_earlier_files(tmp_path):
+    out = tmp_path / "r"
+    assert main(["analyze", "--out", str(out), "--format", "html", "--format", "json", "--format", "csv"]) == 0
+    assert (out / ".planner-outputs").read_text() == "\n".join(["load-balancers.csv", "plan.json", *PULUMI_FILES, "report.html"]) + "\n"
+    (out / "notes-for-review.txt").write_text("mine", encoding="utf-8")
+    (out / "pulumi" / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")  # a stack the user created
+    os.utime(out / "pulumi" / "Pulumi.dev.yaml", (1_700_000_000, 1_700_000_000))  # written before this run
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    assert not (out / "report.html").exists() and not (out / "load-balancers.csv").exists()
+    assert (out / "notes-for-review.txt").read_text() == "mine"
+    assert (out / "pulumi" / "Pulumi.dev.yaml").read_text() == "config: {}\n"
+    assert (out / ".planner-outputs").read_text() == "\n".join(["plan.json", *PULUMI_FILES]) + "\n"
+    assert sorted(p.name for p in out.iterdir()) == [".planner-outputs", "notes-for-review.txt", "plan.json", "pulumi"]
+
+
+def test_tampered_manifest_never_deletes_outside_the_folder(tmp_path):
+    out = tmp_path / "r"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "data.txt").write_text("keep", encoding="utf-8")
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    (out / "mine.txt").write_text("keep", encoding="utf-8")
+    with (out / ".planner-outputs").open("a", encoding="utf-8") as fh:
+        fh.write(f"../precious.txt\n{outside}\nlink/data.txt\npulumi/../../precious.txt\n.\n\n")
+    assert main(["analyze", "--out", str(out), "--format", "json"]) == 0
+    assert outside.read_text() == "keep"
+    assert (elsewhere / "data.txt").read_text() == "keep"
+    assert (out / "mine.txt").read_text() == "keep"
+    assert (out / ".planner-outputs").read_text() == "\n".join(["plan.json", *PULUMI_FILES]) + "\n"
+
+
+def test_render_also_prunes_what_it_no_longer_writes(tmp_path):
+    out = tmp_path / "r"
+    assert main(["analyze", "--out", str(out), "--format", "json", "--format", "markdown"]) == 0
+    assert (out / "summary.md").is_file()
+    assert main(["render", str(out / "plan.json"), "--format", "html"]) == 0
+    assert not (out / "summary.md").exists() and (out / "report.html").is_file()
+    assert "summary.md" not in (out / ".planner-outputs").read_text()

@@ -36,7 +36,12 @@ def test_gcp_catalog(tmp_path):
     # a tiered SKU whose first tier is free: the first priced tier is kept
     assert table.rate("asia-south1", "passthrough_data_inbound_gib").usd == Decimal("0.01")
     assert imported.ignored == {"SKU(s) not used by planner": 1}
-    assert missing_rates(imported) == ["global/data_inbound_gib", "global/data_outbound_gib"]
+    # no global data-processing rate exists (global LBs are charged at their region's rate)
+    assert missing_rates(imported) == []
+    # proxies of regional Envoy LBs: the region's forwarding-rule-minimum price, unsure (infracost's mapping)
+    proxy = table.rate("us-central1", "proxy_instance_hour")
+    assert (proxy.usd, proxy.unsure) == (table.rate("us-central1", "forwarding_rule_first5").usd, True)
+    assert table.find("global", "proxy_instance_hour") is None
 
 
 def test_aws_offer_files_merge_and_take_regions_from_prefix(tmp_path):

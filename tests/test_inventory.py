@@ -55,8 +55,10 @@ def test_parse_httproute_parents_hostnames_backends():
     [
         ("gke-l7-global-external-managed", (80, 443), "global", "l7", 2, Decimal("18.25")),
         ("gke-l7-gxlb", (80,), "global", "l7", 1, Decimal("18.25")),
-        ("gke-l7-regional-external-managed", (80, 443, 8080), "europe-west1", "l7", 3, Decimal("18.25")),
-        ("gke-l7-rilb", (80,), "europe-west1", "l7-internal", 1, Decimal("18.25")),
+        # regional Envoy-based classes: per proxy instance, not per rule (PRICING-FACTS audit):
+        # 3 proxies (assumed minimum) x 0.025 x 730 = 54.75
+        ("gke-l7-regional-external-managed", (80, 443, 8080), "europe-west1", "l7", 3, Decimal("54.75")),
+        ("gke-l7-rilb", (80,), "europe-west1", "l7-internal", 1, Decimal("54.75")),
     ],
 )
 def test_gateway_footprint_by_class(cls, ports, region, kind, rules, monthly):

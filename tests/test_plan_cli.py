@@ -18,10 +18,12 @@ def test_compare_prints_strategies_side_by_side(tmp_path, capsys):
     i = lines.index("compare:")
     table = lines[i + 1:i + 8]
     assert table[0].split() == ["strategy", "gateway", "*", "ingress"]
-    assert table[1].split()[-2:] == ["16", "22"]  # load balancers after
-    assert table[3].split()[-2:] == ["$116.80", "$160.60"]  # monthly cost after
-    assert table[4].split()[-2:] == ["$94.90", "$51.10"]  # savings
-    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $116.80/month")
+    # fraud-scoring (plaintext gRPC) stays under both strategies: its rule ($7.30) is in both;
+    # regional internal ALBs are billed per proxy instance (3 x $18.25 = $54.75, see test_demo_plan)
+    assert table[1].split()[-2:] == ["17", "23"]  # load balancers after
+    assert table[3].split()[-2:] == ["$171.55", "$208.05"]  # monthly cost after (ingress: 200.75 + 7.30)
+    assert table[4].split()[-2:] == ["$40.15", "$3.65"]  # savings
+    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $171.55/month")
     assert [r["strategy"] for r in plan["comparison"]] == ["gateway", "ingress"]
 
 
@@ -37,7 +39,7 @@ def test_strategy_ingress(tmp_path, capsys):
 def test_keep_nonstandard_ports_and_no_fold(tmp_path, capsys):
     _, plan = _run(tmp_path, capsys, "--keep-nonstandard-ports", "--no-fold-ingresses")
     kept = {s["name"] for s in plan["services"] if s["decision"] == "keep" and s["reasons"][0]["code"] == "NONSTANDARD_PORT"}
-    assert kept == {"autocomplete", "catalog-api", "elasticsearch", "fraud-scoring", "grafana", "vault-ui"}
+    assert kept == {"autocomplete", "catalog-api", "elasticsearch", "grafana", "vault-ui"}  # fraud-scoring: GRPC_PLAINTEXT first
     assert plan["inputs"]["options"] == {"keep_nonstandard_ports": True, "fold_ingresses": False, "compare": False}
     legacy = next(x for x in plan["existing_entrypoints"] if x["name"] == "shop-legacy")
     assert (legacy["decision"], legacy["reason"]["code"]) == ("keep", "FOLD_DISABLED")

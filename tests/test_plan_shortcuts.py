@@ -47,10 +47,10 @@ def test_traffic_scenarios_without_repricing(case):
     plan = build_strategy_plan(inv, Options(**{**opts, "compare": False, "strategy": "gateway"}), "gateway")
     pricer = get_pricer("gcp")
     # rebuild the footprints the plan priced: every current one, and the proposed side
-    from planner.consolidate import _Shared
+    from planner.consolidate import Evaluator
 
-    shared = _Shared(inv, Options())
-    current = list(shared.service_fps) + list(inv.extra_footprints)
+    ev = Evaluator(inv, Options())
+    current = list(ev.service_fps) + list(inv.extra_footprints)
     for ing in inv.ingresses:
         fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], None)
         if fp is not None:

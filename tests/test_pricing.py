@@ -109,15 +109,19 @@ def test_gcp_missing_region_error_names_region_and_table_regions():
                               "europe-west1, europe-west3, southamerica-west1, us-central1, us-east1)")
 
 
-def test_gcp_reserved_unused_address_and_internal_alb_note():
+def test_gcp_reserved_unused_address_and_internal_alb_is_proxy_billed():
     p = GcpPricer()
     reserved = Footprint(owner="Address shop-ip", cloud="gcp", project="my-project", region="us-central1", kind="passthrough", forwarding_rules=0, addresses=2, lb_type="address")
     pricing = p.price([reserved])
     assert pricing.total == D("14.60")  # 2 x 0.010 x 730, no forwarding-rule charge
     assert [line.component for line in pricing.lines] == ["Reserved static IPv4 not in use (2): Address shop-ip"]
+    # audit correction: a gce-internal Ingress is a regional internal ALB, billed per proxy
+    # instance (not in the forwarding-rule pool): 3 proxies (assumed minimum) x 0.025 x 730 = 54.75
+    # (was 18.25: one forwarding-rule flat charge)
     internal = p.price([p.ingress_footprint(ing("w", cls="gce-internal"), Cluster("main"), None)])
-    assert internal.total == D("18.25")
-    assert [n.code for n in internal.notes] == ["GCP_PROXY_CHARGE_UNPRICED"]
+    assert internal.total == D("54.75")
+    assert [(line.kind, line.component) for line in internal.lines] == [("proxy_instance", "Proxy instances (3, minimum 3 assumed)")]
+    assert [n.code for n in internal.notes] == ["GCP_PROXY_MINIMUM_ASSUMED"]
 
 
 def test_gcp_cost_is_allocated_to_owners_to_the_cent():
@@ -220,10 +224,11 @@ def test_aws_entrypoints_of_a_cluster_share_one_alb():
 
 
 # --- Azure ----------------------------------------------------------------------------------
-def test_azure_ten_services_vs_one_ingress_controller():
-    """Before: 10 rules (18.25 + 5 x 7.30) + 10 IPs (10 x 3.65) = 54.75 + 36.50 = 91.25.
+def test_azure_ten_services_vs_one_ingress_controller_without_outbound():
+    """aks_outbound_rules = 0 (e.g. outboundType userDefinedRouting):
+    Before: 10 rules (18.25 + 5 x 7.30) + 10 IPs (10 x 3.65) = 54.75 + 36.50 = 91.25.
     After: 2 rules (80/443) 18.25 + 1 IP 3.65 = 21.90. Savings 69.35."""
-    p = AzurePricer()
+    p = AzurePricer(outbound_rules=0, outbound_ips=0)
     cl = Cluster("aks", region="westeurope")
     before = p.price([p.service_footprint(svc(f"app{i}", cluster="aks"), cl, None) for i in range(10)])
     after = p.price([p.entrypoint_footprint({"kind": "Gateway", "name": "planner-external", "internal": False, "forwarding_rules": 1}, cl, None)])
@@ -238,7 +243,7 @@ def test_azure_ten_services_vs_one_ingress_controller():
 
 
 def test_azure_internal_lb_and_rules_per_port_protocol():
-    p = AzurePricer()
+    p = AzurePricer(outbound_rules=0, outbound_ips=0)
     cl = Cluster("aks", region="eastus")
     internal = {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}
     fps = [p.service_footprint(svc(f"i{i}", annotations=internal), cl, None) for i in range(3)]
@@ -250,7 +255,7 @@ def test_azure_internal_lb_and_rules_per_port_protocol():
 
 
 def test_azure_data_processed_and_missing_ip_region():
-    p = AzurePricer()
+    p = AzurePricer(outbound_rules=0, outbound_ips=0)
     pricing = p.price([p.service_footprint(svc("a"), Cluster("aks", region="eastus"), Usage(D(100), D(100)))])
     assert pricing.total == D("18.25") + D("3.65") + D("1.00")  # 200 GB x 0.005
     with pytest.raises(PlannerError, match=r"region 'brazilsouth' is not in the azure rate table azure.yaml"):

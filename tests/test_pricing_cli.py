@@ -51,7 +51,10 @@ NLB = {"service.beta.kubernetes.io/aws-load-balancer-type": "external", "service
 
 def test_aws_detected_nlb_priced_and_program_flagged(tmp_path):
     inv = _write(tmp_path, "eks.yaml", [_svc("web", NLB, status="k8s-shop-web-1.elb.us-east-1.amazonaws.com")])
-    plan = _analyze(tmp_path, inv)
+    kept = _analyze(tmp_path, inv)  # one NLB for one ALB: $27.38 either way, kept
+    assert kept["services"][0]["reasons"][0]["code"] == "NO_SAVINGS" and kept["entrypoints"] == []
+    assert kept["summary"]["proposed_monthly_usd"] == 27.38 and "PROGRAM_GKE_ONLY" not in _codes(kept)
+    plan = _analyze(tmp_path, inv, "--consolidate-anyway")
     assert plan["inputs"]["cloud"] == "aws"
     assert plan["inputs"]["cloud_reason"] == "detected from the inventory: aws (1 object(s), e.g. Service main/shop/web)"
     assert plan["clusters"][0]["region"] == "us-east-1"
@@ -77,15 +80,19 @@ def test_azure_ten_services_to_one_ingress_controller(tmp_path):
     plan = _analyze(tmp_path, inv, "--region", "westeurope")
     assert plan["inputs"]["cloud"] == "azure"
     s = plan["summary"]
-    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (91.25, 21.9, 69.35)
+    # the AKS outbound rule counts in the tiers (PRICING-FACTS audit), and its outbound IP stays:
+    # before 10 + 1 rules = 18.25 + 6 x 7.30 = 62.05, 11 IPs x 3.65 = 40.15 -> 102.20;
+    # after 2 + 1 rules = 18.25, 2 IPs = 7.30 -> 25.55; saves 76.65
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (102.2, 25.55, 76.65)
     assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (10, 2)
-    assert {"AZURE_SHARED_LB", "AZURE_OUTBOUND_NOT_COUNTED", "PROGRAM_GKE_ONLY"} <= set(_codes(plan))
+    assert {"AZURE_SHARED_LB", "AZURE_OUTBOUND_COUNTED", "PROGRAM_GKE_ONLY"} <= set(_codes(plan))
     assert s["data_processing"]["message"] == "plus $0.005/GB processed by the load balancer, in and out"
-    # without usage: scenarios at 0, 100 and 1,000 GiB per service per month (in and out each)
+    # without usage: scenarios at 0, 100 and 1,000 GiB per service per month (in and out each):
+    # 100 GiB: +10 x 200 GB x 0.005 = +10.00 on each side; 1,000 GiB: +100.00 on each side
     assert plan["traffic_scenarios"] == [
-        {"gib_per_service": 0, "current_monthly_usd": 91.25, "proposed_monthly_usd": 21.9, "savings_monthly_usd": 69.35},
-        {"gib_per_service": 100, "current_monthly_usd": 101.25, "proposed_monthly_usd": 31.9, "savings_monthly_usd": 69.35},
-        {"gib_per_service": 1000, "current_monthly_usd": 191.25, "proposed_monthly_usd": 121.9, "savings_monthly_usd": 69.35},
+        {"gib_per_service": 0, "current_monthly_usd": 102.2, "proposed_monthly_usd": 25.55, "savings_monthly_usd": 76.65},
+        {"gib_per_service": 100, "current_monthly_usd": 112.2, "proposed_monthly_usd": 35.55, "savings_monthly_usd": 76.65},
+        {"gib_per_service": 1000, "current_monthly_usd": 202.2, "proposed_monthly_usd": 125.55, "savings_monthly_usd": 76.65},
     ]
 
 
@@ -116,7 +123,7 @@ def test_imported_table_is_used_and_stale_rates_are_flagged(tmp_path, capsys):
     table = tmp_path / "aws-imported.yaml"
     assert main(["prices", "import", "aws", *[str(CAT / f) for f in ("aws-elb-us-east-1.json", "aws-elb-eu-west-2.json", "aws-vpc-us-east-1.json")], "--out", str(table)]) == 0
     err = capsys.readouterr().err
-    assert "11 catalog record(s) read, 9 used for 9 rate(s) in 2 region(s); ignored: 2 product(s) not used by planner" in err
+    assert "12 catalog record(s) read, 10 used for 10 rate(s) in 2 region(s); ignored: 2 product(s) not used by planner" in err
     assert "warning: the pricer will stop on these rates if a plan needs them" in err
     inv = _write(tmp_path, "eks.yaml", [_svc("web", NLB)])
     plan = _analyze(tmp_path, inv, "--rates", str(table))
@@ -152,7 +159,7 @@ def test_prices_command_azure_region_shows_global_meters(capsys):
     (["prices", "import", "azure", "/nonexistent/x.json"], "error: /nonexistent/x.json: no such file"),
     (["analyze", "--usage-default", "lots", "--out", "/tmp/unused-planner-out"], "error: --usage-default 'lots': not a number of GiB"),
     (["analyze", "--cloud", "aws", "--region", "eu-central-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-central-1' is not in the aws rate table aws.yaml (regions: ap-northeast-2, eu-west-1, eu-west-2, us-east-1), cluster main"),
-    (["analyze", "--region", "eu-west-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-west-1' is not in the gcp rate table gcp.yaml (regions: asia-east1, asia-south1, europe-west1, europe-west3, southamerica-west1, us-central1, us-east1), cluster main; 'eu-west-1' is an aws region: use --cloud aws"),
+    (["analyze", "--region", "eu-west-1", "--out", "/tmp/unused-planner-out"], "error: region 'eu-west-1' is not in the gcp rate table gcp.yaml (regions: asia-east1, asia-south1, europe-west1, europe-west3, global, southamerica-west1, us-central1, us-east1), cluster main; 'eu-west-1' is an AWS region: use --cloud aws"),
 ])
 def test_bad_pricing_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(argv) == 2
@@ -211,13 +218,15 @@ def test_aws_and_azure_internal_annotations_keep_services_internal(tmp_path):
         _svc("api", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
         _svc("lbc", lb_class="service.k8s.aws/nlb"),  # the controller's default scheme is internal
     ])
-    plan = _analyze(tmp_path, inv)
+    plan = _analyze(tmp_path, inv, "--consolidate-anyway")  # which entrypoint, not whether it pays
     assert {s["name"]: (s["internal"], s["entrypoint"]) for s in plan["services"]} == {
         "api": (True, "planner-internal"), "lbc": (True, "planner-internal"), "web": (False, "planner-external")}
     az = _write(tmp_path, "aks.yaml", [_svc("db", {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})])
     plan = _analyze(tmp_path, az, "--region", "eastus")
     assert plan["services"][0]["internal"] is True
-    assert plan["summary"]["current_monthly_usd"] == 18.25  # kubernetes-internal: 1 rule, no public IP
+    # kubernetes-internal: 1 rule, no public IP = 18.25; plus the public 'kubernetes' LB's outbound
+    # rule (18.25 flat) and outbound IP (3.65), there whatever the Services do = 40.15
+    assert plan["summary"]["current_monthly_usd"] == 40.15
 
 
 def test_fleet_file_cloud_is_used_and_mixed_clouds_are_refused(tmp_path, capsys):

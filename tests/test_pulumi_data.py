@@ -116,5 +116,5 @@ def test_http_route_names_are_unique():
     routes = program_data(plan)["http_routes"]
     names = [r["name"] for r in routes]
     assert len(names) == len(set(names)) == 3
-    assert {(tuple(r["hostnames"]), r["rules"][0]["service"]) for r in routes} == {
+    assert {(tuple(r["hostnames"]), r["rules"][0]["backendRefs"][0]["name"]) for r in routes} == {
         (("a.example.com",), "web"), (("b.example.com",), "web"), (("c.example.com",), "legacy")}

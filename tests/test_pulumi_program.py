@@ -53,7 +53,7 @@ def gateway_out(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def ingress_out(tmp_path_factory) -> Path:
-    return _analyze(tmp_path_factory.mktemp("ingress"), "--strategy", "ingress")
+    return _analyze(tmp_path_factory.mktemp("ingress"), "--strategy", "ingress", "--consolidate-anyway")  # program mechanics: payments (saves $0.00) moves too
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,9 @@ def test_demo_plan_exercises_every_program_feature(gateway_plan):
     assert svc["shop/checkout"]["policies"]["source_ranges"] == ["198.51.100.10/32", "203.0.113.0/24"]
     assert svc["payments/payments-api"]["policies"]["session_affinity"] == "CLIENT_IP"
     assert svc["platform/chat"]["policies"]["timeout_sec"] == 3600
-    assert svc["payments/fraud-scoring"]["policies"]["app_protocol"] == "HTTP2"
+    assert svc["payments/payments-api"]["policies"]["app_protocol"] == "HTTPS"
+    # plaintext gRPC stays (GRPC_PLAINTEXT), so the demo moves no h2c backend (test_pulumi_data covers that patch)
+    assert svc["payments/fraud-scoring"]["decision"] == "keep"
     assert {ep["name"]: ep["internal"] for ep in gateway_plan["entrypoints"]} == {"planner-external": False, "planner-internal": True}
     # internal HTTPS services stay (INTERNAL_TLS), so only the external Gateway terminates TLS
     assert [ep["name"] for ep in gateway_plan["entrypoints"] if ep["tls_hosts"]] == ["planner-external"]
@@ -178,8 +180,11 @@ def test_gateway_counts_per_phase(gw_runs, gateway_plan):
     assert expected[ROUTE] >= 15 and expected[GBP] >= 3 and expected[ARMOR] == 1 and expected[CENTRY] >= 4
     build = gw_runs["build"]
     assert {t: _count(build, t) for t in expected} == expected
-    assert len(build.resources) == sum(expected.values())  # nothing else: no ServicePatch, no DNS
     ext_dns = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
+    # records that exist today (old addresses) are adopted at build, unchanged; no ServicePatch
+    adopted = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external" and d["old_addresses"])
+    assert 0 < adopted <= ext_dns and _count(build, DNS) == adopted
+    assert len(build.resources) == sum(expected.values()) + adopted
     cons = [s for s in gateway_plan["services"] if s["decision"] == "consolidate"]
     app = [s for s in cons if s["policies"]["app_protocol"] in ("HTTP2", "HTTPS")]
     cut = gw_runs["cutover"]
@@ -261,9 +266,10 @@ def test_http_routes(gw_runs, gateway_plan):
         assert spec["hostnames"] == sorted(hosts)
         got = {(x["matches"][0]["path"]["value"], x["backendRefs"][0]["name"], x["backendRefs"][0]["port"]) for x in spec["rules"]}
         assert got == rules and all(x["matches"][0]["path"]["type"] == "PathPrefix" for x in spec["rules"])
-    assert routes["payments/planner-fraud-scoring"]["spec"]["hostnames"] == ["fraud.acme-demo.com"]
-    assert routes["payments/planner-fraud-scoring"]["spec"]["rules"] == [
-        {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "fraud-scoring", "port": 50051}]}]
+    assert routes["payments/planner-payments-api"]["spec"]["hostnames"] == ["pay.acme-demo.com"]
+    assert routes["payments/planner-payments-api"]["spec"]["rules"] == [
+        {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "payments-api", "port": 443}]}]
+    assert "payments/planner-fraud-scoring" not in routes  # kept: GRPC_PLAINTEXT
 
 
 def test_security_policy_from_source_ranges(gw_runs):
@@ -320,7 +326,7 @@ def test_cutover_dns_records(gw_runs, gateway_plan):
     ext_ip = run.exports["entrypoint_addresses"]["planner-external"]
     records = {r.inputs["name"]: _ints(r.inputs) for r in run.of_type(DNS)}
     ext_hosts = sorted(d["host"] for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
-    assert "fraud.acme-demo.com" in ext_hosts
+    assert "pay.acme-demo.com" in ext_hosts and "fraud.acme-demo.com" not in ext_hosts
     assert sorted(records) == [h + "." for h in ext_hosts]
     for rec in records.values():
         assert (rec["type"], rec["ttl"], rec["managedZone"], rec["rrdatas"]) == ("A", 300, "acme-public", [ext_ip])
@@ -350,20 +356,18 @@ def test_internal_zone_gets_internal_records(gateway_out, gateway_plan):
 def test_cutover_service_patches_only_add_app_protocol(gw_runs):
     patches = _k8s(gw_runs["cutover"], PATCH)
     assert {k: v["spec"] for k, v in patches.items()} == {
-        "payments/fraud-scoring": {"ports": [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]},
         "payments/payments-api": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
         "shop/checkout": {"ports": [{"port": 443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
         "search/autocomplete": {"ports": [{"port": 8443, "protocol": "TCP", "appProtocol": "HTTPS"}]},
     }
-    # fraud-scoring already declares appProtocol "grpc": overwriting it needs patchForce; the others only add
-    assert patches["payments/fraud-scoring"]["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
-    assert all(v["metadata"]["annotations"] == {} for k, v in patches.items() if k != "payments/fraud-scoring")
+    # each only adds appProtocol (none declared one): no patchForce
+    assert all(v["metadata"]["annotations"] == {} for v in patches.values())
 
 
 def test_retire_patches_exactly_the_consolidated_services(gw_runs, gateway_plan):
     patches = _k8s(gw_runs["retire"], PATCH)
     assert set(patches) == _consolidated(gateway_plan)
-    assert len(patches) >= 14
+    assert len(patches) >= 13
     kept = {f"{s['namespace']}/{s['name']}" for s in gateway_plan["services"] if s["decision"] == "keep"}
     assert kept and not kept & set(patches)
     # loadBalancerSourceRanges is Forbidden on a ClusterIP Service: cleared exactly where the plan has ranges
@@ -446,16 +450,16 @@ def test_ingress_backend_configs_and_annotations(ing_runs):
     assert build["shop/checkout"]["metadata"]["annotations"] == {**neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}'}
     assert all(v["spec"] == {} for v in build.values())
     cut = _k8s(ing_runs["cutover"], PATCH)
-    assert cut["payments/fraud-scoring"]["metadata"]["annotations"]["cloud.google.com/app-protocols"] == '{"grpc": "HTTP2"}'
-    assert cut["payments/fraud-scoring"]["spec"]["ports"] == [{"port": 50051, "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"}]
+    assert "payments/fraud-scoring" not in cut  # plaintext gRPC stays (GRPC_PLAINTEXT)
     assert cut["shop/checkout"]["metadata"]["annotations"] == {
         **neg, "cloud.google.com/backend-config": '{"default": "planner-checkout"}', "cloud.google.com/app-protocols": '{"https": "HTTPS"}'}
 
 
 def test_ingress_internal_limitation(ing_runs):
     lims = ing_runs["build"].exports["limitations"]
-    # internal HTTPS services stay in the plan (INTERNAL_TLS), so the internal Ingresses carry no TLS host
-    assert lims == []
+    # internal HTTPS services stay in the plan (INTERNAL_TLS), so the internal Ingresses carry no TLS
+    # host; plaintext gRPC stays too (GRPC_PLAINTEXT), so no h2c backend reaches a GKE Ingress
+    assert [x["code"] for x in lims] == []
 
 
 @pytest.mark.parametrize("strategy", ["gateway", "ingress"])
@@ -469,9 +473,9 @@ def test_tls_host_on_an_internal_entrypoint_stays_http_and_is_reported(gateway_p
     ep["certificates"] = [{"name": f"{ep['name']}-cert-1", "hosts": [host]}]
     jsonplan.validate(p)
     run = run_program(render_pulumi.write(p, tmp_path / "p"), {**BASE_CONFIG})
-    lims = [(x["object"], x["code"]) for x in run.exports["limitations"]]
+    lims = [(x["object"], x["code"]) for x in run.exports["limitations"] if x["code"] != "BACKEND_H2C_INGRESS"]
     assert lims == [(f"{ep['kind']} {ep['name']}", "INTERNAL_HTTP_ONLY")]
-    assert host in run.exports["limitations"][0]["message"]
+    assert host in next(x["message"] for x in run.exports["limitations"] if x["code"] == "INTERNAL_HTTP_ONLY")
     assert not any(host in (c.inputs.get("spec", {}).get("domains") or []) for c in run.of_type(MCERT))
     assert not any(e.inputs["hostname"] == host for e in run.of_type(CENTRY))
     if strategy == "gateway":
@@ -600,12 +604,12 @@ def test_fleet_of_two_clusters(tmp_path):
 
 def test_host_routed_by_two_entrypoints_is_left_to_the_user(gateway_plan, tmp_path):
     p = copy.deepcopy(gateway_plan)
-    p["dns_changes"].append({"host": "fraud.acme-demo.com", "entrypoint": "planner-internal", "old_addresses": []})
+    p["dns_changes"].append({"host": "pay.acme-demo.com", "entrypoint": "planner-internal", "old_addresses": []})
     out = render_pulumi.write(p, tmp_path / "p")
     run = run_program(out, {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone": "z", "planner:dns-zone-internal": "zi"})
-    assert "fraud.acme-demo.com." not in {r.inputs["name"] for r in run.of_type(DNS)}
-    assert sorted(m["entrypoint"] for m in run.exports["manual_dns_changes"] if m["host"] == "fraud.acme-demo.com") == ["planner-external", "planner-internal"]
-    assert ("host fraud.acme-demo.com", "DNS_HOST_CONFLICT") in [(x["object"], x["code"]) for x in run.exports["limitations"]]
+    assert "pay.acme-demo.com." not in {r.inputs["name"] for r in run.of_type(DNS)}
+    assert sorted(m["entrypoint"] for m in run.exports["manual_dns_changes"] if m["host"] == "pay.acme-demo.com") == ["planner-external", "planner-internal"]
+    assert ("host pay.acme-demo.com", "DNS_HOST_CONFLICT") in [(x["object"], x["code"]) for x in run.exports["limitations"]]
 
 
 def test_single_cluster_uses_ambient_context(gw_runs):

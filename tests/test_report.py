@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -125,8 +126,10 @@ def test_runbook_commands_and_dns_changes(demo):
     assert [s["phase"] for s in plan["runbook"]] == ["build", "cutover", "retire"]
     for step in plan["runbook"]:
         assert f'id="phase-{step["phase"]}"' in page
-        for cmd in step["commands"]:
-            assert report._environment().from_string("{{ c }}").render(c=cmd) in page
+        block = page[page.index(f'id="phase-{step["phase"]}"'):]
+        block = block[block.index('<pre class="commands">'):block.index("</pre>")]
+        shown = re.sub(r"<[^>]+>", "", block).replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
+        assert shown.splitlines() == step["commands"]
     assert "pulumi config set planner:phase retire" in page
     for d in plan["dns_changes"]:
         assert f"<td>{d['host']}</td>" in page
@@ -163,11 +166,15 @@ def test_demo_rates_carry_source_and_date(demo):
 def test_breakdowns_add_up_to_the_headline(demo):
     plan, _ = demo
     vm = report.view_model(plan)
+    # the bars are Services only; what they leave out is shown beside them, not as a bar
+    assert (vm["outside"]["current"], vm["outside"]["proposed"]) == (Decimal("18.25"), Decimal("0.00"))  # the folded gce Ingress
     for rows in (vm["by_namespace"], vm["by_cluster"]):
-        assert sum(r["current"] for r in rows) == vm["head"]["current"]
-        assert sum(r["proposed"] for r in rows) == vm["head"]["proposed"]
+        assert sum(r["current"] for r in rows) + vm["outside"]["current"] == vm["head"]["current"]
+        assert sum(r["proposed"] for r in rows) + vm["outside"]["proposed"] == vm["head"]["proposed"]
     namespaces = {s["namespace"] for s in plan["services"]}
-    assert {r["label"] for r in vm["by_namespace"]} - {"existing Ingress/Gateway"} == namespaces
+    assert {r["label"] for r in vm["by_namespace"]} == namespaces
+    assert [r["label"] for r in vm["by_cluster"]] == ["main"]
+    assert "existing Ingress/Gateway" not in report_data(report.render(plan))["charts"]["cluster"]["labels"]
 
 
 def test_many_groups_are_summed_into_one_bar():
@@ -270,8 +277,8 @@ def _inline_lists(plan: dict) -> dict:
     vm = report.view_model(plan)
     any_ = lambda v: "(any)" if v is None else str(v)  # noqa: E731
     dash = lambda v: "—" if v is None else str(v)  # noqa: E731
-    out = {f"routes-{i}": [[any_(r["host"]), r["path"], r["namespace"], dash(r["service"]), dash(r["port"])] for r in e["routes"]]
-           for i, e in enumerate(plan["entrypoints"])}
+    out = {f"routes-{i}": [[any_(r["host"]), r["path"], r["namespace"], dash(r["service"]), dash(r["port"]), r["generated"]] for r in e["routes"]]
+           for i, e in enumerate(vm["entrypoints"])}
     out["existing"] = [[e["anchor"], e["kind"], f"{e['cluster']}/{e['namespace']}/{e['name']}", bool(e.get("internal")), e["class"],
                         bool(e.get("priced")), "yes" if e.get("tls") else "no", e["forwarding_rules"], e["monthly_text"],
                         [[any_(r["host"]), r["path"], dash(r["service"]), dash(r["port"])] for r in e["routes"]]]
@@ -289,7 +296,7 @@ def _paged_lists(page: str) -> dict:
     out = {}
     for key, items in data["lists"].items():
         if key.startswith("routes-"):
-            out[key] = [[r[0], r[1], S[r[2]], r[3], r[4]] for r in items]
+            out[key] = [[r[0], r[1], S[r[2]], r[3], r[4], r[5]] for r in items]
         elif key == "existing":
             out[key] = [r[:4] + [S[r[4]]] + r[5:] for r in items]
         elif key.startswith("notes-"):
@@ -336,3 +343,153 @@ def test_hostile_inventory_is_escaped_in_paged_lists(hostile, monkeypatch):
     for bad in ("<img", "<svg", "<script>alert", "</script><script>", "onerror=\"window", "javascript:alert"):
         assert bad not in page.replace("[link](javascript:alert(1))", ""), bad
     assert "<script>alert(1)</script>" in json.dumps(report_data(page)["strings"] + [report_data(page)["lists"]])
+
+
+# --------------------------------------------------------------------------- issue 13: the reviewer's report
+
+from planner.render import view  # noqa: E402
+
+
+def test_risk_from_plan_or_from_warn_codes(demo):
+    plan, _ = demo
+    by_name = {s["name"]: r for s, r in zip(plan["services"], view.risks(plan))}
+    assert by_name["payments-api"] == {"level": "high", "because": ["PINNED_IP", "TLS_MANAGED_CERT", "BACKEND_TIMEOUT_DEFAULT"]}  # highest first
+    assert by_name["grafana"]["level"] == "high" and by_name["grafana"]["because"][0] == "PORT_CHANGES"
+    assert by_name["recommendations"] == {"level": "medium", "because": ["CLIENT_IP_HEADER", "BACKEND_TIMEOUT_DEFAULT"]}
+    assert by_name["chat"] == {"level": "medium", "because": ["WEBSOCKET_TIMEOUT"]}  # has its own timeout
+    assert by_name["search-frontend"] == {"level": "low", "because": []}  # planner.io/backend-timeout set
+    assert by_name["docs"] == {"level": "low", "because": ["BACKEND_TIMEOUT_DEFAULT"]}
+    assert by_name["kafka"] == {"level": "low", "because": []}  # kept: the plan-wide default does not apply
+    # the plan's own risk wins
+    p = copy.deepcopy(plan)
+    docs = next(s for s in p["services"] if s["name"] == "docs")
+    docs["risk"] = {"level": "high", "because": ["ROUTE_COLLISION"]}
+    assert dict(zip((s["name"] for s in p["services"]), view.risks(p)))["docs"] == {"level": "high", "because": ["ROUTE_COLLISION"]}
+
+
+def test_move_first_in_the_report_links_rows_and_skips_kept(demo):
+    plan, page = demo
+    section = page[page.index('id="move-first"'):page.index('id="charts"')]
+    rows = re.findall(r'<a href="#svc-(\d+)" class="move-link">([^<]+)</a></th><td class="num">([^<]+)</td>\s*<td><span class="risk risk-(\w+)">', section)
+    assert len(rows) == 10
+    names = [plan["services"][int(i)]["name"] for i, _, _, _ in rows]
+    assert names[:3] == ["docs", "search-frontend", "chat"]
+    assert [(sav, risk) for _, _, sav, risk in rows[:3]] == [("$5.15", "low"), ("$5.15", "low"), ("$5.15", "medium")]
+    assert all(plan["services"][int(i)]["decision"] == "consolidate" for i, _, _, _ in rows)
+    assert "(10 of 14; the rest are in the table below)" in section
+    assert "7 high, 3 medium, 4 low." in section
+
+
+def test_move_first_orders_by_marginal_savings_when_present():
+    plan = synthetic_plan(12)
+    moved = [s for s in plan["services"] if s["decision"] == "consolidate"]
+    for k, s in enumerate(moved):
+        s["marginal_savings_monthly_usd"] = float(k)  # the last moved service saves most
+    order = [m["service"]["name"] for m in view.move_first(plan)]
+    assert order == [s["name"] for s in moved[::-1] if s["marginal_savings_monthly_usd"] > 0]
+    assert view.move_first(plan)[0]["saving_text"] == f"${len(moved) - 1:.2f}"
+
+
+def test_kept_services_show_no_saving_and_their_pool_share_is_explained(demo):
+    plan, page = demo
+    rows = table_rows(page)
+    kept = [r for r in rows if r["decision"] == "keep"]
+    assert kept and all(r["saving_text"] == "—" and r["saving"] == 0 for r in kept)
+    assert all(r["risk"] == "" for r in kept)
+    moved = [r for r in rows if r["decision"] == "consolidate"]
+    assert all(r["saving_text"] == money(r["current"] - r["proposed"]) for r in moved)
+    # 14 kept services: 13 at $6.67 -> $6.16 and webrtc-turn at $13.35 -> $12.31: 13 x 0.51 + 1.04 = $7.67
+    assert "Their share of the pooled forwarding-rule charge still drops by $7.67 in all" in page
+
+
+def test_service_and_load_balancer_counts_are_labelled(demo):
+    plan, page = demo
+    assert _testid(page, "services-count") == "28 Services of type LoadBalancer"
+    assert _testid(page, "lb-count") == "29 load balancers today (28 Services + 1 Ingress/Gateway)"
+    assert "16 load balancers (14 kept Services + 2 new entrypoints)" in page
+
+
+def test_headline_says_when_traffic_turns_the_saving_into_a_loss(demo):
+    plan, page = demo
+    # $94.90 at 0 GiB, $83.70 at 100, -$17.10 at 1,000: zero at 100 + 900 x 83.70 / 100.80 = 847.3
+    assert view.loss_above(plan).quantize(Decimal("0.1")) == Decimal("847.3")
+    assert _testid(page, "loss-short") == "a loss above ≈847 GiB per moved service per month"
+    assert "above about 847 GiB in and out per moved service per month, data processing makes the plan cost more than today." in page
+    p = copy.deepcopy(plan)
+    p["summary"]["loss_above_gib_per_service_month"] = 2500
+    assert "above about 2,500 GiB" in report.render(p)
+    p["summary"]["loss_above_gib_per_service_month"] = None
+    assert 'data-testid="loss-above"' not in report.render(p)
+
+
+def test_phases_overlap_and_payback_are_shown_when_present(demo):
+    plan, page = demo
+    assert 'data-testid="migration"' not in page  # older plans: nothing invented
+    p = copy.deepcopy(plan)
+    p["phases"] = [{"phase": "build", "monthly_usd": 230.5, "cost_components": []},
+                   {"phase": "cutover", "monthly_usd": 230.5, "cost_components": []},
+                   {"phase": "retire", "monthly_usd": 116.8, "cost_components": []}]
+    p["summary"].update(migration_overlap_usd=43.61, overlap_days=7, payback_days=13.8)
+    out = report.render(p)
+    assert ("Running old and new load balancers side by side for 7 days costs $43.61 once. "
+            "The monthly saving pays that back in 14 days.") in out
+    costs = out[out.index('data-testid="phase-costs"'):]
+    assert '<th scope="row">build</th><td class="num">$230.50</td>' in costs
+    assert '<th scope="row">retire</th><td class="num">$116.80</td>' in costs
+    assert '<span class="fine phase-cost">· $230.50/month while in this phase</span>' in out
+
+
+def test_rates_used_include_data_processing(demo):
+    plan, page = demo
+    assert not any("data" in r["key"] for r in plan["rates"])  # today's plans do not itemise them
+    rates = page[page.index('id="rates"'):]
+    for side in ("inbound", "outbound"):
+        assert f"<code>gcp/data processing {side}</code></th><td class=\"num\">$0.008</td><td>GiB</td><td>2026-10-01</td>" in rates
+    assert "rate table gcp.yaml (planner prices lists each region&#39;s source)" in rates
+    # a rate a cost line uses but plan.rates misses is listed too
+    p = copy.deepcopy(plan)
+    p["costs"]["proposed"].append({"component": "proxy", "monthly_usd": 1.0, "quantity": 730.0, "rate_key": "gcp/us-central1/proxy_instance_hour",
+                                   "rate_usd": 0.025, "unit": "hour"})
+    keys = [r["key"] for r in report.view_model(p)["rates"]]
+    assert "gcp/us-central1/proxy_instance_hour" in keys and keys == sorted(keys)
+
+
+def test_runbook_placeholders_are_a_marked_form(demo):
+    plan, page = demo
+    book = page[page.index('id="runbook"'):page.index('id="rates"')]
+    assert '<h3 id="runbook-fill-h">Fill in before running</h3>' in book
+    for ph in ("&lt;stack&gt;", "&lt;vpc-network&gt;", "&lt;unused /23 CIDR&gt;", "&lt;managed-zone&gt;"):
+        assert f'<input type="text" data-ph="{ph}"' in book
+        assert f'<span class="ph" data-ph="{ph}">{ph}</span>' in book
+    assert book.count('<span class="badge badge-fill">fill in</span>') == 1 + 2  # the legend + build + cutover
+    assert '--network=<span class="ph" data-ph="&lt;vpc-network&gt;">&lt;vpc-network&gt;</span>' in book
+    css = (Path(report.templates_dir()) / "report" / "report.css").read_text()
+    assert "white-space: pre-wrap; overflow-wrap: anywhere;" in css  # long commands wrap, never cut
+
+
+def test_generated_hosts_get_a_badge():
+    plan = synthetic_plan(6)
+    svc = next(s for s in plan["services"] if s["decision"] == "consolidate")
+    ref = f"Service {svc['cluster']}/{svc['namespace']}/{svc['name']}"
+    plan["notes"].append({"level": "info", "object": ref, "code": "HOST_GENERATED", "message": f"no hostname: {svc['hosts'][0]} generated"})
+    page = report.render(plan)
+    row = next(r for r in table_rows(page) if r["name"] == svc["name"])
+    assert row["generated_hosts"] == svc["hosts"][0]
+    assert sum(1 for r in table_rows(page) if r["generated_hosts"]) == 1
+    assert page.count('title="host generated by planner (HOST_GENERATED)">generated</span>') == 1
+    assert "Hosts marked <span class=\"badge badge-generated\">generated</span> (1)" in page
+    # a route marked source "generated" (the plan contract) is enough on its own
+    plan = synthetic_plan(6)
+    plan["entrypoints"][0]["routes"][0]["source"] = "generated"
+    page = report.render(plan)
+    assert page.count('title="host generated by planner (HOST_GENERATED)">generated</span>') == 1
+    assert sum(1 for r in table_rows(page) if r["generated_hosts"]) == 1
+
+
+def test_counts_say_when_load_balancers_are_shared():
+    plan = synthetic_plan(9)
+    plan["summary"]["load_balancers_before"] = 2  # e.g. one shared AKS load balancer per cluster
+    plan["summary"]["load_balancers_after"] = 1
+    page = report.render(plan)
+    assert _testid(page, "lb-count") == "2 load balancers today (shared by 9 Services)"
+    assert "1 load balancer (shared by 3 kept Services and 5 new entrypoints)" in page

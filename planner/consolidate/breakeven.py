@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from planner.consolidate.entries import Entry, evolve, keep
 from planner.model import CENT, Footprint, Usage, cents
 
 GIB_QUANTUM = Decimal("0.01")
@@ -46,67 +47,115 @@ def added_processing(usage: Usage, rin_l7: Decimal, rout_l7: Decimal, rin_passth
     return usage.gib_out * rout_l7 + usage.gib_in * (rin_l7 - rin_passthrough)
 
 
-def apply(entries: list[dict], current_fps: list[Footprint], pricer, inv) -> None:
-    """Mark moving entries (``decision == "consolidate"``) that cost more to move than they
-    save as kept, and fill ``break_even_gib`` / ``saving`` / ``added`` on each moving entry.
-    Iterates to a fixed point: keeping a service raises its pool's remaining rules, which can
-    only raise the others' savings, so the kept set only grows."""
-    if not hasattr(pricer, "data_rates") or getattr(pricer, "cloud", "gcp") != "gcp":
-        return  # GCP pool economics; on AWS/Azure a BREAK_EVEN_NOT_MODELLED note says so (pricers/extras.py)
+def _pool_rules(current_fps: list[Footprint]) -> dict[tuple[str, str], int]:
     pool_rules: dict[tuple[str, str], int] = defaultdict(int)
     for fp in current_fps:
         if fp.region != "global":
             pool_rules[(fp.project, fp.region)] += fp.forwarding_rules
-    savings: dict[tuple, Decimal] = {}  # rule_saving is pure; services of one pool share a few keys
-    rates: dict[tuple[str, bool], tuple] = {}  # (region, internal) -> data rates (passthrough in, L7 in, L7 out)
-    idle_break_even: dict[tuple, Decimal | None] = {}  # (saving, L7 out rate) -> break_even_gib without usage
+    return pool_rules
+
+
+def _leaving(moving: list[Entry]) -> tuple[dict, dict]:
+    """Rules leaving each pool, and the new internal entrypoints joining it (HTTP listener: 1 rule)."""
+    leaving: dict[tuple[str, str], int] = defaultdict(int)
+    internal_eps: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for e in moving:
+        leaving[(e.cluster.project, e.cluster.region)] += e.rules
+        if e.internal:
+            internal_eps[(e.cluster.project, e.cluster.region)].add(e.slot.name)
+    return leaving, internal_eps
+
+
+class _Memo:
+    """rule_saving is pure; services of one pool share a few keys (so do data rates and the
+    usage-free break-even)."""
+
+    def __init__(self, pricer):
+        self.pricer = pricer
+        self.savings: dict[tuple, Decimal] = {}
+        self.rates: dict[tuple[str, bool], tuple] = {}  # (region, internal) -> (passthrough in, L7 in, L7 out)
+        self.idle: dict[tuple, Decimal | None] = {}  # (saving, L7 out rate) -> break_even_gib without usage
+
+    def saving(self, key: tuple) -> Decimal:
+        got = self.savings.get(key)
+        if got is None:
+            got = self.savings[key] = rule_saving(self.pricer, *key)
+        return got
+
+    def data_rates(self, region: str, internal: bool) -> tuple:
+        r = self.rates.get((region, internal))
+        if r is None:
+            r = self.rates[(region, internal)] = (self.pricer.data_rates(region)[0], *self.pricer.data_rates(region if internal else "global"))
+        return r
+
+    def idle_break_even(self, saving: Decimal, rout_l7: Decimal) -> Decimal | None:
+        key = (saving, rout_l7)
+        if key not in self.idle:
+            self.idle[key] = max(Decimal(0), saving / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
+        return self.idle[key]
+
+
+def _assess(e: Entry, saving: Decimal, memo: _Memo, usage: Usage | None) -> Entry:
+    """``e`` with its saving, break-even GiB and added processing; kept when that outweighs."""
+    rin_pt, rin_l7, rout_l7 = memo.data_rates(e.cluster.region, e.internal)
+    if usage is None:
+        return evolve(e, saving=saving, break_even_gib=memo.idle_break_even(saving, rout_l7), added=None)
+    inbound_delta = usage.gib_in * (rin_l7 - rin_pt)
+    be = max(Decimal(0), (saving - inbound_delta) / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
+    added = added_processing(usage, rin_l7, rout_l7, rin_pt)
+    if added <= saving:
+        return evolve(e, saving=saving, break_even_gib=be, added=added)
+    message = (
+        f"moving saves ${cents(saving)}/month of forwarding rules but adds ${cents(added)}/month of L7 data processing "
+        f"({usage.gib_out} GiB out x ${rout_l7}/GiB"
+        + (f", plus the inbound rate difference on {usage.gib_in} GiB" if added != usage.gib_out * rout_l7 else "")
+        + f"); it pays off only below {be} GiB out per month"
+    )
+    return keep(evolve(e, saving=saving, break_even_gib=be, added=added), "TRAFFIC_BREAK_EVEN", message)
+
+
+def apply(entries: list[Entry], current_fps: list[Footprint], pricer, inv) -> list[Entry]:
+    """``entries`` with moving ones that cost more to move than they save kept, and
+    ``break_even_gib`` / ``saving`` / ``added`` filled on each moving one. Iterates to a fixed
+    point: keeping a service raises its pool's remaining rules, which can only raise the
+    others' savings, so the kept set only grows."""
+    if not hasattr(pricer, "data_rates") or getattr(pricer, "cloud", "gcp") != "gcp":
+        return entries  # GCP pool economics; on AWS/Azure a BREAK_EVEN_NOT_MODELLED note says so (pricers/extras.py)
+    pool_rules = _pool_rules(current_fps)
+    memo = _Memo(pricer)
+    usage_of = inv.usage or {}
     while True:
-        moving = [e for e in entries if e["decision"] == "consolidate"]
-        leaving: dict[tuple[str, str], int] = defaultdict(int)
-        internal_eps: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for e in moving:
-            leaving[(e["cluster"].project, e["cluster"].region)] += e["rules"]
-            if e["internal"]:  # a new internal entrypoint joins the regional pool (HTTP listener: 1 rule)
-                internal_eps[(e["cluster"].project, e["cluster"].region)].add(e["slot"].name)
-        newly_kept = []
-        for e in moving:
-            cl = e["cluster"]
+        leaving, internal_eps = _leaving([e for e in entries if e.moving])
+        out, newly_kept = [], 0
+        for e in entries:
+            if not e.moving:
+                out.append(e)
+                continue
+            cl = e.cluster
             pool = (cl.project, cl.region)
             remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
-            key = (cl.project, cl.region, remaining, e["rules"], leaving[pool], cl.cloud)
-            saving = savings.get(key)
-            if saving is None:
-                saving = savings[key] = rule_saving(pricer, *key)
-            rk = (cl.region, e["internal"])
-            r = rates.get(rk)
-            if r is None:
-                r = rates[rk] = (pricer.data_rates(cl.region)[0], *pricer.data_rates(cl.region if e["internal"] else "global"))
-            rin_pt, rin_l7, rout_l7 = r
-            usage: Usage | None = inv.usage.get(e["svc"].key) if inv.usage else None
-            e["saving"] = saving
-            if usage is None:
-                bkey = (saving, rout_l7)
-                if bkey not in idle_break_even:
-                    idle_break_even[bkey] = max(Decimal(0), saving / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
-                e["break_even_gib"] = idle_break_even[bkey]
-                e["added"] = None
-                continue
-            inbound_delta = usage.gib_in * (rin_l7 - rin_pt)
-            e["break_even_gib"] = max(Decimal(0), (saving - inbound_delta) / rout_l7).quantize(GIB_QUANTUM, rounding=ROUND_HALF_UP) if rout_l7 > 0 else None
-            added = added_processing(usage, rin_l7, rout_l7, rin_pt)
-            e["added"] = added
-            if added > saving:
-                newly_kept.append((e, saving, added, usage, rout_l7))
+            saving = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
+            got = _assess(e, saving, memo, usage_of.get(e.svc.key) if usage_of else None)
+            newly_kept += not got.moving
+            out.append(got)
+        entries = out
         if not newly_kept:
-            return
-        for e, saving, added, usage, rout in newly_kept:
-            e["decision"] = "keep"
-            e["reasons"] = [{
-                "code": "TRAFFIC_BREAK_EVEN",
-                "message": (
-                    f"moving saves ${cents(saving)}/month of forwarding rules but adds ${cents(added)}/month of L7 data processing "
-                    f"({usage.gib_out} GiB out x ${rout}/GiB"
-                    + (f", plus the inbound rate difference on {usage.gib_in} GiB" if added != usage.gib_out * rout else "")
-                    + f"); it pays off only below {e['break_even_gib']} GiB out per month"
-                ),
-            }]
+            return entries
+
+
+def marginal(entries: list[Entry], current_fps: list[Footprint], pricer) -> dict[str, Decimal] | None:
+    """Moving service ref -> what retiring its forwarding rules saves, given its pool after
+    the move (as :func:`apply` computes it); None off GCP (the caller uses its own cost)."""
+    if not hasattr(pricer, "data_rates") or getattr(pricer, "cloud", "gcp") != "gcp":
+        return None
+    pool_rules = _pool_rules(current_fps)
+    memo = _Memo(pricer)
+    moving = [e for e in entries if e.moving]
+    leaving, internal_eps = _leaving(moving)
+    out = {}
+    for e in moving:
+        cl = e.cluster
+        pool = (cl.project, cl.region)
+        remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
+        out[e.ref] = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
+    return out

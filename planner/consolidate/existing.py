@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from planner.model import Ingress, Inventory
+from planner.consolidate.entries import Entry, ExistingItem, evolve
+from planner.model import INFO, WARN, Ingress, Inventory, Note
 
 GKE_CLASSES = {"gce": False, "gce-internal": True}  # class -> internal
 #: Ingress annotations whose behaviour a plain HTTPRoute does not carry.
@@ -68,3 +69,98 @@ def static_ip(ing: Ingress) -> str | None:
         if v:
             return v
     return None
+
+
+# --- step 3: fold existing Ingresses, claim the hosts they and HTTPRoutes serve ------------
+#: host -> {"entrypoint": slot name | None, "owner": ref, "paths": {path: ref}}
+Claims = dict
+
+
+def _fold_target(ing: Ingress, slot, claims: Claims, strategy: str, fold_enabled: bool) -> tuple[str, str] | None:
+    """Why ``ing`` does not fold into ``slot`` (None: it folds)."""
+    internal = GKE_CLASSES.get(ing.ingress_class, False)
+    blocker = fold_blocker(ing, strategy, fold_enabled)
+    if blocker is None and slot is None:
+        blocker = ("FOLD_NO_GATEWAY", f"no service in cluster {ing.cluster} moves to a new {'internal' if internal else 'external'} Gateway, so there is nothing to fold it into")
+    if blocker is None:
+        clash = sorted({(p.host, p.path, claims[p.host]["owner"]) for p in ing.paths if p.host in claims and (claims[p.host]["entrypoint"] != slot.name or p.path in claims[p.host]["paths"])})
+        if clash:
+            blocker = ("FOLD_HOST_COLLISION", "host/path " + ", ".join(f"{h}{path} (served by {owner})" for h, path, owner in clash) + " already taken; folding would make two entrypoints claim it")
+    return blocker
+
+
+def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool) -> ExistingItem:
+    blocker = _fold_target(ing, slot, claims, strategy, fold_enabled)
+    target = slot.name if blocker is None else None
+    for p in ing.paths:
+        if p.host:
+            c = claims.setdefault(p.host, {"entrypoint": target, "owner": ing.ref, "paths": {}})
+            c["paths"].setdefault(p.path, ing.ref)
+    if blocker is None:
+        return ExistingItem(ing, fp, "fold", ("INGRESS_FOLDED", f"folded into Gateway {slot.name}: its {len(ing.paths)} rule(s) become HTTPRoutes there and its {fp.forwarding_rules if fp else 0} forwarding rule(s) are retired (kubectl delete ingress in the retire phase)"), slot)
+    return ExistingItem(ing, fp, "keep", blocker)
+
+
+def item_notes(items: list[ExistingItem], notes: list[Note]) -> None:
+    """Each existing Ingress's decision as a note; a folded one's pinned static IP warned."""
+    for item in items:
+        ing = item.ing
+        notes.append(Note(INFO, ing.ref, item.reason[0], item.reason[1]))
+        ip = static_ip(ing) if item.decision == "fold" else None
+        if ip:
+            notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {item.slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
+
+
+def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list) -> tuple[list[ExistingItem], Claims]:
+    """Every existing Ingress folded or kept (their hosts are claimed first: they serve today);
+    priced ones add their footprint to ``current_fps``."""
+    wanted = {(e.slot.cluster, e.slot.internal): e.slot for e in entries if e.moving}
+    claims: Claims = {}
+    items: list[ExistingItem] = []
+    for ing in sorted(inv.ingresses, key=lambda i: i.key):
+        fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
+        if fp is not None:
+            current_fps.append(fp)
+        slot = wanted.get((ing.cluster, GKE_CLASSES.get(ing.ingress_class, False)))
+        items.append(_fold_one(ing, fp, slot, claims, strategy, fold_enabled))
+    return items, claims
+
+
+def existing_gateways(inv: Inventory, pricer, notes: list[Note], current_fps: list) -> list[tuple]:
+    """Existing Gateway API Gateways with their footprints: priced, always kept (issue 3)."""
+    out: list[tuple] = []
+    for gw in sorted(inv.gateways, key=lambda g: g.key):
+        gfp = pricer.gateway_footprint(gw, inv.clusters[gw.cluster], inv.usage.get(gw.key))
+        if gfp is not None:
+            current_fps.append(gfp)
+        else:
+            notes.append(Note(INFO, gw.ref, "GATEWAY_NOT_PRICED", f"gateway class {gw.gateway_class!r} is not a GKE-managed load balancer class; not priced as a load balancer"))
+        out.append((gw, gfp))
+    return out
+
+
+def claim_route_hosts(inv: Inventory, claims: Claims) -> None:
+    """Hosts existing HTTPRoutes serve are claimed before any moved service's."""
+    for r in sorted(inv.routes, key=lambda r: r.key):
+        for h in getattr(r, "hostnames", ()) or ():
+            c = claims.setdefault(h, {"entrypoint": None, "owner": r.ref, "paths": {}})
+            for path in (getattr(r, "paths", ()) or ("/",)):
+                c["paths"].setdefault(path, r.ref)
+
+
+def release_empty_folds(items: list[ExistingItem], slots: dict) -> list[ExistingItem]:
+    """A Gateway that ended up with no service keeps its would-be folded Ingresses as they are."""
+    out = []
+    for item in items:
+        if item.decision == "fold" and item.slot.name not in slots:
+            item = evolve(item, decision="keep", slot=None, reason=("FOLD_NO_GATEWAY", "every service bound for the new Gateway stayed, so there is nothing to fold it into"))
+        out.append(item)
+    return out
+
+
+def folded_by_slot(items: list[ExistingItem]) -> dict[str, list[Ingress]]:
+    out: dict[str, list[Ingress]] = defaultdict(list)
+    for item in items:
+        if item.decision == "fold":
+            out[item.slot.name].append(item.ing)
+    return out

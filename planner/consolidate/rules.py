@@ -13,52 +13,114 @@ the documentation test can find them.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
-from planner.model import INFO, WARN, Port, Service
+from planner.model import BLOCK, INFO, WARN, BackendConfig, Inventory, Port, Service
 from planner.pricers.detect import internal_elsewhere
 
 HTTP_PORTS = {80, 443, 8080, 8443}
 TLS_PORTS = {443, 8443}
 STANDARD_PORTS = {80, 443}
 HTTP_APP_PROTOCOLS = {"http", "https", "h2c", "grpc", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"}
+#: The only appProtocol values that make a well-known non-HTTP port (below) count as HTTP.
+OVERRIDE_APP_PROTOCOLS = {"http", "https", "h2c", "grpc", "kubernetes.io/h2c"}
+#: appProtocol values that say "TLS" / "cleartext" outright (they beat port names and numbers).
+TLS_APP_PROTOCOLS = {"https", "kubernetes.io/wss"}
+PLAINTEXT_APP_PROTOCOLS = {"http", "h2c", "kubernetes.io/h2c", "kubernetes.io/ws"}
+#: appProtocol values that say "not HTTP" outright.
+NON_HTTP_APP_PROTOCOLS = {"tcp", "tls", "udp", "sctp", "mysql", "postgres", "postgresql", "redis", "mongo", "mongodb", "kafka", "amqp", "amqps", "mqtt", "ssh", "smtp", "ldap", "dns"}
+#: Well-known TCP ports of protocols that are not HTTP (IANA / the projects' own defaults).
+#: They outrank port names and the 80/443/8080/8443 heuristic: a port named ``http`` on 5432
+#: is PostgreSQL. Only an explicit appProtocol in OVERRIDE_APP_PROTOCOLS makes one HTTP.
+WELL_KNOWN_TCP_PORTS: dict[int, str] = {
+    21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 53: "DNS", 110: "POP3", 143: "IMAP",
+    389: "LDAP", 465: "SMTP (implicit TLS)", 587: "SMTP submission", 636: "LDAPS", 993: "IMAPS", 995: "POP3S",
+    1433: "SQL Server", 1521: "Oracle Database", 1883: "MQTT", 8883: "MQTT over TLS",
+    2181: "ZooKeeper client", 2888: "ZooKeeper peer", 3888: "ZooKeeper leader election",
+    2379: "etcd client", 2380: "etcd peer", 3306: "MySQL", 33060: "MySQL X Protocol",
+    6446: "MySQL Router (classic, read-write)", 6447: "MySQL Router (classic, read-only)",
+    6448: "MySQL Router (X Protocol, read-write)", 6449: "MySQL Router (X Protocol, read-only)",
+    6450: "MySQL Router (read/write splitting)", 3389: "RDP", 4222: "NATS client", 6222: "NATS cluster",
+    4369: "Erlang port mapper (RabbitMQ)", 5432: "PostgreSQL", 6432: "PgBouncer", 5671: "AMQP over TLS", 5672: "AMQP",
+    25672: "RabbitMQ inter-node", 5552: "RabbitMQ Streams", 5900: "VNC", 6379: "Redis", 16379: "Redis Cluster bus",
+    26379: "Redis Sentinel", 7000: "Cassandra inter-node", 7001: "Cassandra inter-node (TLS)", 9042: "Cassandra CQL",
+    9092: "Kafka", 9093: "Kafka (TLS / controller)", 9094: "Kafka (external listener)", 9300: "Elasticsearch transport",
+    11211: "memcached", 26257: "CockroachDB SQL", 27017: "MongoDB", 27018: "MongoDB shard", 27019: "MongoDB config server",
+}
 INTERNAL_ANNOTATIONS = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type")
 GLOBAL_ACCESS_ANNOTATION = "networking.gke.io/internal-load-balancer-allow-global-access"
 RESERVED_ADDRESS_ANNOTATION = "networking.gke.io/load-balancer-ip-addresses"
 OPT_OUT_ANNOTATION = "planner.io/keep"
 OPT_OUT_REASON_ANNOTATION = "planner.io/keep-reason"
 TIMEOUT_ANNOTATION = "planner.io/backend-timeout"
+EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+AWS_SSL_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
+AWS_SSL_PORTS = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports"
+AWS_BACKEND_PROTOCOL = "service.beta.kubernetes.io/aws-load-balancer-backend-protocol"
+AWS_IDLE_TIMEOUT = "service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"  # seconds
+AZURE_IDLE_TIMEOUT = "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"  # minutes
+AWS_DRAINING_ENABLED = "service.beta.kubernetes.io/aws-load-balancer-connection-draining-enabled"
+AWS_DRAINING_TIMEOUT = "service.beta.kubernetes.io/aws-load-balancer-connection-draining-timeout"  # seconds
+AWS_DRAINING_DEFAULT_SEC = 300
+BACKEND_CONFIG_ANNOTATIONS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 WEBSOCKET_TIMEOUT_SEC = 3600
 DEFAULT_TIMEOUT_SEC = 30
 MAX_TIMEOUT_SEC = 86400
-#: Labels that mark a Service as an ingress controller's / mesh gateway's own entrypoint.
+MAX_DRAINING_SEC = 3600  # BackendConfig / GCPBackendPolicy connectionDraining: up to one hour
+#: Labels (on the Service, or in its selector: the Pods it sends to) that mark an ingress
+#: controller's / mesh or proxy gateway's own entrypoint.
 #: label -> accepted values (``None``: any value, the label's presence is enough).
 CONTROLLER_LABELS: dict[str, frozenset[str] | None] = {
     "app.kubernetes.io/name": frozenset({
         "ingress-nginx", "nginx-ingress", "traefik", "haproxy-ingress", "kubernetes-ingress", "haproxy",
         "contour", "envoy", "istio-ingressgateway", "kong", "gateway-2-kong", "emissary-ingress",
-        "ambassador", "envoy-gateway", "apisix", "skipper",
+        "ambassador", "envoy-gateway", "gateway-helm", "apisix", "skipper", "nginx-gateway", "nginx-gateway-fabric",
+        "gloo", "gateway-proxy", "cilium-envoy",
     }),
-    "app": frozenset({"ingress-nginx", "nginx-ingress", "traefik", "haproxy-ingress", "istio-ingressgateway", "contour", "envoy", "kong", "ambassador"}),
-    "istio": frozenset({"ingressgateway"}),
+    "app": frozenset({"ingress-nginx", "nginx-ingress", "traefik", "haproxy-ingress", "istio-ingressgateway", "contour", "envoy",
+                      "kong", "ambassador", "emissary-ingress", "nginx-gateway", "gateway-proxy"}),
+    "istio": None,  # istio: ingressgateway / eastwestgateway / a custom gateway's name
+    "gloo": frozenset({"gateway-proxy"}),
     "gateway.envoyproxy.io/owning-gateway-name": None,  # Envoy Gateway's generated Service
-    "gateway.networking.k8s.io/gateway-name": None,  # Istio / other Gateway API implementations
+    "gateway.networking.k8s.io/gateway-name": None,  # Istio / NGINX Gateway Fabric / other Gateway API implementations
     "gateway.istio.io/managed": None,
+    "io.cilium.gateway/owning-gateway": None,  # Cilium's Gateway API Services
+    "projectcontour.io/owning-gateway-name": None,  # Contour's Gateway provisioner
 }
+_LABEL_ORDER = {label: i for i, label in enumerate(CONTROLLER_LABELS)}
+#: Namespaces the ingress controllers and gateways install into by default.
+CONTROLLER_NAMESPACES = frozenset({
+    "istio-system", "istio-ingress", "istio-gateways", "envoy-gateway-system", "projectcontour", "kong", "traefik",
+    "ingress-nginx", "nginx-ingress", "nginx-gateway", "gloo-system", "emissary", "ambassador", "haproxy-controller",
+    "ingress-apisix", "apisix",
+})
+CONTROLLER_NAMES = frozenset({"istio-ingressgateway", "ingress-nginx-controller", "traefik", "kong-proxy", "envoy-gateway"})
+CONTROLLER_NAME_PREFIXES = ("cilium-gateway-",)
 DNS_NAME = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: Template placeholders left in a manifest: $VAR, ${VAR}, $(VAR), <your domain>, {{ .Values.x }}, %VAR%.
+PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_]|\$\(|<[^<>]*>|\{\{|\}\}|%[A-Za-z_][A-Za-z0-9_]*%")
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the Service itself."""
+    """What a rule may know besides the Service itself. The planner memoises verdicts per
+    :func:`evaluation_key` and context: every field here belongs in that memo key."""
 
     keep_nonstandard_ports: bool = False
     internal: bool = False
     entrypoint: str = ""  # name of the entrypoint the service would move to
     address: str = ""  # name of that entrypoint's static address (created at build)
     routed_by: tuple[str, ...] = ()  # existing Ingress / HTTPRoute objects routing to it
+    strategy: str = ""  # "gateway" | "ingress" | "" (unknown); read only when uses_strategy(svc)
+    #: why the inventory says this is a mesh / Gateway API gateway's Service (context_facts)
+    mesh_evidence: tuple[str, ...] = ()
+    #: the GKE BackendConfig its backend-config annotation names, when in the inventory
+    backend_config: BackendConfig | None = None
 
 
 @dataclass
@@ -79,7 +141,10 @@ def note(level: str, code: str, message: str, **policies) -> Verdict:
 
 
 def default_policies() -> dict:
-    return {"source_ranges": [], "session_affinity": None, "timeout_sec": None, "app_protocol": None, "tls": False}
+    return {
+        "source_ranges": [], "session_affinity": None, "timeout_sec": None, "app_protocol": None, "tls": False,
+        "tls_only": False, "backend_protocol": None, "draining_sec": None, "source_ranges_annotation": False,
+    }
 
 
 def is_internal(svc: Service) -> bool:
@@ -90,23 +155,70 @@ def is_internal(svc: Service) -> bool:
     return internal_elsewhere(svc)  # AWS / Azure internal annotations
 
 
+def well_known(p: Port) -> str | None:
+    """The non-HTTP protocol of a TCP port's number (or numeric targetPort), if well known."""
+    if p.protocol != "TCP":
+        return None
+    hit = WELL_KNOWN_TCP_PORTS.get(p.port)
+    if hit is None and type(p.target_port) is int:
+        hit = WELL_KNOWN_TCP_PORTS.get(p.target_port)
+    return hit
+
+
 def is_http_port(p: Port) -> bool:
-    name = (p.name or "").lower()
     if p.protocol != "TCP":
         return False
-    if (p.app_protocol or "").lower() in HTTP_APP_PROTOCOLS:
+    app = (p.app_protocol or "").lower()
+    if app in OVERRIDE_APP_PROTOCOLS:
         return True
+    if app in NON_HTTP_APP_PROTOCOLS or well_known(p):
+        return False
+    if app in HTTP_APP_PROTOCOLS:
+        return True
+    name = (p.name or "").lower()
     return name.startswith(("http", "https", "grpc", "h2c", "ws")) or p.port in HTTP_PORTS
 
 
 def is_tls_port(p: Port) -> bool:
+    """TLS in the Pod: an explicit appProtocol first, then the port name (https*, wss*,
+    grpcs*, a ``tls`` / ``ssl`` word), then 443 / 8443."""
+    app = (p.app_protocol or "").lower()
+    if app in TLS_APP_PROTOCOLS:
+        return True
+    if app in PLAINTEXT_APP_PROTOCOLS:
+        return False
     name = (p.name or "").lower()
-    return (p.app_protocol or "").lower() in ("https", "kubernetes.io/wss") or name.startswith(("https", "wss")) or p.port in TLS_PORTS
+    if name.startswith(("https", "wss", "grpcs")) or {"tls", "ssl"} & set(re.split(r"[-_.]", name)):
+        return True
+    return p.port in TLS_PORTS
 
 
 def is_grpc_port(p: Port) -> bool:
     name = (p.name or "").lower()
     return (p.app_protocol or "").lower() in ("grpc", "h2c", "kubernetes.io/h2c") or name.startswith(("grpc", "h2c"))
+
+
+def lb_terminates_tls(svc: Service, p: Port) -> bool:
+    """Whether today's load balancer (not the Pod) terminates TLS on ``p``: AWS
+    ``aws-load-balancer-ssl-cert`` with ``aws-load-balancer-ssl-ports`` naming the port (all
+    ports when unset or ``*``)."""
+    ann = svc.annotations.get
+    if not ann(AWS_SSL_CERT, "").strip():
+        return False
+    items = {x.strip() for x in ann(AWS_SSL_PORTS, "*").split(",")}
+    return "*" in items or str(p.port) in items or (p.name or "\x00") in items
+
+
+def client_tls(svc: Service, p: Port) -> bool:
+    """Clients reach ``p`` over TLS today (in the Pod or at the load balancer)."""
+    return is_tls_port(p) or lb_terminates_tls(svc, p)
+
+
+def backend_tls(svc: Service, p: Port) -> bool:
+    """The Pod behind ``p`` speaks TLS (what the new load balancer must speak to it)."""
+    if lb_terminates_tls(svc, p):
+        return svc.annotations.get(AWS_BACKEND_PROTOCOL, "").strip().lower() in ("ssl", "https")
+    return is_tls_port(p)
 
 
 def primary_port(svc: Service) -> Port:
@@ -120,8 +232,18 @@ def valid_hostname(host: str) -> bool:
     return bool(DNS_NAME.match(host))
 
 
+def is_placeholder(text: str) -> bool:
+    """Whether ``text`` (a range, a hostname) is an unfilled template placeholder: ``$VAR``,
+    ``${VAR}``, ``$(VAR)``, ``<your domain>``, ``{{ ... }}``, ``%VAR%``."""
+    return bool(PLACEHOLDER.search(text))
+
+
 def _ports(ports) -> str:
     return ", ".join(f"{p.port}/{p.protocol}{' (' + p.name + ')' if p.name else ''}" for p in ports)
+
+
+def _quote(text: str, n: int = 60) -> str:
+    return repr(text[:n])
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -138,15 +260,58 @@ def opt_out(svc: Service, ctx: Context) -> Verdict:
     return keep("OPT_OUT", f'annotated {OPT_OUT_ANNOTATION}: "true" by its owners' + (f": {why}" if why else ""))
 
 
+def controller_evidence(svc: Service) -> str | None:
+    """What of the Service itself says it is an ingress controller's / gateway's own load
+    balancer: a controller label on it or in its selector, its namespace, its name."""
+    for where, labels in (("label", svc.labels), ("selector", svc.selector)):
+        # the Service's few labels against the table (cheaper than the table against them);
+        # the first in table order wins, whatever the input's label order
+        hits = [label for label, v in labels.items() if label in CONTROLLER_LABELS and (CONTROLLER_LABELS[label] is None or v in CONTROLLER_LABELS[label])] if labels else None
+        if hits:
+            label = min(hits, key=_LABEL_ORDER.__getitem__)
+            return f"{where} {label}={labels[label][:60]}"
+    if svc.namespace in CONTROLLER_NAMESPACES:
+        return f"namespace {svc.namespace}"
+    if svc.name in CONTROLLER_NAMES or svc.name.startswith(CONTROLLER_NAME_PREFIXES):
+        return f"name {svc.name}"
+    return None
+
+
 def ingress_controller(svc: Service, ctx: Context) -> Verdict:
-    """Anti-pattern: putting an ingress controller's (ingress-nginx, Traefik, HAProxy, Contour,
-    Kong, Istio / Envoy gateway) own LoadBalancer Service behind another entrypoint.
-    Planner: recognised by well-known labels and kept (``INGRESS_CONTROLLER``)."""
-    for label, values in CONTROLLER_LABELS.items():
-        v = svc.labels.get(label)
-        if v is not None and (values is None or v in values):
-            return keep("INGRESS_CONTROLLER", f"label {label}={v}: this is an ingress controller's / gateway's own load balancer, an entrypoint in itself")
-    return Verdict()
+    """Anti-pattern: putting an ingress controller's or a mesh / proxy gateway's own
+    LoadBalancer Service (ingress-nginx, Traefik, HAProxy, Contour, Kong, Emissary, Istio,
+    Envoy Gateway, NGINX Gateway Fabric, Cilium, Gloo, APISIX...) behind another entrypoint:
+    it is an entrypoint itself, and an L7 hop in front of it breaks TLS passthrough, client
+    IPs and its own routing. Planner: kept (``INGRESS_CONTROLLER``) on any one signal, each
+    named in the message: a controller label on the Service or in its selector, a
+    controller's default namespace, a controller's Service name (``cilium-gateway-*``...),
+    or the inventory (``ctx.mesh_evidence``: an Istio Gateway selecting its Pods, a Gateway
+    API Gateway it serves)."""
+    evidence = [e for e in (controller_evidence(svc),) if e] + list(ctx.mesh_evidence)
+    if not evidence:
+        return Verdict()
+    return keep("INGRESS_CONTROLLER", f"{'; '.join(evidence)}: this is an ingress controller's / gateway's own load balancer, an entrypoint in itself")
+
+
+def well_known_ports(svc: Service, ctx: Context) -> Verdict:
+    """Anti-pattern: trusting a port's name (``http`` on 5432) or a guess from the number
+    and moving a database, broker or other TCP protocol behind an HTTP(S) load balancer.
+    Planner: a TCP port (or numeric targetPort) in :data:`WELL_KNOWN_TCP_PORTS` keeps the
+    service (``WELL_KNOWN_TCP_PORT``, naming the protocol), whatever the port is called;
+    only an explicit ``appProtocol`` http / https / h2c / grpc / kubernetes.io/h2c makes it
+    HTTP, and then with a warn (``APP_PROTOCOL_OVERRIDES_PORT``). Services with UDP / SCTP
+    ports are left to :func:`protocol`."""
+    if any(p.protocol != "TCP" for p in svc.ports):
+        return Verdict()
+    hits = [(p, proto) for p in svc.ports for proto in (well_known(p),) if proto]
+    if not hits:
+        return Verdict()
+    kept = [(p, proto) for p, proto in hits if (p.app_protocol or "").lower() not in OVERRIDE_APP_PROTOCOLS]
+    if kept:
+        listed = "; ".join(f"port {_ports([p])} is the {proto} port" for p, proto in kept)
+        return keep("WELL_KNOWN_TCP_PORT", f"{listed}: not HTTP whatever the port is named; raw TCP stays on a passthrough load balancer (set appProtocol if it really is HTTP)")
+    listed = "; ".join(f"port {_ports([p])} (usually {proto}) has appProtocol {p.app_protocol}" for p, proto in hits)
+    return note(WARN, "APP_PROTOCOL_OVERRIDES_PORT", f"{listed}: treated as HTTP because appProtocol says so; check it really serves HTTP before cutover")
 
 
 def protocol(svc: Service, ctx: Context) -> Verdict:
@@ -172,25 +337,43 @@ def protocol(svc: Service, ctx: Context) -> Verdict:
 def extra_http_ports(svc: Service, ctx: Context) -> Verdict:
     """Anti-pattern: routing one host to one port of a service that serves different HTTP
     apps on several ports (the others would be lost). Planner: a plaintext port plus its TLS
-    twin is fine; any further HTTP port keeps the service (``MULTIPLE_HTTP_PORTS``)."""
+    twin (same protocol: gRPC with gRPC, HTTP/1 with HTTP/1) is fine; any further HTTP port
+    keeps the service (``MULTIPLE_HTTP_PORTS``)."""
     primary = primary_port(svc)
     others = [p for p in svc.ports if p != primary]
-    plain_twin = [p for p in others if not is_tls_port(p)]
-    tls_twins = [p for p in others if is_tls_port(p)]
-    extra = plain_twin + tls_twins[1:] if not is_tls_port(primary) else others
+    # a TLS twin speaks the primary's protocol: gRPC beside HTTP/1 is another app
+    twins = [p for p in others if is_tls_port(p) and is_grpc_port(p) == is_grpc_port(primary)]
+    extra = [p for p in others if p != twins[0]] if twins and not is_tls_port(primary) else others
     if extra:
         return keep("MULTIPLE_HTTP_PORTS", f"serves HTTP on several ports ({_ports(svc.ports)}); one host routes to one port ({primary.port}), so {_ports(extra)} would be lost")
     return Verdict()
 
 
-def app_protocol(svc: Service, ctx: Context) -> Verdict:
-    """Anti-pattern: gRPC / h2c backends behind an L7 LB that speaks HTTP/1.1 to them.
-    Planner: ``policies.app_protocol`` HTTP2 (the program sets ``appProtocol:
-    kubernetes.io/h2c``), HTTPS for TLS backends, HTTP otherwise (``GRPC_HTTP2``)."""
+def backend_protocol(svc: Service, ctx: Context) -> Verdict:
+    """Anti-pattern: an L7 LB that speaks the wrong protocol to the backend (HTTP/1.1 to a
+    gRPC server, cleartext to a TLS Pod), or plaintext gRPC clients cut off: external and
+    internal Application LBs accept HTTP/2 from clients only over TLS (ALPN), so clients
+    using cleartext gRPC (h2c prior knowledge) cannot reach a service behind them.
+    Planner: sets ``policies.backend_protocol`` (and ``app_protocol``, read by older
+    consumers) from the routed port. gRPC with no TLS today is kept (``GRPC_PLAINTEXT``) under
+    both strategies: moving would force every client onto TLS. gRPC over TLS in the Pod moves
+    with ``HTTP2`` (HTTP/2 over TLS: Ingress ``cloud.google.com/app-protocols: HTTP2``, or
+    the Gateway's HTTP2 backend) — ``GRPC_HTTP2``. gRPC whose TLS ends at today's load
+    balancer has a cleartext h2c backend: the Gateway moves it with ``H2C`` (appProtocol
+    ``kubernetes.io/h2c``, ``GRPC_H2C``); a GKE Ingress cannot (its HTTP2 means TLS to the
+    Pod), so under the ingress strategy, or an unknown one, it stays (``GRPC_H2C_INGRESS``).
+    Other ports: ``HTTPS`` when the Pod speaks TLS, else ``HTTP``."""
     p = primary_port(svc)
-    if is_grpc_port(p):
-        return note(INFO, "GRPC_HTTP2", f"port {p.port} speaks gRPC/HTTP2: the program sets appProtocol kubernetes.io/h2c on it and the load balancer talks HTTP/2 to the backend", app_protocol="HTTP2")
-    return Verdict(policies={"app_protocol": "HTTPS" if is_tls_port(p) else "HTTP"})
+    if not is_grpc_port(p):
+        proto = "HTTPS" if backend_tls(svc, p) else "HTTP"
+        return Verdict(policies={"backend_protocol": proto, "app_protocol": proto})
+    if not client_tls(svc, p):
+        return keep("GRPC_PLAINTEXT", f"port {_ports([p])} serves gRPC without TLS; Application Load Balancers take HTTP/2 from clients only over TLS, so its clients would have to switch to TLS: it stays")
+    if backend_tls(svc, p):
+        return note(INFO, "GRPC_HTTP2", f"port {p.port} serves gRPC over TLS: the load balancer speaks HTTP/2 over TLS to it (backend protocol HTTP2)", backend_protocol="HTTP2", app_protocol="HTTP2")
+    if ctx.strategy == "gateway":
+        return note(INFO, "GRPC_H2C", f"port {p.port} serves gRPC whose TLS ends at today's load balancer: the Gateway terminates TLS and speaks cleartext HTTP/2 to it (appProtocol kubernetes.io/h2c)", backend_protocol="H2C", app_protocol="HTTP2")
+    return keep("GRPC_H2C_INGRESS", f"port {p.port} serves cleartext gRPC behind TLS that today's load balancer terminates; a GKE Ingress speaks HTTP/2 to backends only over TLS, so it stays (the gateway strategy can move it)")
 
 
 def visibility(svc: Service, ctx: Context) -> Verdict:
@@ -220,36 +403,66 @@ def nonstandard_ports(svc: Service, ctx: Context) -> Verdict:
 
 
 def tls(svc: Service, ctx: Context) -> Verdict:
-    """Anti-pattern: losing TLS when a passthrough service (TLS in the pod) moves to L7.
-    Planner: ``policies.tls`` true; the entrypoint gets managed certificates for the service's
-    hosts (``TLS_MANAGED_CERT``), grouped within the certificate limits. Google-managed
-    certificates are not available on internal Application LBs (gke-l7-rilb, gce-internal),
-    so an internal TLS service stays rather than lose TLS (``INTERNAL_TLS``)."""
-    if any(is_tls_port(p) for p in svc.ports):
-        if ctx.internal:
-            return keep("INTERNAL_TLS", "internal HTTPS: Google-managed certificates are not available on internal Application LBs (gke-l7-rilb / gce-internal), and planner does not drop TLS; it stays until a regional certificate is provided by hand")
-        return note(INFO, "TLS_MANAGED_CERT", "TLS terminates at the new entrypoint with a Google-managed certificate for its host(s) (ManagedCertificate for Ingress, Certificate Manager for Gateway)", tls=True)
-    return Verdict(policies={"tls": False})
+    """Anti-pattern: losing TLS when a passthrough service (TLS in the pod) moves to L7, or
+    opening plain HTTP for a service that serves only TLS today. Planner: ``policies.tls``
+    true; the entrypoint gets managed certificates for the service's hosts
+    (``TLS_MANAGED_CERT``), grouped within the certificate limits. A service whose every
+    port is TLS today (443 / 8443, named https* / a tls word, appProtocol https, or TLS at
+    today's load balancer) gets ``policies.tls_only`` (``TLS_ONLY``): its routes attach to the
+    HTTPS listener only and the HTTP listener redirects its hosts; a service with a plain HTTP
+    port keeps plain HTTP. Google-managed certificates are not available on internal
+    Application LBs (gke-l7-rilb, gce-internal), so an internal TLS service stays rather than
+    lose TLS (``INTERNAL_TLS``)."""
+    http = [p for p in svc.ports if is_http_port(p)] or list(svc.ports)
+    secured = [client_tls(svc, p) for p in http]
+    if not any(secured):
+        return Verdict(policies={"tls": False, "tls_only": False})
+    if ctx.internal:
+        return keep("INTERNAL_TLS", "internal HTTPS: Google-managed certificates are not available on internal Application LBs (gke-l7-rilb / gce-internal), and planner does not drop TLS; it stays until a regional certificate is provided by hand")
+    out = note(INFO, "TLS_MANAGED_CERT", "TLS terminates at the new entrypoint with a Google-managed certificate for its host(s) (ManagedCertificate for Ingress, Certificate Manager for Gateway)", tls=True, tls_only=all(secured))
+    if all(secured):
+        out.notes.append((INFO, "TLS_ONLY", f"serves only TLS today ({_ports(http)}): its routes attach to the HTTPS listener only, and plain HTTP requests for its hosts are redirected to HTTPS"))
+    return out
+
+
+def placeholders(svc: Service, ctx: Context) -> Verdict:
+    """Anti-pattern: carrying an unfilled template value (``$VAR``, ``${VAR}``, ``<your
+    domain>``, ``{{ .Values.x }}``) into the plan: a placeholder allow-list would be read as
+    no allow-list or an invalid one, a placeholder host routes nobody. Planner: a placeholder
+    in the source ranges or the external-dns hostname keeps the service with a block note
+    (``PLACEHOLDER_VALUE``)."""
+    found = [f"source range {_quote(r)}" for r in svc.load_balancer_source_ranges if is_placeholder(r)]
+    found += [f"{EXTERNAL_DNS_ANNOTATION} {_quote(h.strip())}" for h in svc.annotations.get(EXTERNAL_DNS_ANNOTATION, "").split(",") if is_placeholder(h)]
+    if not found:
+        return Verdict()
+    message = f"{', '.join(found)} is an unfilled template placeholder; fill it in before planning (planner does not guess)"
+    return Verdict(keep=("PLACEHOLDER_VALUE", message), notes=[(BLOCK, "PLACEHOLDER_VALUE", message)])
 
 
 def source_ranges(svc: Service, ctx: Context) -> Verdict:
-    """Anti-pattern: dropping ``loadBalancerSourceRanges`` (the service becomes open to the
-    internet). Planner: the ranges go to ``policies.source_ranges`` and become a Cloud Armor
-    policy (allow these, deny the rest) — ``SOURCE_RANGES_CLOUD_ARMOR``; an invalid range
-    keeps the service (``INVALID_SOURCE_RANGE``), and so does an internal service with ranges
-    (``SOURCE_RANGES_INTERNAL``: planner does not carry the allow-list to an internal LB)."""
+    """Anti-pattern: dropping ``loadBalancerSourceRanges`` or its annotation form
+    ``service.beta.kubernetes.io/load-balancer-source-ranges`` (the service becomes open to
+    the internet). Planner: the ranges (the spec field wins when both are set, as in
+    Kubernetes) go to ``policies.source_ranges`` and become a Cloud Armor policy (allow these,
+    deny the rest) — ``SOURCE_RANGES_CLOUD_ARMOR``; ``policies.source_ranges_annotation``
+    tells the program to clear the annotation at retire (a ClusterIP Service refuses it). An
+    invalid range keeps the service (``INVALID_SOURCE_RANGE``), and so does an internal
+    service with ranges (``SOURCE_RANGES_INTERNAL``: planner does not carry the allow-list to
+    an internal LB)."""
     if not svc.load_balancer_source_ranges:
         return Verdict()
+    where = f"annotation {SOURCE_RANGES_ANNOTATION}" if svc.source_ranges_from_annotation else "loadBalancerSourceRanges"
     ranges: list[str] = []
     for raw in svc.load_balancer_source_ranges:
         try:
             ranges.append(str(ipaddress.ip_network(raw.strip(), strict=False)))
         except ValueError:
-            return keep("INVALID_SOURCE_RANGE", f"loadBalancerSourceRanges entry {raw[:60]!r} is not a CIDR range; fix it before moving (planner never drops an allow-list)")
+            return keep("INVALID_SOURCE_RANGE", f"{where} entry {_quote(raw)} is not a CIDR range; fix it before moving (planner never drops an allow-list)")
     ranges = sorted(set(ranges))
     if ctx.internal:
         return keep("SOURCE_RANGES_INTERNAL", f"internal service restricted to {', '.join(ranges)}; planner carries allow-lists as Cloud Armor policies on external entrypoints only, so it stays")
-    return note(INFO, "SOURCE_RANGES_CLOUD_ARMOR", f"loadBalancerSourceRanges {', '.join(ranges)} become a Cloud Armor policy (allow these, deny the rest)", source_ranges=ranges)
+    return note(INFO, "SOURCE_RANGES_CLOUD_ARMOR", f"{where} {', '.join(ranges)} become a Cloud Armor policy (allow these, deny the rest)",
+                source_ranges=ranges, source_ranges_annotation=svc.source_ranges_from_annotation)
 
 
 def client_ip(svc: Service, ctx: Context) -> Verdict:
@@ -269,22 +482,139 @@ def session_affinity(svc: Service, ctx: Context) -> Verdict:
     return Verdict()
 
 
+def _is_websocket(svc: Service) -> bool:
+    return any((p.app_protocol or "").lower() in ("kubernetes.io/ws", "kubernetes.io/wss") or "websocket" in (p.name or "").lower() or (p.name or "").lower().startswith("ws") for p in svc.ports)
+
+
+def _whole(text: str | None, suffix: str = "") -> int | None:
+    """A whole number written in an annotation (``"60"``, or ``"60s"`` with suffix ``s``)."""
+    if text is None:
+        return None
+    value = text.strip()
+    if suffix and value.endswith(suffix):
+        value = value[: -len(suffix)]
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def _idle_timeouts(svc: Service, ctx: Context) -> list[tuple[str, int | None, str]]:
+    """Today's timeout settings other than planner's own annotation, strongest first:
+    (where, seconds or None when unreadable, raw text)."""
+    out: list[tuple[str, int | None, str]] = []
+    bc = ctx.backend_config
+    if bc is not None and bc.timeout_sec is not None:
+        out.append((f"BackendConfig {bc.name} spec.timeoutSec", bc.timeout_sec, str(bc.timeout_sec)))
+    ann = svc.annotations.get
+    aws = ann(AWS_IDLE_TIMEOUT)
+    if aws is not None:
+        out.append((AWS_IDLE_TIMEOUT, _whole(aws), aws))
+    azure = ann(AZURE_IDLE_TIMEOUT)
+    if azure is not None:
+        minutes = _whole(azure)
+        out.append((f"{AZURE_IDLE_TIMEOUT} (minutes)", minutes * 60 if minutes is not None else None, azure))
+    return out
+
+
 def long_connections(svc: Service, ctx: Context) -> Verdict:
     """Anti-pattern: WebSockets / long requests cut by the L7 LB's 30 s default backend
-    timeout. Planner: ``planner.io/backend-timeout: "<seconds>"`` → ``policies.timeout_sec``
-    (``BACKEND_TIMEOUT``); a WebSocket port (appProtocol ``kubernetes.io/ws[s]`` or a port
-    named ws*/websocket) → 3600 s (``WEBSOCKET_TIMEOUT``); a bad annotation →
-    ``INVALID_BACKEND_TIMEOUT`` and the WebSocket / default rule applies."""
+    timeout, or today's connection timeouts silently dropped. Planner, strongest first:
+    ``planner.io/backend-timeout: "<seconds>"`` → ``policies.timeout_sec``
+    (``BACKEND_TIMEOUT``); else today's setting is carried (``TIMEOUT_CARRIED``): the GKE
+    BackendConfig the Service names (``spec.timeoutSec``, the same backend-service field),
+    AWS ``aws-load-balancer-connection-idle-timeout`` (seconds), Azure
+    ``azure-load-balancer-tcp-idle-timeout`` (minutes); a WebSocket port (appProtocol
+    ``kubernetes.io/ws[s]`` or a port named ws*/websocket) → 3600 s (``WEBSOCKET_TIMEOUT``),
+    which an idle timeout does not shorten (on an L7 LB the backend timeout caps a
+    WebSocket's life). A setting not used, or unreadable, gets ``TIMEOUT_NOT_CARRIED``; a bad
+    planner annotation ``INVALID_BACKEND_TIMEOUT``."""
     out = Verdict()
     ann = svc.annotations.get(TIMEOUT_ANNOTATION)
+    chosen = None
     if ann is not None:
-        value = ann.strip().rstrip("s")
-        if value.isdigit() and 1 <= int(value) <= MAX_TIMEOUT_SEC:
-            return note(INFO, "BACKEND_TIMEOUT", f"backend timeout {int(value)}s from {TIMEOUT_ANNOTATION}", timeout_sec=int(value))
-        out.notes.append((WARN, "INVALID_BACKEND_TIMEOUT", f"{TIMEOUT_ANNOTATION} value {ann[:40]!r} is not a number of seconds between 1 and {MAX_TIMEOUT_SEC}; ignored"))
-    if any((p.app_protocol or "").lower() in ("kubernetes.io/ws", "kubernetes.io/wss") or "websocket" in (p.name or "").lower() or (p.name or "").lower().startswith("ws") for p in svc.ports):
+        value = _whole(ann, "s")
+        if value is not None and 1 <= value <= MAX_TIMEOUT_SEC:
+            chosen = TIMEOUT_ANNOTATION
+            out.notes.append((INFO, "BACKEND_TIMEOUT", f"backend timeout {value}s from {TIMEOUT_ANNOTATION}"))
+            out.policies["timeout_sec"] = value
+        else:
+            out.notes.append((WARN, "INVALID_BACKEND_TIMEOUT", f"{TIMEOUT_ANNOTATION} value {ann[:40]!r} is not a number of seconds between 1 and {MAX_TIMEOUT_SEC}; ignored"))
+    websocket = _is_websocket(svc)
+    for where, seconds, raw in _idle_timeouts(svc, ctx):
+        carries_as_is = where.startswith("BackendConfig") or not websocket
+        if seconds is None or not 1 <= seconds <= MAX_TIMEOUT_SEC:
+            out.notes.append((WARN, "TIMEOUT_NOT_CARRIED", f"{where} value {raw[:40]!r} is not a timeout between 1 and {MAX_TIMEOUT_SEC} s; not carried: check the new backend timeout"))
+        elif chosen is None and carries_as_is:
+            chosen = where
+            out.notes.append((INFO, "TIMEOUT_CARRIED", f"backend timeout {seconds}s carried from {where}"))
+            out.policies["timeout_sec"] = seconds
+        else:
+            why = f"{chosen} sets the timeout" if chosen else f"WebSocket port: the {WEBSOCKET_TIMEOUT_SEC}s backend timeout caps a connection's life on the new load balancer, an idle timeout does not"
+            out.notes.append((WARN, "TIMEOUT_NOT_CARRIED", f"{where} {seconds}s not carried ({why}); check the new backend timeout"))
+    if websocket and chosen is None:
         out.notes.append((WARN, "WEBSOCKET_TIMEOUT", f"WebSocket port: backend timeout set to {WEBSOCKET_TIMEOUT_SEC}s (the {DEFAULT_TIMEOUT_SEC}s default would cut connections); connections still end at {WEBSOCKET_TIMEOUT_SEC}s"))
         out.policies["timeout_sec"] = WEBSOCKET_TIMEOUT_SEC
+    return out
+
+
+def backend_config_name(svc: Service) -> str | None:
+    """The BackendConfig the Service's ``cloud.google.com/backend-config`` (or ``beta.``)
+    annotation names for its routed port: ``{"ports": {"<port or name>": name}}`` first, then
+    ``{"default": name}``. ``""`` when the annotation is there but names none (unreadable)."""
+    raw = next((svc.annotations[a] for a in BACKEND_CONFIG_ANNOTATIONS if a in svc.annotations), None)
+    if raw is None:
+        return None
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return ""
+    if not isinstance(doc, dict):
+        return ""
+    p = primary_port(svc) if svc.ports else None
+    ports = doc.get("ports") if isinstance(doc.get("ports"), dict) else {}
+    for k in ((str(p.port), p.name) if p else ()):
+        if k and isinstance(ports.get(k), str) and ports[k]:
+            return ports[k]
+    default = doc.get("default")
+    return default if isinstance(default, str) and default else ""
+
+
+def _draining(svc: Service, ctx: Context) -> tuple[str, int | None, str] | None:
+    """Today's connection draining: (where, seconds or None when unreadable, raw text)."""
+    bc = ctx.backend_config
+    if bc is not None and bc.draining_sec is not None:
+        return (f"BackendConfig {bc.name} spec.connectionDraining.drainingTimeoutSec", bc.draining_sec, str(bc.draining_sec))
+    ann = svc.annotations.get
+    if ann(AWS_DRAINING_ENABLED, "").strip().lower() == "true":
+        raw = ann(AWS_DRAINING_TIMEOUT)
+        return (AWS_DRAINING_TIMEOUT, _whole(raw) if raw is not None else AWS_DRAINING_DEFAULT_SEC, raw or str(AWS_DRAINING_DEFAULT_SEC))
+    return None
+
+
+def connection_draining(svc: Service, ctx: Context) -> Verdict:
+    """Anti-pattern: losing connection draining (in-flight requests cut when Pods go) or the
+    rest of a BackendConfig without a word. Planner: the BackendConfig's
+    ``connectionDraining.drainingTimeoutSec`` or AWS connection draining
+    (``aws-load-balancer-connection-draining-*``, 300 s when enabled without a timeout) →
+    ``policies.draining_sec`` (GCPBackendPolicy / BackendConfig ``connectionDraining``, up to
+    3600 s) — ``DRAINING_CARRIED``; beyond that or unreadable ``DRAINING_NOT_CARRIED``. A
+    BackendConfig the Service names but the inventory lacks → ``BACKEND_CONFIG_NOT_READ``;
+    its settings planner does not carry (iap, cdn, healthCheck...) →
+    ``BACKEND_CONFIG_SETTINGS_NOT_CARRIED``."""
+    out = Verdict()
+    name = backend_config_name(svc)
+    bc = ctx.backend_config
+    if name is not None and bc is None:
+        what = f"names BackendConfig {_quote(name)}, which is not in the inventory" if name else "is not readable JSON naming a BackendConfig"
+        out.notes.append((WARN, "BACKEND_CONFIG_NOT_READ", f"its backend-config annotation {what}; its timeout and draining are not carried: check them on the new backend"))
+    if bc is not None and bc.other_settings:
+        out.notes.append((WARN, "BACKEND_CONFIG_SETTINGS_NOT_CARRIED", f"BackendConfig {bc.name} also sets {', '.join(bc.other_settings)}; planner does not carry these: set them on the new backend policy by hand"))
+    found = _draining(svc, ctx)
+    if found is not None:
+        where, seconds, raw = found
+        if seconds is not None and 0 <= seconds <= MAX_DRAINING_SEC:
+            out.notes.append((INFO, "DRAINING_CARRIED", f"connection draining {seconds}s carried from {where}"))
+            out.policies["draining_sec"] = seconds
+        else:
+            out.notes.append((WARN, "DRAINING_NOT_CARRIED", f"{where} value {raw[:40]!r} is not a draining time between 0 and {MAX_DRAINING_SEC} s; not carried"))
     return out
 
 
@@ -315,16 +645,19 @@ Rule = Callable[[Service, Context], Verdict]
 RULES: list[Rule] = [
     opt_out,
     ingress_controller,
+    well_known_ports,
     protocol,
     extra_http_ports,
-    app_protocol,
+    backend_protocol,
     visibility,
     nonstandard_ports,
     tls,
+    placeholders,
     source_ranges,
     client_ip,
     session_affinity,
     long_connections,
+    connection_draining,
     pinned_ip,
     already_routed,
 ]
@@ -337,39 +670,124 @@ def uses_entrypoint(svc: Service, internal: bool) -> bool:
     return bool(internal or svc.load_balancer_ip or svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").strip())
 
 
-#: What the rules read of a Service besides the fields in :func:`evaluation_key`.
-_KEY_ANNOTATIONS = (OPT_OUT_ANNOTATION, OPT_OUT_REASON_ANNOTATION, GLOBAL_ACCESS_ANNOTATION, TIMEOUT_ANNOTATION, RESERVED_ADDRESS_ANNOTATION)
+def uses_strategy(svc: Service) -> bool:
+    """Whether :func:`evaluate` may read ``ctx.strategy`` for ``svc`` (``backend_protocol``
+    for gRPC whose TLS today's load balancer terminates); when not, the verdict is the same
+    for every strategy (the memo key needs the strategy only when this is true)."""
+    return bool(svc.annotations.get(AWS_SSL_CERT, "").strip()) and any(is_grpc_port(p) for p in svc.ports)
+
+
+#: What the rules read of a Service's annotations (the rest of what they read is in the key).
+_KEY_ANNOTATIONS = (
+    OPT_OUT_ANNOTATION, OPT_OUT_REASON_ANNOTATION, GLOBAL_ACCESS_ANNOTATION, TIMEOUT_ANNOTATION, RESERVED_ADDRESS_ANNOTATION,
+    AWS_SSL_CERT, AWS_SSL_PORTS, AWS_BACKEND_PROTOCOL, AWS_IDLE_TIMEOUT, AZURE_IDLE_TIMEOUT,
+    AWS_DRAINING_ENABLED, AWS_DRAINING_TIMEOUT, *BACKEND_CONFIG_ANNOTATIONS,
+)
+_KEY_SET = frozenset(_KEY_ANNOTATIONS)
 _DEFAULT_RULES = tuple(RULES)
 
 
 def evaluation_key(svc: Service) -> tuple | None:
     """Everything of ``svc`` the rules read: two services with equal keys (and equal
     contexts) get equal verdicts, so the planner evaluates each key once. None when
-    :data:`RULES` is not the default list (a rule added at run time may read more)."""
+    :data:`RULES` is not the default list (a rule added at run time may read more). Labels,
+    selector, namespace and name are read only through :func:`controller_evidence`."""
     if tuple(RULES) != _DEFAULT_RULES:
         return None
-    ann, lab = svc.annotations.get, svc.labels.get
-    controller = None  # the label ingress_controller would name
-    for label, values in CONTROLLER_LABELS.items():
-        v = lab(label)
-        if v is not None and (values is None or v in values):
-            controller = (label, v)
-            break
+    ann = svc.annotations.get
+    # the external-dns hostname is read only by ``placeholders`` (for a placeholder): most
+    # hostnames are unique, and keying on them would evaluate every service alone
+    hosts = ann(EXTERNAL_DNS_ANNOTATION)
     return (
-        svc.ports, tuple([ann(k) for k in _KEY_ANNOTATIONS]), controller,
-        svc.load_balancer_ip, svc.load_balancer_source_ranges, svc.external_traffic_policy, svc.session_affinity,
+        svc.ports, tuple(sorted([kv for kv in svc.annotations.items() if kv[0] in _KEY_SET])), hosts if hosts and is_placeholder(hosts) else None, controller_evidence(svc),
+        svc.load_balancer_ip, svc.load_balancer_source_ranges, svc.source_ranges_from_annotation,
+        svc.external_traffic_policy, svc.session_affinity,
     )
 
 
 def evaluate(svc: Service, ctx: Context | None = None) -> Verdict:
     """Run every rule; the first keep wins and the notes of the others are dropped (they
-    describe a move that will not happen)."""
+    describe a move that will not happen). The keeping rule's own notes stay (a block note
+    such as ``PLACEHOLDER_VALUE``)."""
     ctx = ctx or Context(internal=is_internal(svc))
     out = Verdict(policies=default_policies())
     for rule in RULES:
         v = rule(svc, ctx)
         if v.keep:
-            return Verdict(keep=v.keep, policies=default_policies())
+            return Verdict(keep=v.keep, notes=list(v.notes), policies=default_policies())
         out.notes.extend(v.notes)
         out.policies.update(v.policies)
     return out
+
+
+# --- facts from the rest of the inventory (the core passes them in Context) --------------
+
+
+class _FactIndex:
+    """The inventory's Istio Gateways, Gateway API Gateways and BackendConfigs, indexed so
+    that :func:`context_facts` costs a few dict look-ups per Service."""
+
+    def __init__(self, inv: Inventory):
+        self.istio: dict[tuple[str, str, str], list] = {}  # (cluster, label, value) of a selector's first pair
+        for g in inv.mesh_gateways:
+            if g.selector:
+                k, v = g.selector[0]
+                self.istio.setdefault((g.cluster, k, v), []).append(g)
+        self.gw_names: dict[tuple[str, str, str], list[str]] = {}  # (cluster, ns, Service name) -> evidence
+        self.gw_labels: dict[tuple[str, str, str], str] = {}  # (cluster, ns, gateway name) -> Gateway ref
+        self.gw_addresses: dict[tuple[str, str], list[str]] = {}
+        for gw in inv.gateways:
+            ref = f"Gateway {gw.namespace}/{gw.name}"
+            self.gw_labels[(gw.cluster, gw.namespace, gw.name)] = ref
+            for svc_name in (f"{gw.name}-{gw.gateway_class}", f"cilium-gateway-{gw.name}"):
+                self.gw_names.setdefault((gw.cluster, gw.namespace, svc_name), []).append(f"{ref} (class {gw.gateway_class}) is served by a Service of this name")
+            for a in gw.addresses:
+                self.gw_addresses.setdefault((gw.cluster, a), []).append(f"{ref} (class {gw.gateway_class}) has its address {a[:60]}")
+        self.backend_configs = {bc.key: bc for bc in inv.backend_configs}
+
+    def mesh_evidence(self, svc: Service) -> tuple[str, ...]:
+        found: set[str] = set()
+        sel = svc.selector
+        for k, v in sel.items():
+            for g in self.istio.get((svc.cluster, k, v), ()):
+                if all(sel.get(a) == b for a, b in g.selector):
+                    found.add(f"Istio Gateway {g.namespace}/{g.name} selects its Pods ({', '.join(f'{a}={b}' for a, b in g.selector)[:120]})")
+        found.update(self.gw_names.get((svc.cluster, svc.namespace, svc.name), ()))
+        for a in svc.status_addresses:
+            found.update(self.gw_addresses.get((svc.cluster, a), ()))
+        labels = svc.labels
+        for label, ns_label in (("gateway.networking.k8s.io/gateway-name", None), ("gateway.envoyproxy.io/owning-gateway-name", "gateway.envoyproxy.io/owning-gateway-namespace"), ("io.cilium.gateway/owning-gateway", None)):
+            name = labels.get(label)
+            if name is not None:
+                ref = self.gw_labels.get((svc.cluster, labels.get(ns_label, svc.namespace) if ns_label else svc.namespace, name))
+                if ref:
+                    found.add(f"{ref} is served by it (label {label})")
+        return tuple(sorted(found))
+
+    def backend_config(self, svc: Service) -> BackendConfig | None:
+        name = backend_config_name(svc)
+        return self.backend_configs.get((svc.cluster, svc.namespace, name)) if name else None
+
+
+_INDEX_CACHE: list = [None]  # (weak reference to the inventory, sizes, _FactIndex)
+
+
+def _fact_index(inv: Inventory) -> _FactIndex:
+    sizes = (len(inv.mesh_gateways), len(inv.gateways), len(inv.backend_configs))
+    cached = _INDEX_CACHE[0]
+    if cached is not None and cached[0]() is inv and cached[1] == sizes:
+        return cached[2]
+    index = _FactIndex(inv)
+    _INDEX_CACHE[0] = (weakref.ref(inv), sizes, index)
+    return index
+
+
+def context_facts(svc: Service, inv: Inventory) -> dict:
+    """What the rules need from the rest of the inventory, as :class:`Context` keyword
+    arguments: ``mesh_evidence`` (an Istio Gateway whose selector matches the Service's
+    selector; a Gateway API Gateway the Service serves, by name, address or owner label) and
+    ``backend_config`` (the BackendConfig its backend-config annotation names, if read).
+    Both are hashable: put them in the verdict memo key. The index behind it is built once
+    per inventory."""
+    index = _fact_index(inv)
+    return {"mesh_evidence": index.mesh_evidence(svc), "backend_config": index.backend_config(svc)}

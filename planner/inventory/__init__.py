@@ -7,21 +7,32 @@ sources add to the same Inventory: ``usage.read_usage`` (traffic), ``gcloud.read
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
 
-from planner.inventory.kube import parse_gateway, parse_httproute, parse_ingress, parse_service, service_fast
+from planner.inventory.kube import (
+    parse_backend_config,
+    parse_gateway,
+    parse_httproute,
+    parse_ingress,
+    parse_istio_gateway,
+    parse_service,
+    service_fast,
+)
 from planner.inventory.loader import expand_paths, iter_object_pairs
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
 
+#: How an Istio Gateway is counted (``_kind_of``: a used kind from a foreign group).
+ISTIO_GATEWAY = "Gateway (networking.istio.io)"
 #: Kinds planner reads; every other kind is counted and reported in one info note per cluster.
-USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute")
+USED_KINDS = ("Service", "Ingress", "Gateway", "HTTPRoute", ISTIO_GATEWAY, "BackendConfig")
 #: Note codes that mean "this object was read but could not be used": the CLI lists them.
 UNUSABLE_OBJECT_CODES = frozenset({
     "MISSING_NAME", "UNKNOWN_SERVICE_TYPE", "NO_PORTS", "BAD_PORT", "NOT_AN_OBJECT", "NO_KIND",
-    "GATEWAY_NO_CLASS", "GATEWAY_NO_LISTENERS", "BAD_LISTENER", "ROUTE_NO_PARENT",
+    "GATEWAY_NO_CLASS", "GATEWAY_NO_LISTENERS", "BAD_LISTENER", "ROUTE_NO_PARENT", "LB_NOT_PRICED",
 })
 
 #: apiVersion groups accepted for each used kind ("" = the core group, ``v1``).
@@ -30,10 +41,38 @@ KIND_GROUPS = {
     "Ingress": ("networking.k8s.io", "extensions"),
     "Gateway": ("gateway.networking.k8s.io",),
     "HTTPRoute": ("gateway.networking.k8s.io",),
+    "BackendConfig": ("cloud.google.com",),
 }
 
-PARSERS = {"Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute}
-COLLECTIONS = {"Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes"}
+#: Kinds (kind, API group) that make load balancers planner does not price: each object is a
+#: ``warn LB_NOT_PRICED`` note naming it (not ``KIND_NOT_USED``), so the totals' gap is visible.
+UNPRICED_LB_KINDS = {
+    ("MultiClusterIngress", "networking.gke.io"): "a GKE multi-cluster Ingress: one global external Application Load Balancer in the config cluster's project",
+    ("MultiClusterService", "networking.gke.io"): "the backend of a GKE multi-cluster Ingress (its load balancer is the MultiClusterIngress's)",
+    ("Gateway", "networking.x-k8s.io"): "a Gateway of the old Gateway API group (networking.x-k8s.io, v1alpha1); its controller may run a load balancer",
+}
+
+#: Fields of the model that come from ``status`` (the server): two copies of one object that
+#: differ only there are one object (their addresses merged). Everything else the server sets
+#: (uid, resourceVersion, managedFields, clusterIP, nodePort, the last-applied annotation...) is
+#: never read into the model at all.
+SERVER_FIELDS = {"Service": ("status_addresses",), "Ingress": ("status_addresses",), "Gateway": ("addresses",)}
+#: Kinds whose SERVER_FIELDS also hold what the user set (a Gateway's ``addresses``: spec and
+#: status): two reads agree only when one's addresses contain the other's (a manifest and the
+#: live object), not when each names an address the other lacks.
+_MIXED_SERVER_FIELDS = frozenset({"Gateway"})
+#: A Kubernetes namespace name (RFC 1123 label).
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DEFAULT_NAMESPACE = "default"
+
+PARSERS = {
+    "Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute,
+    ISTIO_GATEWAY: parse_istio_gateway, "BackendConfig": parse_backend_config,
+}
+COLLECTIONS = {
+    "Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes",
+    ISTIO_GATEWAY: "mesh_gateways", "BackendConfig": "backend_configs",
+}
 
 
 def _kind_of(doc: dict) -> str:
@@ -52,16 +91,72 @@ def _kind_of(doc: dict) -> str:
     return kind
 
 
+def _group(doc: dict) -> str:
+    api = doc.get("apiVersion")
+    return api.rsplit("/", 1)[0] if isinstance(api, str) and "/" in api else ""
+
+
+def _server_diff(a, b) -> tuple[str, ...]:
+    """The server-set fields (SERVER_FIELDS) in which two reads of one object differ."""
+    return tuple(f for f in SERVER_FIELDS.get(a.KIND, ()) if getattr(a, f) != getattr(b, f))
+
+
 def _same(a, b) -> bool:
-    """Two reads of one object are the same when every field but where it was read agrees."""
-    if replace(b, source=a.source) != a:
+    """Two reads of one object are the same when every field but where it was read, and what
+    the server set, agrees."""
+    server = {f: getattr(a, f) for f in SERVER_FIELDS.get(a.KIND, ())}
+    if replace(b, source=a.source, **server) != a:
         return False
+    if a.KIND in _MIXED_SERVER_FIELDS:
+        for f in server:
+            x, y = set(getattr(a, f)), set(getattr(b, f))
+            if not (x <= y or y <= x):
+                return False
     return all(dict(getattr(a, f, {}) or {}) == dict(getattr(b, f, {}) or {}) for f in ("annotations", "labels", "selector"))
 
 
-def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None, *, sort: bool = True) -> Inventory:
+def _merged(a, b):
+    """``a`` with the union of both reads' server-set addresses."""
+    return replace(a, **{f: tuple(sorted(set(getattr(a, f)) | set(getattr(b, f)))) for f in _server_diff(a, b)})
+
+
+def check_namespace(namespace: str | None, where: str) -> str | None:
+    """``namespace`` when it is a Kubernetes namespace name (or None); else a one-line error."""
+    if namespace is not None and not (isinstance(namespace, str) and NAMESPACE_NAME.match(namespace)):
+        raise PlannerError(f"{where}: namespace {str(namespace)[:70]!r} is not a namespace name (lowercase letters, digits and '-', at most 63)")
+    return namespace
+
+
+def _namespace_missing(doc: dict) -> bool:
+    """True when the object names no namespace (the parsers then use ``default``)."""
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict):
+        return False
+    ns = meta.get("namespace")
+    return not (isinstance(ns, str) and ns)
+
+
+def _unpriced_lb(doc: dict, cluster: str, namespace: str | None, source) -> Note | None:
+    """The ``LB_NOT_PRICED`` note for an object of UNPRICED_LB_KINDS, else None."""
+    what = UNPRICED_LB_KINDS.get((doc.get("kind"), _group(doc)))
+    if what is None:
+        return None
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<unnamed>"
+    ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else namespace or DEFAULT_NAMESPACE
+    ref = f"{doc['kind'][:100]} {cluster}/{ns[:100]}/{name[:100]}"
+    return Note(WARN, ref, "LB_NOT_PRICED", f"{what} ({source}); planner does not price it: its charges are not in the totals")
+
+
+def _defaulted_note(obj) -> Note:
+    return Note(INFO, obj.ref, "NAMESPACE_DEFAULTED", f"no metadata.namespace ({obj.source}); assumed {DEFAULT_NAMESPACE!r} (pass --namespace, or namespace: in the fleet file, if it is installed elsewhere)")
+
+
+def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None, *, sort: bool = True, namespace: str | None = None) -> Inventory:
     """Read ``paths`` as the objects of ``cluster`` into ``inventory`` (a new one by default).
 
+    ``namespace`` (``--namespace``) is the namespace of objects that name none; without it they
+    are in ``default``, each with an ``info NAMESPACE_DEFAULTED`` note.
     ``sort=False`` leaves the collections in read order (a caller adding many clusters sorts
     once at the end with :func:`sort_inventory`: sorting after each cluster is quadratic)."""
     inv = inventory if inventory is not None else Inventory()
@@ -72,7 +167,8 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
         raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
     inv.clusters.setdefault(cluster.name, cluster)
     counts: Counter[str] = Counter(inv.kind_counts)
-    seen = {kind: {} if fresh else {o.key: o for o in getattr(inv, attr)} for kind, attr in COLLECTIONS.items()}
+    # key -> index in its collection (a duplicate may replace the first read: addresses merged)
+    seen = {kind: {} if fresh else {o.key: i for i, o in enumerate(getattr(inv, attr))} for kind, attr in COLLECTIONS.items()}
     unused: Counter[str] = Counter()
     name = cluster.name
     seen_services = seen["Service"]
@@ -88,14 +184,15 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
                     inv.notes.append(Note(WARN, str(source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
                     counts["<not an object>"] += 1
                     continue
-                # fast path: a v1 Service (most objects), parsed without a note
+                # fast path: a v1 Service (most objects), parsed without a note; one that names
+                # no namespace takes the full path (its namespace is assumed)
                 if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
                     n_services += 1
                     obj = service_fast(doc, name, source)
-                    if obj is not None:
+                    if obj is not None and (obj.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)):
                         key = (name, obj.namespace, obj.name)
                         if key not in seen_services:
-                            seen_services[key] = obj
+                            seen_services[key] = len(services)
                             services.append(obj)
                             continue
                     kind = "Service"
@@ -107,22 +204,13 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
                         continue
                     kinded += 1
                     if kind not in PARSERS:
-                        unused[kind] += 1
+                        note = _unpriced_lb(doc, name, namespace, source)
+                        if note is None:
+                            unused[kind] += 1
+                        else:
+                            inv.notes.append(note)
                         continue
-                obj, notes = PARSERS[kind](doc, name, source)
-                inv.notes.extend(notes)
-                if obj is None:
-                    continue
-                prev = seen[kind].get(obj.key)
-                if prev is not None:
-                    if _same(prev, obj):
-                        inv.notes.append(Note(INFO, obj.ref, "DUPLICATE_IDENTICAL", f"read again, identical, from {obj.source}; counted once"))
-                        continue
-                    raise PlannerError(
-                        f"{obj.source}: {kind} {obj.namespace}/{obj.name} (cluster {obj.cluster}) is also defined, differently, in {prev.source}"
-                    )
-                seen[kind][obj.key] = obj
-                getattr(inv, COLLECTIONS[kind]).append(obj)
+                _add_object(inv, seen[kind], kind, doc, name, source, namespace)
             if n_services:
                 counts["Service"] += n_services
                 kinded += n_services
@@ -142,6 +230,38 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
     if sort:
         sort_inventory(inv)
     return inv
+
+
+def _add_object(inv: Inventory, seen: dict, kind: str, doc: dict, cluster: str, source, namespace: str | None) -> None:
+    """Parse one object of a used kind (the full path) and add it, or its notes, to ``inv``.
+    A second read of an object already seen is counted once when only server-set fields differ
+    (``info DUPLICATE_IDENTICAL``); any other difference is an error naming both files."""
+    defaulted = _namespace_missing(doc)
+    if defaulted and namespace:
+        doc["metadata"]["namespace"] = namespace  # the parsers read it (routes' refs default to it)
+    obj, notes = PARSERS[kind](doc, cluster, source)
+    inv.notes.extend(notes)
+    if obj is None:
+        return
+    collection = getattr(inv, COLLECTIONS[kind])
+    at = seen.get(obj.key)
+    if at is not None:
+        prev = collection[at]
+        if not _same(prev, obj):
+            raise PlannerError(
+                f"{obj.source}: {kind} {obj.namespace}/{obj.name} (cluster {obj.cluster}) is also defined, differently, in {prev.source}"
+            )
+        diff = _server_diff(prev, obj)
+        if diff:
+            collection[at] = _merged(prev, obj)
+            inv.notes.append(Note(INFO, obj.ref, "DUPLICATE_IDENTICAL", f"read again from {obj.source}, identical but for server-set {', '.join(diff)}; counted once, addresses merged"))
+        else:
+            inv.notes.append(Note(INFO, obj.ref, "DUPLICATE_IDENTICAL", f"read again, identical, from {obj.source}; counted once"))
+        return
+    if defaulted and not namespace:
+        inv.notes.append(_defaulted_note(obj))
+    seen[obj.key] = len(collection)
+    collection.append(obj)
 
 
 _KEY = attrgetter("cluster", "namespace", "name")
@@ -166,4 +286,4 @@ def _note_dangling_routes(inv: Inventory, cluster: str) -> None:
             inv.notes.append(Note(INFO, r.ref, "ROUTE_PARENT_NOT_IN_INVENTORY", f"parent Gateway(s) {', '.join(missing)} not in the inventory ({r.source})"))
 
 
-__all__ = ["UNUSABLE_OBJECT_CODES", "USED_KINDS", "read_inventory"]
+__all__ = ["DEFAULT_NAMESPACE", "UNUSABLE_OBJECT_CODES", "USED_KINDS", "check_namespace", "read_inventory"]

@@ -10,6 +10,7 @@ Format (YAML or JSON)::
         region: us-central1
         inventory: [prod/]         # files or directories, relative to the fleet file
         usage: prod-usage.csv      # optional; relative to the fleet file
+        namespace: shop            # optional; for manifests that name no namespace (--namespace)
 
 The file is validated strictly: unknown keys, missing fields, a bad cloud, a duplicate name are
 errors naming the file, line and cluster entry.
@@ -20,14 +21,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.inventory import read_inventory, sort_inventory
+from planner.inventory import check_namespace, read_inventory, sort_inventory
 from planner.inventory.loader import load_config
 from planner.model import Cluster, Inventory, PlannerError
 
 #: Clouds a fleet entry may name: the clouds planner has a pricer for (planner/pricers PRICERS).
 SUPPORTED_CLOUDS = ("aws", "azure", "gcp")
 REQUIRED = ("name", "cloud", "project", "region", "inventory")
-OPTIONAL = ("usage",)
+OPTIONAL = ("usage", "namespace")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")  # us-central1, us-east-1, westeurope
 
@@ -38,6 +39,7 @@ class FleetCluster:
     inventory: tuple[str, ...]
     usage: str | None
     line: int
+    namespace: str | None = None  # of objects that name none (else "default", noted)
 
 
 def parse_fleet(path: str) -> list[FleetCluster]:
@@ -88,12 +90,14 @@ def parse_fleet(path: str) -> list[FleetCluster]:
         usage = entry.get("usage")
         if usage is not None and (not isinstance(usage, str) or not usage):
             raise PlannerError(f"{path}:{lines.get(('clusters', i, 'usage'), line)}: {label}: 'usage' must be a path")
+        namespace = check_namespace(entry.get("namespace"), f"{path}:{lines.get(('clusters', i, 'namespace'), line)}: {label}")
         out.append(
             FleetCluster(
                 cluster=Cluster(name=name, cloud=entry["cloud"], project=entry["project"], region=entry["region"]),
                 inventory=tuple(str(base / p) if p != "-" else p for p in inv),
                 usage=str(base / usage) if usage else None,
                 line=line,
+                namespace=namespace,
             )
         )
     return out
@@ -105,6 +109,6 @@ def read_fleet(path: str, inventory: Inventory | None = None) -> tuple[Inventory
     fleet = parse_fleet(path)
     inv = inventory if inventory is not None else Inventory()
     for fc in fleet:
-        read_inventory(list(fc.inventory), fc.cluster, inv, sort=False)
+        read_inventory(list(fc.inventory), fc.cluster, inv, sort=False, namespace=fc.namespace)
     sort_inventory(inv)  # once, not after each cluster (quadratic at hundreds of clusters)
     return inv, fleet

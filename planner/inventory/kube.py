@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from planner.model import (
     WARN,
+    BackendConfig,
     Gateway,
     GatewayListener,
     HTTPRoute,
     Ingress,
     IngressPath,
+    MeshGateway,
     Note,
     Port,
     RouteBackend,
@@ -142,11 +144,12 @@ def service_fast(doc: dict, cluster: str, source: Source) -> Service | None:
     d["labels"] = {str(k): str(v) for k, v in labels.items() if v is not None} if isinstance(labels, dict) else {}
     d["selector"] = {str(k): str(v) for k, v in selector.items() if v is not None} if isinstance(selector, dict) else {}
     d["load_balancer_ip"] = lb_ip if isinstance(lb_ip, str) and lb_ip else None
-    d["load_balancer_source_ranges"] = tuple(sorted(str(r) for r in ranges)) if isinstance(ranges, list) else ()
+    d["load_balancer_source_ranges"], from_annotation = source_ranges(ranges, d["annotations"])
     d["load_balancer_class"] = lb_class if isinstance(lb_class, str) else None
     d["external_traffic_policy"] = etp if isinstance(etp, str) else None
     d["session_affinity"] = affinity if isinstance(affinity, str) else None
     d["status_addresses"] = addresses
+    d["source_ranges_from_annotation"] = from_annotation
     return svc
 
 
@@ -180,8 +183,7 @@ def _parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | N
             tp = tp if isinstance(tp, (int, str)) and not isinstance(tp, bool) else None
             ap = rp.get("appProtocol") if isinstance(rp.get("appProtocol"), str) else None
             ports.append(Port(port=port, protocol=proto, name=pname, target_port=tp, app_protocol=ap))
-    ranges = spec.get("loadBalancerSourceRanges")
-    ranges = tuple(sorted(str(r) for r in ranges)) if isinstance(ranges, list) else ()
+    ranges, from_annotation = source_ranges(spec.get("loadBalancerSourceRanges"), annotations)
     selector = _str_map(spec.get("selector"))
     svc = Service(
         cluster=cluster,
@@ -199,8 +201,26 @@ def _parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | N
         external_traffic_policy=spec.get("externalTrafficPolicy") if isinstance(spec.get("externalTrafficPolicy"), str) else None,
         session_affinity=spec.get("sessionAffinity") if isinstance(spec.get("sessionAffinity"), str) else None,
         status_addresses=_status_addresses(doc),
+        source_ranges_from_annotation=from_annotation,
     )
     return svc, []
+
+
+#: The annotation form of ``spec.loadBalancerSourceRanges`` (comma-separated CIDRs).
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+def source_ranges(spec_ranges, annotations: dict[str, str]) -> tuple[tuple[str, ...], bool]:
+    """The Service's allow-list as Kubernetes reads it, and whether it came from the annotation:
+    ``spec.loadBalancerSourceRanges`` when it has entries, else the annotation split at commas
+    (entries stripped; an empty entry is kept so the rules see an invalid range, as the API
+    server would refuse it). Sorted."""
+    if isinstance(spec_ranges, list) and spec_ranges:
+        return tuple(sorted(str(r) for r in spec_ranges)), False
+    raw = annotations.get(SOURCE_RANGES_ANNOTATION)
+    if raw is None or not raw.strip():
+        return (), False
+    return tuple(sorted(r.strip() for r in raw.split(","))), True
 
 
 def _status_addresses(doc: dict) -> tuple[str, ...]:
@@ -226,7 +246,9 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         return None, [Note(WARN, f"Ingress <unnamed> ({source})", "MISSING_NAME", "Ingress has no metadata.name; left out of pricing")]
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     cls = spec.get("ingressClassName") if isinstance(spec.get("ingressClassName"), str) else None
-    cls = cls or annotations.get("kubernetes.io/ingress.class") or GCE_DEFAULT_CLASS
+    cls = cls or annotations.get("kubernetes.io/ingress.class")
+    class_unset = not cls
+    cls = cls or GCE_DEFAULT_CLASS
     paths: list[IngressPath] = []
     for rule in _list(spec.get("rules")):
         if not isinstance(rule, dict):
@@ -237,9 +259,11 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
             if not isinstance(p, dict):
                 continue
             svc, port = _backend(p.get("backend"))
-            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) and not isinstance(port, bool) else None))
+            ptype = p.get("pathType") if isinstance(p.get("pathType"), str) else None
+            paths.append(IngressPath(host=host, path=str(p.get("path") or "/"), service=svc if isinstance(svc, str) else None, port=port if isinstance(port, (int, str)) and not isinstance(port, bool) else None, path_type=ptype))
     tls = spec.get("tls") if isinstance(spec.get("tls"), list) else []
     tls_hosts = sorted({h for t in tls if isinstance(t, dict) for h in _list(t.get("hosts")) if isinstance(h, str)})
+    tls_secrets = sorted({(h, t.get("secretName") if isinstance(t.get("secretName"), str) else "") for t in tls if isinstance(t, dict) for h in _list(t.get("hosts")) if isinstance(h, str)})
     has_tls = bool(tls) or "ingress.gcp.kubernetes.io/pre-shared-cert" in annotations or "networking.gke.io/managed-certificates" in annotations
     dsvc, _ = _backend(spec.get("defaultBackend") or spec.get("backend"))
     ing = Ingress(
@@ -254,6 +278,8 @@ def parse_ingress(doc: dict, cluster: str, source: Source) -> tuple[Ingress | No
         default_backend=dsvc if isinstance(dsvc, str) else None,
         annotations=annotations,
         status_addresses=_status_addresses(doc),
+        tls_secrets=tuple(tls_secrets),
+        class_unset=class_unset,
     )
     return ing, []
 
@@ -340,3 +366,41 @@ def parse_httproute(doc: dict, cluster: str, source: Source) -> tuple[HTTPRoute 
         source=source,
     )
     return route, []
+
+
+def parse_istio_gateway(doc: dict, cluster: str, source: Source) -> tuple[MeshGateway | None, list[Note]]:
+    """An Istio ``Gateway`` (networking.istio.io): only its ``spec.selector`` matters to planner
+    (the proxies it configures, hence the LoadBalancer Service in front of them)."""
+    name, ns, _, _ = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"Istio Gateway <unnamed> ({source})", "MISSING_NAME", "Istio Gateway has no metadata.name; not read")]
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    selector = tuple(sorted(_str_map(spec.get("selector")).items()))
+    return MeshGateway(cluster=cluster, namespace=ns, name=name, selector=selector, source=source), []
+
+
+#: BackendConfig spec fields planner reads; any other field is reported as not carried.
+_BACKEND_CONFIG_READ = ("timeoutSec", "connectionDraining")
+
+
+def _seconds(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def parse_backend_config(doc: dict, cluster: str, source: Source) -> tuple[BackendConfig | None, list[Note]]:
+    """A GKE ``BackendConfig`` (cloud.google.com): its backend timeout and connection draining
+    (what planner carries to the new entrypoint's backend policy), and the names of its other
+    settings (reported, not carried)."""
+    name, ns, _, _ = _meta(doc)
+    if name is None:
+        return None, [Note(WARN, f"BackendConfig <unnamed> ({source})", "MISSING_NAME", "BackendConfig has no metadata.name; not read")]
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    draining = spec.get("connectionDraining") if isinstance(spec.get("connectionDraining"), dict) else {}
+    other = tuple(sorted(str(k)[:60] for k, v in spec.items() if str(k) not in _BACKEND_CONFIG_READ and v is not None))
+    return BackendConfig(
+        cluster=cluster, namespace=ns, name=name,
+        timeout_sec=_seconds(spec.get("timeoutSec")),
+        draining_sec=_seconds(draining.get("drainingTimeoutSec")),
+        other_settings=other,
+        source=source,
+    ), []

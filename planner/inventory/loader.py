@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,17 +232,23 @@ def decode(path: str, data: bytes) -> str:
         raise PlannerError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
-def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator[tuple[object, int | None, dict[int, int], bool]]:
-    """Yield (document, line of the document, {list-item index: line}, shallow) for each
-    document; shallow: known to pass the depth check (the check may be skipped).
+def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator[tuple[object, int | None, dict[tuple[int, ...], int], bool]]:
+    """Yield (document, line of the document, {list-item index path: line}, shallow) for each
+    document (index paths: ``(i,)`` for ``items[i]``, ``(i, j)`` for ``items[i].items[j]`` of a
+    List in a List); shallow: known to pass the depth check (the check may be skipped).
     ``data``: the bytes ``text`` was decoded from, when at hand (spares encoding it again)."""
     first = _first_char(text)
     if not first:
         raise PlannerError(f"{path}: empty file")
+    if first == "/":
+        _refuse_leading_comment(path, text)
     if first in "{[":
         doc, shallow = _fast_json(text, data)
         if doc is _SLOW:
-            doc = loads_json(path, text)
+            try:
+                doc = loads_json(path, text)
+            except PlannerError as exc:  # a template starting with {{- if ... }} looks like JSON
+                raise (_unrendered_template(path, text) or exc) from None
         yield doc, None, {}, shallow
         return
     if len(text) > MAX_YAML_BYTES:
@@ -256,15 +263,12 @@ def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator
             problem = check_node_graph(node)
             if problem:
                 raise PlannerError(f"{path}:{line}: document {problem}")
-            item_lines: dict[int, int] = {}
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
-                        item_lines = {i: n.start_mark.line + 1 for i, n in enumerate(value.value)}
+            item_lines: dict[tuple[int, ...], int] = {}
+            _note_item_lines(node, (), item_lines)
             doc = loader.construct_document(node)
             yield doc, line, item_lines, False
     except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
+        raise (_unrendered_template(path, text) or _yaml_error(path, exc)) from None
     except RecursionError:
         raise PlannerError(f"{path}: YAML nested too deeply") from None
     finally:
@@ -276,9 +280,84 @@ def loads_json(path: str, text: str, hint: str = "") -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if text.startswith(("//", "/*"), exc.pos):
+            raise _comment_error(path, exc.lineno) from None
         raise PlannerError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}{hint}") from None
     except RecursionError:
         raise PlannerError(f"{path}: JSON nested too deeply") from None
+
+
+def _note_item_lines(node, prefix: tuple[int, ...], out: dict[tuple[int, ...], int]) -> None:
+    """The line of every List item, Lists in Lists included (depth is bounded by the caller's
+    node-graph check)."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            for i, n in enumerate(value.value):
+                out[prefix + (i,)] = n.start_mark.line + 1
+                _note_item_lines(n, prefix + (i,), out)
+
+
+# --- sources that must be rendered first: one line saying what to run ---------------------------
+
+#: ``{{`` where YAML would read it as syntax (a line's start, after ``- `` or ``key: ``), not inside
+#: a quoted string or after a comment: the mark of an unrendered Helm (Go) template.
+_TEMPLATE_SYNTAX = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:[^\s#'\"{][^#'\"\n]*?:[ \t]+)?\{\{", re.M)
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: Keys of a kustomization file (kustomize's own), any of which marks one without a kind.
+_KUSTOMIZE_KEYS = ("resources", "bases", "components", "patches", "patchesStrategicMerge", "generators", "configMapGenerator", "namePrefix", "nameSuffix")
+
+
+def _chart_dir(path: str) -> str:
+    """The chart a template file belongs to (the folder above ``templates/``), else ``CHART``."""
+    parts = Path(path).parts
+    if "templates" in parts[:-1]:
+        i = len(parts) - 2 - parts[:-1][::-1].index("templates")
+        return str(Path(*parts[:i])) if i else "."
+    return "CHART"
+
+
+def _helm_error(path: str, line: int | None) -> PlannerError:
+    where = f"{path}:{line}" if line else path
+    return PlannerError(f"{where}: an unrendered Helm template ('{{{{' outside a string); render it first: helm template RELEASE {_chart_dir(path)} | planner analyze -")
+
+
+def _unrendered_template(path: str, text: str) -> PlannerError | None:
+    """For a file YAML refused: the Helm error when ``{{`` appears as YAML syntax."""
+    m = _TEMPLATE_SYNTAX.search(text)
+    return _helm_error(path, text.count("\n", 0, m.start()) + 1) if m else None
+
+
+def _comment_error(path: str, line: int) -> PlannerError:
+    return PlannerError(f"{path}:{line}: JSON with comments ('//' or '/*'), which JSON does not allow; remove them first (whole-line // comments: grep -v '^[[:space:]]*//' FILE > clean.json)")
+
+
+def _refuse_leading_comment(path: str, text: str) -> None:
+    """A file whose first non-blank characters open a ``//`` or ``/*`` comment (JSONC)."""
+    start = len(text) - len(text.lstrip())
+    if text.startswith(("//", "/*"), start):
+        raise _comment_error(path, text.count("\n", 0, start) + 1)
+
+
+def _refuse_unrendered(path: str, line: int | None, doc: dict) -> None:
+    """A kustomization, a Helm chart's Chart.yaml or (YAML, ``line`` known) a template whose
+    name was left as a ``{{ }}`` string: each must be built or rendered first, one line saying how."""
+    where = f"{path}:{line}" if line else path
+    kind = doc.get("kind")
+    api = doc.get("apiVersion")
+    name = Path(path).name
+    folder = str(Path(path).parent)
+    if (kind in ("Kustomization", "Component") and isinstance(api, str) and api.startswith("kustomize.config.k8s.io/")) or (
+        kind is None and name in KUSTOMIZATION_FILES and any(k in doc for k in _KUSTOMIZE_KEYS)
+    ):
+        raise PlannerError(f"{where}: a kustomization, not rendered manifests; build it first: kustomize build {folder} | planner analyze - (or kubectl kustomize {folder})")
+    if kind is None and name in ("Chart.yaml", "Chart.yml") and "name" in doc:
+        raise PlannerError(f"{where}: a Helm chart's Chart.yaml, not rendered manifests; render the chart first: helm template RELEASE {folder} | planner analyze -")
+    if line is not None:
+        meta = doc.get("metadata")
+        if isinstance(meta, dict) and any(isinstance(meta.get(k), str) and "{{" in meta[k] for k in ("name", "namespace")):
+            raise _helm_error(path, line)
 
 
 def _yaml_error(path: str, exc: yaml.YAMLError) -> PlannerError:
@@ -292,7 +371,9 @@ def _yaml_error(path: str, exc: yaml.YAMLError) -> PlannerError:
 
 
 def iter_objects(path: str) -> Iterator[RawObject]:
-    """Yield every Kubernetes object in one file, unwrapping ``kind: List`` documents."""
+    """Yield every Kubernetes object in one file, unwrapping ``kind: List`` documents (Lists in
+    Lists too; the kindless items of a ``<Kind>List`` take its kind). A file that must be
+    rendered or built first (Helm template, kustomization, JSON with comments) is an error."""
     for doc, source in iter_object_pairs(path):
         yield RawObject(doc, source)
 
@@ -314,21 +395,51 @@ def iter_object_pairs(path: str) -> Iterator[tuple[object, Source]]:
             raise PlannerError(f"{where}: expected a Kubernetes object or List, got {_type_name(doc)}{hint}")
         if not shallow and not _depth_ok(doc):
             raise PlannerError(f"{where}: document nested deeper than {MAX_DEPTH} levels (refused)")
+        _refuse_unrendered(path, line, doc)
         if "kind" in doc or "apiVersion" in doc or isinstance(doc.get("items"), list):
             found_any = True
         items = doc.get("items")
         if isinstance(items, list) and str(doc.get("kind", "List")).endswith("List"):
-            if item_lines:
-                for i, item in enumerate(items):
-                    yield item, Source(path, item_lines.get(i))
-            else:
-                source = Source(path, None)
-                for item in items:
+            if item_lines or doc.get("kind") != "List":
+                yield from _list_items(path, doc, items, item_lines, ())
+                continue
+            source = Source(path, None)
+            for item in items:  # kubectl's JSON List (most input): inline, one generator frame
+                if type(item) is dict and "items" in item and _is_list(item):
+                    yield from _list_items(path, item, item["items"], item_lines, ())
+                else:
                     yield item, source
         else:
             yield doc, Source(path, line)
     if not found_any:
         raise PlannerError(f"{path}: no Kubernetes objects in file (no document has a kind or apiVersion)")
+
+
+def _is_list(doc) -> bool:
+    """A List inside a List: ``kind`` ``List`` or ``<Kind>List`` with an ``items`` array."""
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list)
+
+
+def _list_items(path: str, doc: dict, items: list, item_lines: dict, prefix: tuple[int, ...]) -> Iterator[tuple[object, Source]]:
+    """The items of one List, Lists in it unwrapped (depth is bounded by the document check).
+    The items of a ``<Kind>List`` without their own kind (``kubectl get --raw`` prints them so)
+    take the List's kind and apiVersion: ``ServiceList`` v1 items are v1 Services."""
+    kind = doc.get("kind")
+    inferred = kind[:-4] if isinstance(kind, str) and len(kind) > 4 and kind != "List" else None
+    api = doc.get("apiVersion")
+    shared = None if item_lines else Source(path, None)
+    for i, item in enumerate(items):
+        source = shared or Source(path, item_lines.get(prefix + (i,)))
+        if type(item) is dict:
+            if "kind" not in item and inferred is not None:
+                item["kind"] = inferred
+                if "apiVersion" not in item and isinstance(api, str):
+                    item["apiVersion"] = api
+            elif "items" in item and _is_list(item):
+                yield from _list_items(path, item, item["items"], item_lines, prefix + (i,))
+                continue
+        yield item, source
 
 
 def _type_name(value) -> str:

@@ -5,7 +5,7 @@ usage (it names objects), then the gcloud listing (it matches objects and uses t
 """
 from __future__ import annotations
 
-from planner.inventory import read_inventory
+from planner.inventory import check_namespace, read_inventory
 from planner.inventory.fleet import read_fleet
 from planner.inventory.gcloud import read_forwarding_rules
 from planner.inventory.usage import read_usage
@@ -15,6 +15,7 @@ from planner.model import Cluster, Inventory, PlannerError
 def add_source_arguments(p) -> None:
     """The source flags of ``planner analyze``."""
     p.add_argument("--fleet", default=None, metavar="FILE", help="YAML file listing several clusters (name, cloud, project, region, inventory, usage); replaces INVENTORY and --project/--region/--cluster")
+    p.add_argument("-n", "--namespace", default=None, metavar="NS", help="namespace of manifests that name none, as kubectl/helm -n (default: 'default', noted per object); with --fleet use namespace: per cluster")
     p.add_argument("--usage", default=None, metavar="FILE", help="GiB in/out per month per service (CSV service,gib_in,gib_out or YAML), for data-processing charges")
     p.add_argument("--gcp-forwarding-rules", default=None, metavar="FILE", dest="gcp_forwarding_rules", help="output of 'gcloud compute forwarding-rules list --format=json': exact rule counts and orphaned rules")
 
@@ -23,7 +24,7 @@ def assemble_inventory(args, default_paths: list[str], rate_table=None) -> Inven
     """Build the Inventory from parsed ``analyze`` arguments."""
     fleet = getattr(args, "fleet", None)
     if fleet:
-        clash = [flag for flag, val in (("INVENTORY", args.inventory), ("--project", args.project), ("--region", args.region), ("--cluster", args.cluster)) if val]
+        clash = [flag for flag, val in (("INVENTORY", args.inventory), ("--project", args.project), ("--region", args.region), ("--cluster", args.cluster), ("--namespace", getattr(args, "namespace", None))) if val]
         if clash:
             raise PlannerError(f"{fleet}: --fleet cannot be combined with {', '.join(clash)}; add those files as another cluster entry of the fleet file")
         inv, clusters = read_fleet(fleet)
@@ -34,7 +35,7 @@ def assemble_inventory(args, default_paths: list[str], rate_table=None) -> Inven
     else:
         paths = args.inventory or default_paths
         cluster = Cluster(name=args.cluster or "main", cloud="gcp", project=args.project or "my-project", region=args.region or "us-central1")
-        inv = read_inventory(paths, cluster)
+        inv = read_inventory(paths, cluster, namespace=check_namespace(getattr(args, "namespace", None), "--namespace"))
         default_cluster = cluster.name
     if getattr(args, "usage", None):
         read_usage(args.usage, inv, default_cluster=default_cluster)

@@ -9,6 +9,14 @@ What EKS creates (PRICING-FACTS.md):
 - Scheme: ``service.beta.kubernetes.io/aws-load-balancer-scheme: internal|internet-facing``,
   else the legacy ``...-internal: "true"``; else the controller's default (internal) for
   controller-managed NLBs and internet-facing for in-tree ones.
+- EKS Auto Mode: ``spec.loadBalancerClass: eks.amazonaws.com/nlb`` is a real NLB (scheme from the
+  same annotation, internal by default, like the controller's); an Ingress whose class is ``alb``,
+  the controller name ``eks.amazonaws.com/alb``, or a name listed in the table setting
+  ``alb_ingress_classes`` (IngressClasses whose ``spec.controller`` is ``eks.amazonaws.com/alb``
+  or ``ingress.k8s.aws/alb``) is an ALB.
+- AWS Load Balancer Controller v2.5+: its webhook sets ``loadBalancerClass`` on *new* LoadBalancer
+  Services, so with the controller installed an unannotated Service becomes an (internal) NLB, not
+  a Classic LB; planner prices what the inventory says and an ``AWS_LBC_WEBHOOK`` note says so.
 - ``Ingress`` of class ``alb`` → an **ALB** per IngressGroup: Ingresses with the same
   ``alb.ingress.kubernetes.io/group.name`` in one cluster (any namespace) share one ALB; an
   Ingress without a group is its own group. Scheme from ``alb.ingress.kubernetes.io/scheme``
@@ -57,7 +65,11 @@ INTERNAL_ANN = "service.beta.kubernetes.io/aws-load-balancer-internal"
 SUBNETS_ANN = "service.beta.kubernetes.io/aws-load-balancer-subnets"
 EIP_ANN = "service.beta.kubernetes.io/aws-load-balancer-eip-allocations"
 NLB_CLASS = "service.k8s.aws/nlb"
+AUTO_NLB_CLASS = "eks.amazonaws.com/nlb"
+NLB_CLASSES = {NLB_CLASS: "aws-load-balancer-controller", AUTO_NLB_CLASS: "eks-auto-mode"}
 ALB_CLASS = "alb"
+AUTO_ALB_CONTROLLER = "eks.amazonaws.com/alb"
+ALB_INGRESS_CLASSES = frozenset({ALB_CLASS, AUTO_ALB_CONTROLLER, "ingress.k8s.aws/alb"})
 ALB_GROUP_ANN = "alb.ingress.kubernetes.io/group.name"
 ALB_SCHEME_ANN = "alb.ingress.kubernetes.io/scheme"
 ALB_SUBNETS_ANN = "alb.ingress.kubernetes.io/subnets"
@@ -75,13 +87,17 @@ def classify_service(svc: Service) -> tuple[str, bool, str]:
     """``(lb_type, internal, manager)`` for a LoadBalancer Service on EKS.
 
     ``lb_type`` is ``clb``, ``nlb`` or ``none`` (a ``loadBalancerClass`` that is not AWS's);
-    ``manager`` is ``in-tree``, ``aws-load-balancer-controller`` or the foreign class."""
+    ``manager`` is ``in-tree``, ``aws-load-balancer-controller``, ``eks-auto-mode`` or the
+    foreign class. Controller- and Auto-Mode-managed NLBs are internal unless the scheme says
+    otherwise."""
     ann = {k: v.strip().lower() for k, v in svc.annotations.items()}
     cls = svc.load_balancer_class
     lb_type_ann = ann.get(LB_TYPE_ANN, "")
-    if cls and cls != NLB_CLASS:
+    if cls and cls not in NLB_CLASSES:
         return "none", False, cls
-    if cls == NLB_CLASS or lb_type_ann in ("external", "nlb-ip"):
+    if cls in NLB_CLASSES:
+        lb_type, manager = "nlb", NLB_CLASSES[cls]
+    elif lb_type_ann in ("external", "nlb-ip"):
         lb_type, manager = "nlb", "aws-load-balancer-controller"
     elif lb_type_ann == "nlb":
         lb_type, manager = "nlb", "in-tree"
@@ -92,12 +108,13 @@ def classify_service(svc: Service) -> tuple[str, bool, str]:
     elif INTERNAL_ANN in ann:
         internal = ann[INTERNAL_ANN] in ("true", "0.0.0.0/0")
     else:
-        internal = manager == "aws-load-balancer-controller"
+        internal = manager != "in-tree"
     return lb_type, internal, manager
 
 
-def is_alb_ingress(ing: Ingress) -> bool:
-    return ing.ingress_class == ALB_CLASS
+def is_alb_ingress(ing: Ingress, classes: frozenset[str] = ALB_INGRESS_CLASSES) -> bool:
+    """An Ingress the AWS Load Balancer Controller or EKS Auto Mode serves with an ALB."""
+    return ing.ingress_class in classes
 
 
 class AwsPricer:
@@ -105,6 +122,8 @@ class AwsPricer:
 
     def __init__(self, table: RateTable | None = None):
         self.table = table or load_table("aws")
+        extra = self.table.settings.get("alb_ingress_classes") or []
+        self.alb_classes = ALB_INGRESS_CLASSES | frozenset(str(c) for c in extra)
 
     # --- footprints ----------------------------------------------------------------------
     def service_footprint(self, svc: Service, cluster: Cluster, usage: Usage | None) -> Footprint:
@@ -120,7 +139,7 @@ class AwsPricer:
 
     def ingress_footprint(self, ing: Ingress, cluster: Cluster, usage: Usage | None) -> Footprint | None:
         """An ``alb`` Ingress → a share of its IngressGroup's ALB; other classes: None."""
-        if not is_alb_ingress(ing):
+        if not is_alb_ingress(ing, self.alb_classes):
             return None
         group = ing.annotations.get(ALB_GROUP_ANN, "").strip()
         internal = ing.annotations.get(ALB_SCHEME_ANN, "internal").strip().lower() != "internet-facing"
@@ -174,7 +193,8 @@ class AwsPricer:
             fixed = Decimal(0)
             hourly = self.table.rate(region, HOURLY[lb_type])
             cost = hourly.usd * HOURS_PER_MONTH
-            out.add(CostLine(pool, f"{LABEL[lb_type]} hours", "hour", HOURS_PER_MONTH, hourly, cost, owners))
+            weights = tuple(f.forwarding_rules for f in fps)
+            out.add(CostLine(pool, f"{LABEL[lb_type]} hours", "hour", HOURS_PER_MONTH, hourly, cost, owners, "lb_hour", weights))
             fixed += cost
             ips = max(fp.addresses for fp in fps)
             if ips:
@@ -182,7 +202,7 @@ class AwsPricer:
                     assumed_azs = True
                 ip = self.table.rate(region, "public_ipv4_hour")
                 qty = Decimal(ips) * HOURS_PER_MONTH
-                out.add(CostLine(pool, f"Public IPv4 addresses ({ips}, one per AZ)", "address-hour", qty, ip, ip.usd * qty, owners))
+                out.add(CostLine(pool, f"Public IPv4 addresses ({ips}, one per AZ)", "address-hour", qty, ip, ip.usd * qty, owners, "public_ipv4", weights))
                 fixed += ip.usd * qty
             weight = sum(f.forwarding_rules for f in fps)
             for f in fps:
@@ -191,19 +211,26 @@ class AwsPricer:
                 if fp.usage is None:
                     continue
                 out.data_priced = True
+                if lb_type == "clb":
+                    # Classic: $/GB processed, each direction its own component
+                    rate = self.table.rate(region, "clb_data_gb")
+                    for label, gb, kind in (("Data processed (in)", fp.usage.gib_in, "data_processing_in"), ("Data processed (out)", fp.usage.gib_out, "data_processing_out")):
+                        if gb > 0:
+                            out.add(CostLine(pool, f"{label}: {fp.owner}", "GB", gb, rate, gb * rate.usd, (fp.owner,), kind))
+                            by_owner[fp.owner] += gb * rate.usd
+                    continue
                 gb = fp.usage.gib_in + fp.usage.gib_out
                 if gb <= 0:
                     continue
-                if lb_type == "clb":
-                    rate, unit, label = self.table.rate(region, "clb_data_gb"), "GB", "Data processed (in + out)"
-                else:
-                    key, unit = UNITS[lb_type]
-                    rate, label = self.table.rate(region, key), f"{unit.split('-')[0]}s from data processed (1 GB/h each; bytes dimension only)"
+                key, unit = UNITS[lb_type]
+                rate, label = self.table.rate(region, key), f"{unit.split('-')[0]}s from data processed (1 GB/h each; bytes dimension only)"
                 cost = gb * rate.usd
-                out.add(CostLine(pool, f"{label}: {fp.owner}", unit, gb, rate, cost, (fp.owner,)))
+                out.add(CostLine(pool, f"{label}: {fp.owner}", unit, gb, rate, cost, (fp.owner,), "lcu" if lb_type == "alb" else "nlcu"))
                 by_owner[fp.owner] += cost
         if assumed_azs:
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_AZS_ASSUMED", f"internet-facing load balancers without a subnets / EIP annotation are priced in {DEFAULT_AZS} availability zones ({DEFAULT_AZS} public IPv4 addresses each)"))
+        if any(fp.lb_type == "clb" for fp in footprints):
+            out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_LBC_WEBHOOK", "Services without a load-balancer type annotation or class are priced as Classic LBs (the in-tree controller); with the AWS Load Balancer Controller v2.5+ installed, its webhook sets loadBalancerClass service.k8s.aws/nlb on new LoadBalancer Services, which then become NLBs (internal by default); existing Services keep their load balancer"))
         if out.data_priced:
             out.notes.append(Note(INFO, f"rates {self.table.name}", "AWS_CAPACITY_UNITS_BYTES_ONLY", "ALB LCUs and NLB NLCUs are priced from processed bytes only (1 GB/h per unit, traffic spread evenly); new connections, active connections or rule evaluations can bill more"))
         out.by_owner = settle(by_owner)

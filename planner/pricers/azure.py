@@ -11,9 +11,14 @@ frontend is a Standard static public IPv4 billed per hour in the cluster's regio
 frontends are free. Consolidation therefore saves rules beyond the 5th and public IPs, never a
 whole load balancer.
 
-Not in the inventory, so not counted: the outbound rule and outbound public IP AKS adds to the
-``kubernetes`` LB when the cluster's outboundType is ``loadBalancer`` (same before and after, but
-the rule can move the 5-rule tier by one; an ``AZURE_OUTBOUND_NOT_COUNTED`` note says so).
+Outbound: with outboundType ``loadBalancer`` (AKS's default) the ``kubernetes`` LB carries an
+outbound rule and an outbound public IP that are not in the inventory. The outbound rule counts in
+the rule tiers (PRICING-FACTS audit), so every cluster seen gets an ``AKS outbound <cluster>``
+owner on its public LB with ``aks_outbound_rules`` rules (default 1) and ``aks_outbound_ips``
+public IPs (default 1), on both sides of the plan. Set them in the rate table's ``settings``
+(0 for clusters with outboundType userDefinedRouting / NAT gateway) or with the constructor's
+``outbound_rules`` / ``outbound_ips``; an ``AZURE_OUTBOUND_COUNTED`` note states the figures
+(``AZURE_OUTBOUND_NOT_COUNTED`` when set to 0).
 
 What consolidation would build on AKS: an in-cluster ingress controller (or Gateway
 implementation) exposed by ONE LoadBalancer Service on the shared LB, listening on 80 and 443:
@@ -43,6 +48,8 @@ from planner.pricers.rates import RateTable, load_table
 INTERNAL_ANN = "service.beta.kubernetes.io/azure-load-balancer-internal"
 ENTRYPOINT_RULES = 2  # 80 and 443
 METER_REGION = "global"
+OUTBOUND_RULES = 1  # AKS default outbound rule on the 'kubernetes' LB (outboundType loadBalancer)
+OUTBOUND_IPS = 1
 
 
 def is_internal(svc: Service) -> bool:
@@ -56,8 +63,11 @@ def lb_name(cluster: str, internal: bool) -> str:
 class AzurePricer:
     cloud = "azure"
 
-    def __init__(self, table: RateTable | None = None):
+    def __init__(self, table: RateTable | None = None, outbound_rules: int | None = None, outbound_ips: int | None = None):
         self.table = table or load_table("azure")
+        settings = self.table.settings
+        self.outbound_rules = int(settings.get("aks_outbound_rules", OUTBOUND_RULES) if outbound_rules is None else outbound_rules)
+        self.outbound_ips = int(settings.get("aks_outbound_ips", OUTBOUND_IPS) if outbound_ips is None else outbound_ips)
 
     def service_footprint(self, svc: Service, cluster: Cluster, usage: Usage | None) -> Footprint:
         """A share of the cluster's shared LB: one rule per (port, protocol), one frontend IP."""
@@ -93,11 +103,22 @@ class AzurePricer:
         r = self.table.rate(METER_REGION, "lb_data_gb").usd
         return (r, r)
 
+    def outbound_footprint(self, cluster: str, project: str, region: str) -> Footprint:
+        """The outbound rule(s) and IP(s) AKS puts on a cluster's public ``kubernetes`` LB."""
+        return Footprint(owner=f"AKS outbound {cluster}", cloud="azure", project=project, region=region, kind="passthrough",
+                         forwarding_rules=self.outbound_rules, addresses=self.outbound_ips, lb_type="standard", group=lb_name(cluster, False))
+
     def price(self, footprints: list[Footprint]) -> Pricing:
         out = Pricing()
         lbs: dict[tuple[str, str], list[Footprint]] = defaultdict(list)
+        clusters: dict[str, tuple[str, str]] = {}
         for fp in footprints:
             lbs[(fp.region, fp.group or fp.owner)].append(fp)
+            if fp.group:
+                clusters.setdefault(fp.group.rsplit("/", 1)[0], (fp.project, fp.region))
+        if self.outbound_rules or self.outbound_ips:
+            for name, (project, region) in sorted(clusters.items()):
+                lbs[(region, lb_name(name, False))].append(self.outbound_footprint(name, project, region))
         by_owner: dict[str, Decimal] = defaultdict(Decimal)  # exact; settled to cents once at the end
         first5 = self.table.rate(METER_REGION, "lb_rules_first5_hour")
         extra = self.table.rate(METER_REGION, "lb_rule_additional_hour")
@@ -107,14 +128,14 @@ class AzurePricer:
             pool = f"azure {region} {lb}"
             owners = tuple(f.owner for f in fps)
             rules = sum(f.forwarding_rules for f in fps)
-            lb_cost = tiered_rules(out, pool, "LB rules", rules, first5, extra, owners)
+            lb_cost = tiered_rules(out, pool, "LB rules", rules, first5, extra, owners, "lb_rule", tuple(f.forwarding_rules for f in fps))
             for f in fps:
                 by_owner[f.owner] += lb_cost * f.forwarding_rules / rules if rules else Decimal(0)
             ips = sum(f.addresses for f in fps)
             if ips:
                 ip = self.table.rate(region, "public_ipv4_hour")
                 qty = Decimal(ips) * HOURS_PER_MONTH
-                out.add(CostLine(pool, f"Public IPv4 frontends ({ips})", "address-hour", qty, ip, ip.usd * qty, tuple(f.owner for f in fps if f.addresses)))
+                out.add(CostLine(pool, f"Public IPv4 frontends ({ips})", "address-hour", qty, ip, ip.usd * qty, tuple(f.owner for f in fps if f.addresses), "public_ipv4", tuple(f.addresses for f in fps if f.addresses)))
                 for f in fps:
                     if f.addresses:
                         by_owner[f.owner] += ip.usd * f.addresses * HOURS_PER_MONTH
@@ -122,13 +143,13 @@ class AzurePricer:
                 if fp.usage is None:
                     continue
                 out.data_priced = True
-                gb = fp.usage.gib_in + fp.usage.gib_out
-                if gb <= 0:
-                    continue
-                cost = gb * data.usd
-                out.add(CostLine(pool, f"Data processed (in + out): {fp.owner}", "GB", gb, data, cost, (fp.owner,)))
-                by_owner[fp.owner] += cost
-        if any(not f.internal for f in footprints):
-            out.notes.append(Note(INFO, f"rates {self.table.name}", "AZURE_OUTBOUND_NOT_COUNTED", "the outbound rule and outbound public IP AKS adds to the 'kubernetes' load balancer (outboundType loadBalancer) are not in the inventory and not counted; they bill the same before and after, but the outbound rule can move the 5-rule tier by one"))
+                for label, gb, kind in (("Data processed (in)", fp.usage.gib_in, "data_processing_in"), ("Data processed (out)", fp.usage.gib_out, "data_processing_out")):
+                    if gb > 0:
+                        out.add(CostLine(pool, f"{label}: {fp.owner}", "GB", gb, data, gb * data.usd, (fp.owner,), kind))
+                        by_owner[fp.owner] += gb * data.usd
+        if clusters and (self.outbound_rules or self.outbound_ips):
+            out.notes.append(Note(INFO, f"rates {self.table.name}", "AZURE_OUTBOUND_COUNTED", f"each cluster's 'kubernetes' load balancer carries {self.outbound_rules} outbound rule(s) and {self.outbound_ips} outbound public IP(s) (outboundType loadBalancer; not in the inventory), priced on both sides as 'AKS outbound <cluster>': the outbound rule counts in the 5-rule tier; set aks_outbound_rules / aks_outbound_ips in the rate table's settings (0 for userDefinedRouting or a NAT gateway)"))
+        elif clusters:
+            out.notes.append(Note(INFO, f"rates {self.table.name}", "AZURE_OUTBOUND_NOT_COUNTED", "aks_outbound_rules and aks_outbound_ips are 0 in the rate table's settings: no outbound rule or outbound IP is counted on the clusters' 'kubernetes' load balancers"))
         out.by_owner = settle(by_owner)
         return out

@@ -1,6 +1,7 @@
 """What every pricer returns, and the cent-exact allocation of pooled charges to owners."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -23,23 +24,66 @@ class Pricing:
         self.lines.append(line)
         self.rates[line.rate.key] = line.rate
 
+    def components_by_owner(self) -> dict[str, list[dict]]:
+        """Every cost line split among its owners, in the plan's ``cost_components`` shape:
+        ``{owner: [{component, quantity, unit, rate_key, monthly_usd, unsure}, ...]}``.
+
+        A line's cents (rounded half up once) are split by :func:`allocate` on the line's
+        ``weights`` (forwarding rules, proxies, ... per owner; equal when it has none), so the
+        owners' shares of a line add up to the line's cents exactly. ``quantity`` is the owner's
+        proportional share of the line's quantity (rounded to 6 places, for display). Not on the
+        hot path: call it for the plan, not per scenario."""
+        out: dict[str, list[dict]] = {}
+        for line in self.lines:
+            if not line.owners:
+                continue
+            if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
+                out.setdefault(line.owners[0], []).append({
+                    "component": line.kind,
+                    "quantity": float(line.quantity.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)),
+                    "unit": line.unit,
+                    "rate_key": line.rate.key,
+                    "monthly_usd": float(line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)),
+                    "unsure": line.rate.unsure,
+                })
+                continue
+            weights: dict[str, int] = defaultdict(int)
+            for i, owner in enumerate(line.owners):
+                weights[owner] += line.weights[i] if line.weights else 1
+            total_w = sum(weights.values())
+            if total_w == 0:  # nothing to weigh by: equal shares, still exact
+                weights = {k: 1 for k in weights}
+                total_w = len(weights)
+            for owner, share in allocate(line.monthly_usd, dict(weights)).items():
+                qty = line.quantity * weights[owner] / total_w if total_w else Decimal(0)
+                out.setdefault(owner, []).append({
+                    "component": line.kind,
+                    "quantity": float(qty.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)),
+                    "unit": line.unit,
+                    "rate_key": line.rate.key,
+                    "monthly_usd": float(share),
+                    "unsure": line.rate.unsure,
+                })
+        return dict(sorted(out.items()))
+
     @property
     def total(self) -> Decimal:
         return sum((v for v in self.by_owner.values()), Decimal(0))
 
 
-def tiered_rules(out: Pricing, pool: str, noun: str, rules: int, first5: Rate, extra: Rate, owners: tuple[str, ...]) -> Decimal:
+def tiered_rules(out: Pricing, pool: str, noun: str, rules: int, first5: Rate, extra: Rate, owners: tuple[str, ...], kind: str = "forwarding_rule", weights: tuple[int, ...] = ()) -> Decimal:
     """Add the cost lines of ``rules`` rules billed with a flat charge for the first five and a
     per-rule charge beyond (GCP forwarding rules per project and region, Azure LB rules per
-    load balancer); return their monthly cost."""
+    load balancer); return their monthly cost. ``weights`` (rules per owner, aligned with
+    ``owners``) say how both lines split among the owners."""
     cost = Decimal(0)
     if rules:
         flat = first5.usd * HOURS_PER_MONTH
-        out.add(CostLine(pool, f"{noun[0].upper()}{noun[1:]} 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners))
+        out.add(CostLine(pool, f"{noun[0].upper()}{noun[1:]} 1-{min(rules, FREE_TIER_RULES)} of {rules} (flat)", "hour", HOURS_PER_MONTH, first5, flat, owners, kind, weights))
         cost += flat
     if rules > FREE_TIER_RULES:
         qty = Decimal(rules - FREE_TIER_RULES) * HOURS_PER_MONTH
-        out.add(CostLine(pool, f"Additional {noun} ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners))
+        out.add(CostLine(pool, f"Additional {noun} ({rules - FREE_TIER_RULES})", "rule-hour", qty, extra, extra.usd * qty, owners, kind, weights))
         cost += extra.usd * qty
     return cost
 

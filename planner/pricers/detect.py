@@ -3,7 +3,8 @@
 Evidence read from the objects (any one object is enough; each cloud's evidence is counted):
 
 - aws: annotations ``service.beta.kubernetes.io/aws-*`` or ``alb.ingress.kubernetes.io/*``,
-  ``spec.loadBalancerClass: service.k8s.aws/*``, Ingress class ``alb``, status hostnames
+  ``spec.loadBalancerClass: service.k8s.aws/*`` or ``eks.amazonaws.com/*`` (EKS Auto Mode),
+  Ingress class ``alb`` or ``eks.amazonaws.com/alb``, status hostnames
   ``*.elb.amazonaws.com`` / ``*.elb.<region>.amazonaws.com``;
 - azure: annotations ``service.beta.kubernetes.io/azure-*``, Ingress class
   ``azure-application-gateway`` / ``webapprouting.kubernetes.azure.com``, status hostnames
@@ -38,7 +39,7 @@ def _evidence_service(svc) -> str | None:
             return "azure"
         if key.startswith(("cloud.google.com/", "networking.gke.io/")):
             return "gcp"
-    if (svc.load_balancer_class or "").startswith("service.k8s.aws/"):
+    if (svc.load_balancer_class or "").startswith(("service.k8s.aws/", "eks.amazonaws.com/")):
         return "aws"
     for addr in svc.status_addresses:
         a = addr.lower().rstrip(".")
@@ -50,7 +51,7 @@ def _evidence_service(svc) -> str | None:
 
 
 def _evidence_ingress(ing) -> str | None:
-    if ing.ingress_class == "alb" or any(k.startswith("alb.ingress.kubernetes.io/") for k in ing.annotations):
+    if ing.ingress_class in ("alb", "eks.amazonaws.com/alb", "ingress.k8s.aws/alb") or any(k.startswith("alb.ingress.kubernetes.io/") for k in ing.annotations):
         return "aws"
     if ing.ingress_class in ("azure-application-gateway", "webapprouting.kubernetes.azure.com") or any(k.startswith("appgw.ingress.kubernetes.io/") for k in ing.annotations):
         return "azure"

@@ -170,6 +170,12 @@ def import_gcp(docs: list[tuple[str, object]]) -> Imported:
     for region, rates in out.rates.items():  # the pricer reads data_inbound_gib for passthrough LBs too
         if "passthrough_data_inbound_gib" in rates and "data_inbound_gib" not in rates:
             rates["data_inbound_gib"] = rates["passthrough_data_inbound_gib"]
+        if "forwarding_rule_first5" in rates and region != "global":
+            # no catalog SKU for Envoy proxy instances is mapped: infracost prices a proxy-hour at
+            # the region's forwarding-rule-minimum SKU; kept unsure (see docs/pricing.md)
+            fr = rates["forwarding_rule_first5"]
+            rates.setdefault("proxy_instance_hour", dict(_rate(fr["usd"], "hour", f"{fr['source']} (proxy instance-hour priced at this SKU, as infracost does)", fr["effective"]), unsure=True,
+                                                         note="no catalog SKU for regional Envoy proxy instances is mapped; the forwarding-rule-minimum price is assumed"))
         if "forwarding_rule_first5" in rates:
             rates.setdefault("address_on_forwarding_rule_hour", _rate("0", "hour", "https://cloud.google.com/vpc/network-pricing#ipaddress (external IPv4 used by a forwarding rule: no charge)", rates["forwarding_rule_first5"]["effective"]))
     return out
@@ -294,7 +300,8 @@ def import_catalog(cloud: str, paths: list[str]) -> Imported:
 
 #: Rates each pricer looks up, per region kind ("*" = every region; "global" = the global one).
 REQUIRED = {
-    "gcp": {"*": ("forwarding_rule_first5", "forwarding_rule_additional", "data_inbound_gib", "data_outbound_gib")},
+    # GCP has no global data-processing rate (global LBs are charged at their region's rate)
+    "gcp": {"global": ("forwarding_rule_first5", "forwarding_rule_additional"), "*": ("forwarding_rule_first5", "forwarding_rule_additional", "data_inbound_gib", "data_outbound_gib")},
     "aws": {"*": ("alb_hour", "alb_lcu_hour", "nlb_hour", "nlb_nlcu_hour", "clb_hour", "clb_data_gb", "public_ipv4_hour")},
     "azure": {"global": ("lb_rules_first5_hour", "lb_rule_additional_hour", "lb_data_gb"), "*": ("public_ipv4_hour",)},
 }

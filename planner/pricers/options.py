@@ -10,12 +10,21 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import yaml
 
 from planner.model import INFO, Inventory, Note, PlannerError, Usage
 from planner.pricers import PRICERS
 from planner.pricers.detect import CLOUDS, resolve_cloud
-from planner.pricers.rates import load_table
+from planner.pricers.rates import load_table, table_cloud
+
+#: How messages name each cloud.
+CLOUD_NAMES = {"gcp": "GCP", "aws": "AWS", "azure": "Azure"}
+
+
+def _a(cloud: str) -> str:
+    """``a GCP``, ``an AWS``, ``an Azure``."""
+    name = CLOUD_NAMES.get(cloud, cloud)
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
 
 #: Region used for a single cluster when --region is not given, per cloud.
 DEFAULT_REGION = {"gcp": "us-central1", "aws": "us-east-1", "azure": "eastus"}
@@ -23,8 +32,8 @@ DEFAULT_REGION = {"gcp": "us-central1", "aws": "us-east-1", "azure": "eastus"}
 
 def add_pricing_arguments(p) -> None:
     """The pricing flags of ``planner analyze``."""
-    p.add_argument("--cloud", choices=sorted(PRICERS), default=None, help="cloud to price (default: detected from the inventory's annotations, classes and hostnames, else the fleet file, else gcp)")
-    p.add_argument("--rates", default=None, metavar="FILE", help="rate table to use instead of pricing/<cloud>.yaml (e.g. one written by 'planner prices import')")
+    p.add_argument("--cloud", choices=sorted(PRICERS), default=None, help="cloud to price. Precedence: --cloud, else the cloud of the --rates table, else the fleet file's clouds, else detected from the inventory's annotations, classes and hostnames, else gcp")
+    p.add_argument("--rates", default=None, metavar="FILE", help="rate table to use instead of the one bundled with planner (e.g. one written by 'planner prices import'); implies its cloud (show the bundled ones with 'planner prices --cloud CLOUD')")
     p.add_argument("--usage-default", default=None, metavar="GIB", dest="usage_default", help="GiB in and GiB out per month for every load balancer without a --usage row: prices data processing")
 
 
@@ -39,11 +48,25 @@ def _gib(text: str) -> Decimal:
 
 
 def apply_pricing_options(args, inv: Inventory) -> dict:
-    """Resolve the cloud (flag > fleet > detection > gcp), align the clusters with it, apply
-    ``--usage-default``; return the ``Options`` fields (cloud, cloud_reason, rates)."""
+    """Resolve the cloud (--cloud > the --rates table's cloud > fleet > detection > gcp), align
+    the clusters with it, apply ``--usage-default``; return the ``Options`` fields (cloud,
+    cloud_reason, rates)."""
     fleet = getattr(args, "fleet", None)
     fleet_clouds = {c.cloud for c in inv.clusters.values()} if fleet else None
-    cloud, reason, notes = resolve_cloud(inv, getattr(args, "cloud", None), fleet_clouds, str(fleet or "fleet file"))
+    rates = getattr(args, "rates", None)
+    flag = getattr(args, "cloud", None)
+    if rates:
+        implied = table_cloud(rates)
+        if flag and flag != implied:
+            raise PlannerError(f"--rates {rates} is {_a(implied)} rate table but --cloud {flag} was given: drop --cloud or pass {_a(flag)} rate table")
+        if not flag:
+            fleet_other = sorted(c for c in (fleet_clouds or set()) if c and c != implied)
+            if fleet_other:
+                raise PlannerError(f"--rates {rates} is {_a(implied)} rate table but {fleet} lists {', '.join(fleet_other)} clusters: a plan prices one cloud")
+            flag = implied
+    cloud, reason, notes = resolve_cloud(inv, flag, fleet_clouds, str(fleet or "fleet file"))
+    if rates and not getattr(args, "cloud", None):
+        reason = reason.replace(f"--cloud {cloud}", f"--rates {Path(rates).name} (cloud: {cloud})", 1)
     inv.notes.extend(notes)
     for name, cl in sorted(inv.clusters.items()):
         region = cl.region
@@ -53,13 +76,12 @@ def apply_pricing_options(args, inv: Inventory) -> dict:
         inv.clusters[name] = replace(cl, cloud=cloud, region=region)
     if cloud != "gcp" and any(fp.cloud == "gcp" for fp in inv.extra_footprints):
         raise PlannerError(f"--gcp-forwarding-rules lists GCP forwarding rules but the plan prices {cloud} ({reason}); drop it or use --cloud gcp")
-    rates = getattr(args, "rates", None)
     table = load_table(cloud, rates)  # fail early, naming the file
     for cl in sorted(inv.clusters.values(), key=lambda c: c.name):
         if not table.has_region(cl.region):
             hint = [c for c in CLOUDS if c != cloud and load_table(c).has_region(cl.region)]
-            also = f"; {cl.region!r} is an {hint[0]} region: use --cloud {hint[0]}" if hint else ""
-            raise PlannerError(f"region {cl.region!r} is not in the {cloud} rate table {table.name} (regions: {', '.join(r for r in table.regions if r != 'global')}), cluster {cl.name}{also}")
+            also = f"; {cl.region!r} is {_a(hint[0])} region: use --cloud {hint[0]}" if hint else ""
+            raise PlannerError(f"region {cl.region!r} is not in the {cloud} rate table {table.name} (regions: {', '.join(table.regions)}), cluster {cl.name}{also}")
     if getattr(args, "usage_default", None) is not None:
         gib = _gib(str(args.usage_default))
         keys = [s.key for s in inv.load_balancers] + [i.key for i in inv.ingresses] + [g.key for g in getattr(inv, "gateways", []) if hasattr(g, "key")]
@@ -80,9 +102,9 @@ def add_prices_parser(sub) -> None:
         description="Print a rate table (its file, date, every rate with source and flags). "
         "'planner prices import CLOUD FILE...' turns a cloud's machine-readable catalog into a rate table.",
     )
-    p.add_argument("--cloud", choices=CLOUDS, default=None, help="cloud whose table to show (default: the --table file's cloud, else gcp)")
+    p.add_argument("--cloud", choices=CLOUDS, default=None, help="cloud whose bundled table to show (default: the --table file's cloud, else gcp)")
     p.add_argument("--region", default=None, metavar="REGION", help="show only this region (and the cloud's global meters)")
-    p.add_argument("--table", default=None, metavar="PATH", help="rate table file to show instead of pricing/<cloud>.yaml")
+    p.add_argument("--table", default=None, metavar="PATH", help="rate table file to show instead of the one bundled with planner")
     psub = p.add_subparsers(dest="prices_command")
     imp = psub.add_parser(
         "import",
@@ -141,12 +163,11 @@ def cmd_prices(args) -> int:
             sys.stdout.write(text)
         return 0
     cloud = args.cloud
-    if cloud is None and args.table:
-        try:
-            data = yaml.safe_load(Path(args.table).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            data = None  # load_table reports the problem, naming the file
-        cloud = data.get("cloud") if isinstance(data, dict) and data.get("cloud") in CLOUDS else None
+    if args.table:
+        implied = table_cloud(args.table)
+        if cloud and cloud != implied:
+            raise PlannerError(f"--table {args.table} is {_a(implied)} rate table but --cloud {cloud} was given: drop --cloud")
+        cloud = implied
     table = load_table(cloud or "gcp", args.table)
     for line in format_table(table, args.region):
         print(line)

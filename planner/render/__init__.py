@@ -3,10 +3,16 @@
 Every output format is registered once in :data:`FORMATS` (name → file name and the module
 whose ``write(plan, path)`` produces it). ``write_outputs`` always writes ``plan.json`` and the
 Pulumi program, plus the formats asked for (default: html and json).
+
+The output folder holds no stale files: ``DIR/.planner-outputs`` lists (sorted, relative) every
+file the last run wrote; a re-run deletes the files of that list it does not write again (so
+``--format json`` after ``--format html`` leaves no old report.html) and nothing else: a user's
+file in DIR, a path outside DIR, a symlink's target are never touched.
 """
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +35,10 @@ FORMATS: dict[str, Format] = {
     "html": Format("html", "report.html", "report", "html"),
     "markdown": Format("markdown", "summary.md", "markdown summary", "markdown"),
     "csv": Format("csv", "load-balancers.csv", "csv", "csvout"),
+    "manifests": Format("manifests", "manifests", "kubernetes manifests", "manifests"),
 }
 DEFAULT_FORMATS = ("html", "json")
+MANIFEST = ".planner-outputs"
 
 
 def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[str, Path]]:
@@ -51,5 +59,73 @@ def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[
     for name in chosen:
         fmt = FORMATS[name]
         written.append((fmt.label, fmt.write(plan, out / fmt.filename)))
-    written.append(("pulumi program", pulumi.write(plan, out / "pulumi")))
+    program_dir = out / "pulumi"
+    before, started = _stats(program_dir), time.time_ns()
+    written.append(("pulumi program", pulumi.write(plan, program_dir)))
+    files = [Path(path) for _, path in written[:-1]] + _written_since(program_dir, before, started)
+    _replace_manifest(out, sorted({f.relative_to(out).as_posix() for f in files if f.is_file() and not f.is_symlink()}))
     return written
+
+
+def _stats(folder: Path) -> dict[Path, tuple]:
+    if not folder.is_dir():
+        return {}
+    return {f: (st.st_ino, st.st_size, st.st_mtime_ns) for f in folder.rglob("*") if f.is_file() and not f.is_symlink()
+            for st in [f.stat()]}
+
+
+def _written_since(folder: Path, before: dict[Path, tuple], started_ns: int) -> list[Path]:
+    """The files a renderer wrote into ``folder``: new, changed, or modified since it started
+    (files the user keeps there, such as a stack's ``Pulumi.<stack>.yaml``, are not)."""
+    slack = 50_000_000  # the file-system clock may lag time.time_ns() by a tick
+    return sorted(f for f, st in _stats(folder).items() if before.get(f) != st or st[2] >= started_ns - slack)
+
+
+def _own_earlier_file(out: Path, rel: str) -> Path | None:
+    """A path listed in an earlier manifest, if it is safe to delete: relative, no ``..``,
+    not through a symlink, a regular file inside ``out``. Anything else is left alone."""
+    if not rel or rel.startswith(("/", "\\")) or "\\" in rel or ":" in rel:
+        return None
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts) or rel == MANIFEST:
+        return None
+    path = out
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return None
+    try:
+        inside = path.resolve().is_relative_to(out.resolve())
+    except OSError:
+        return None
+    return path if inside and path.is_file() else None
+
+
+def _replace_manifest(out: Path, files: list[str]) -> None:
+    manifest = out / MANIFEST
+    try:
+        earlier = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() and not manifest.is_symlink() else []
+    except (OSError, UnicodeDecodeError):
+        earlier = []
+    keep = set(files)
+    dirs = set()
+    for rel in sorted(set(earlier) - keep):
+        path = _own_earlier_file(out, rel.strip())
+        if path is None:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        dirs.update(p for p in path.parents if p != out and out in p.parents)
+    for d in sorted(dirs, key=lambda p: -len(p.parts)):  # folders planner emptied, deepest first
+        try:
+            d.rmdir()
+        except OSError:
+            pass  # not empty: holds something planner did not write
+    try:
+        if manifest.is_symlink():
+            manifest.unlink()
+        manifest.write_text("".join(f"{rel}\n" for rel in files), encoding="utf-8")
+    except OSError as exc:
+        raise PlannerError(f"{manifest}: cannot write the list of outputs: {exc.strerror or exc}") from None

@@ -14,6 +14,7 @@ The chart library (Chart.js, MIT) is inlined from ``templates/vendor/``.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,12 +27,20 @@ from planner.model import PlannerError
 from planner.render.view import (
     LEVEL_LABELS,
     LEVEL_ORDER,
+    MOVE_FIRST,
     dec,
+    generated_hosts,
+    gib_text,
+    loss_above,
     headline,
+    loss_sentence,
+    migration,
     money,
+    move_overview,
     notes_by_level,
     ports_text,
     rate,
+    risks,
     service_ref,
 )
 from planner.resources import templates_dir
@@ -65,11 +74,10 @@ def _service_cents(services: list[dict]) -> list[tuple[Decimal, Decimal]]:
 
 
 def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | None = None) -> list[dict]:
-    """Current and proposed monthly cost per group of services, largest current first.
-
-    Existing Ingress/Gateway load balancers are one extra group, whose proposed figure is what
-    remains of the plan's total once every service's share is counted (their share of a pool
-    the new entrypoints join), so the bars always add up to the headline totals."""
+    """Current and proposed monthly cost of the Services per group, largest current first.
+    Only Services are grouped: what the plan's totals hold beyond them (existing Ingress/Gateway
+    load balancers, shares of pools not allocated to a Service) is :func:`_outside_services`,
+    shown beside the chart, never as a bar of its own that would read like a cluster."""
     cur: dict[str, Decimal] = defaultdict(Decimal)
     new: dict[str, Decimal] = defaultdict(Decimal)
     services = plan.get("services", [])
@@ -86,12 +94,19 @@ def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | Non
             "current": sum((r["current"] for r in rest), Decimal(0)),
             "proposed": sum((r["proposed"] for r in rest), Decimal(0)),
         }]
-    s = plan["summary"]
-    rest_cur = dec(s["current_monthly_usd"]) - sum(cur.values(), Decimal(0))
-    rest_new = dec(s["proposed_monthly_usd"]) - sum(new.values(), Decimal(0))
-    if rest_cur or rest_new:
-        rows.append({"label": "existing Ingress/Gateway", "current": rest_cur, "proposed": rest_new})
     return rows
+
+
+def _outside_services(plan: dict, svc_cents: list[tuple[Decimal, Decimal]]) -> dict | None:
+    """The part of the headline totals not carried by any Service (existing Ingress/Gateway
+    load balancers and their share of pools), so the breakdowns plus this add up to the totals."""
+    s = plan["summary"]
+    cur = dec(s["current_monthly_usd"]) - sum((c for c, _ in svc_cents), Decimal(0))
+    new = dec(s["proposed_monthly_usd"]) - sum((n for _, n in svc_cents), Decimal(0))
+    if not cur and not new:
+        return None
+    return {"current": cur, "proposed": new, "current_text": money(cur), "proposed_text": money(new),
+            "existing": len(plan.get("existing_entrypoints", []))}
 
 
 def _chart_series(rows: list[dict]) -> dict:
@@ -191,7 +206,7 @@ def _rates(plan: dict, as_of: date | None) -> tuple[list[dict], str | None]:
     table_as_of = parse((plan.get("rate_table") or {}).get("as_of", "")) if isinstance(plan.get("rate_table"), dict) else None
     ref = as_of or table_as_of or (max(dates) if dates else None)
     rows = []
-    for r in sorted(plan.get("rates", []), key=lambda r: r["key"]):
+    for r in sorted(plan.get("rates", []) + _rates_not_itemised(plan), key=lambda r: r["key"]):
         eff = parse(r.get("effective"))
         flags = []
         if r.get("unsure"):
@@ -206,6 +221,65 @@ def _rates(plan: dict, as_of: date | None) -> tuple[list[dict], str | None]:
             "source_is_url": str(r.get("source", "")).startswith("https://"),
         })
     return rows, (ref.isoformat() if ref else None)
+
+
+# A value the reader fills in: ``<vpc-network>``, ``<unused /23 CIDR>``, ``<stack>``.
+_PLACEHOLDER = re.compile(r"<([A-Za-z][^<>]{0,60})>")
+
+
+def _runbook(plan: dict) -> tuple[list[dict], list[str]]:
+    """The runbook with each command split into text and placeholders (shown marked, and filled
+    in by the form above the runbook), and the placeholders in order of first use."""
+    steps, seen = [], {}
+    cost = {str(p.get("phase")): p for p in plan.get("phases") or [] if isinstance(p, dict)}
+    for step in plan.get("runbook", []):
+        commands = []
+        for cmd in step.get("commands", []):
+            parts, pos = [], 0
+            for m in _PLACEHOLDER.finditer(cmd):
+                if m.start() > pos:
+                    parts.append({"text": cmd[pos:m.start()], "ph": False})
+                parts.append({"text": m.group(0), "ph": True})
+                seen.setdefault(m.group(0), len(seen))
+                pos = m.end()
+            if pos < len(cmd):
+                parts.append({"text": cmd[pos:], "ph": False})
+            commands.append({"text": cmd, "parts": parts, "fill": any(x["ph"] for x in parts)})
+        phase_cost = cost.get(str(step.get("phase")))
+        steps.append(dict(step, commands=commands, fill=any(c["fill"] for c in commands),
+                          monthly_text=money(phase_cost["monthly_usd"]) if phase_cost and "monthly_usd" in phase_cost else None))
+    return steps, sorted(seen, key=seen.get)
+
+
+def _rates_not_itemised(plan: dict) -> list[dict]:
+    """Rates the figures use that ``plan.rates`` does not list: a cost line's or cost
+    component's ``rate_key`` (with its ``rate_usd``), and the data-processing rates of
+    ``summary.data_processing`` (the traffic scenarios and the loss threshold use them)."""
+    listed = {r["key"] for r in plan.get("rates", [])}
+    table = plan.get("rate_table") if isinstance(plan.get("rate_table"), dict) else {}
+    where = f"rate table {table['file']}" if table.get("file") else "the plan's rate table"
+    extra: dict[str, dict] = {}
+    lines = [x for side in (plan.get("costs") or {}).values() if isinstance(side, list) for x in side]
+    for holder in (plan.get("services", []), plan.get("entrypoints", []), plan.get("phases") or []):
+        for item in holder:
+            lines += [c for c in item.get("cost_components") or [] if isinstance(c, dict)] if isinstance(item, dict) else []
+    for line in lines:
+        key = line.get("rate_key")
+        if key and key not in listed and key not in extra and line.get("rate_usd") is not None:
+            extra[key] = {"key": key, "usd": line["rate_usd"], "unit": line.get("unit", ""), "source": where,
+                          "effective": table.get("as_of", ""), "note": "used by a cost line; not itemised in plan.rates",
+                          "unsure": bool(line.get("unsure"))}
+    dp = (plan.get("summary") or {}).get("data_processing") or {}
+    has_data = any("data" in k.rsplit("/", 1)[-1] for k in listed | set(extra))
+    if not has_data:
+        cloud = table.get("cloud") or (plan.get("inputs") or {}).get("cloud") or ""
+        for side, field in (("inbound", "inbound_usd_per_gib"), ("outbound", "outbound_usd_per_gib")):
+            if dp.get(field) is not None:
+                key = f"{cloud}/data processing {side}".lstrip("/")
+                extra[key] = {"key": key, "usd": dp[field], "unit": "GiB", "source": f"{where} (planner prices lists each region's source)",
+                              "effective": table.get("as_of", ""), "unsure": False,
+                              "note": "data processing: " + ("in the totals (usage given)" if dp.get("priced") else "not in the idle totals; used by the traffic scenarios and the loss threshold")}
+    return list(extra.values())
 
 
 def _anchor_map(plan: dict) -> dict[str, str]:
@@ -239,19 +313,27 @@ def _costs(cur_raw, new_raw, memo: dict) -> tuple:
     return hit
 
 
-def _table_rows(plan: dict, strings: _Strings) -> list[list]:
+def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set) -> list[list]:
     """Compact rows for the load-balancer table (one per Service of type LoadBalancer); the
-    columns in INTERNED_COLUMNS and the reasons' codes and messages are indices into ``strings``."""
+    columns in INTERNED_COLUMNS and the reasons' codes and messages are indices into ``strings``.
+    A kept service shows no saving (its share of a pool may shrink, but it does not move)."""
     rows = []
     memo: dict = {}
     internal, external = strings["internal"], strings["external"]
     for i, s in enumerate(plan.get("services", [])):
+        cur, cur_text, new, new_text, sav, sav_text = _costs(s["current_monthly_usd"], s["proposed_monthly_usd"], memo)
+        moved = s["decision"] == "consolidate"
+        if not moved:
+            sav, sav_text = 0.0, "—"
+        ref = service_ref(s) if generated else ""
+        gen = [h for h in s.get("hosts") or [] if (ref, h) in generated] if generated else []
         rows.append([
             f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
             [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
-            *_costs(s["current_monthly_usd"], s["proposed_monthly_usd"], memo),
+            cur, cur_text, new, new_text, sav, sav_text,
             strings[s.get("entrypoint") or ""], ", ".join(s.get("hosts") or []),
             internal if s.get("internal") else external,
+            strings[risk[i]["level"] if moved else ""], ", ".join(gen),
         ])
     return rows
 
@@ -264,11 +346,18 @@ def _dash(value) -> str:
     return "—" if value is None else str(value)
 
 
-def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings) -> dict:
+def _route_generated(e: dict, r: dict, generated: set) -> bool:
+    return bool(generated) and r.get("host") is not None and (
+        r.get("source") == "generated"
+        or (f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]) in generated)
+
+
+def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated: set) -> dict:
     """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE)."""
     lists = {}
     for i, e in enumerate(plan.get("entrypoints", [])):
-        lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"])]
+        lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"]),
+                                 _route_generated(e, r, generated)]
                                 for r in e.get("routes", [])]
     lists["existing"] = [
         [f"existing-{i}", e["kind"], f"{e['cluster']}/{e['namespace']}/{e['name']}", bool(e.get("internal")),
@@ -289,9 +378,33 @@ def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings) -> dict:
     return lists
 
 
+def _lb_parts(plan: dict, head: dict) -> dict:
+    """What the load-balancer counts are made of, so they visibly differ from the count of
+    Services: before = Services of type LoadBalancer + priced Ingress/Gateway load balancers;
+    after = kept Services + new entrypoints + what remains of the existing ones."""
+    before_other = head["lb_before"] - head["services_total"]
+    after_other = head["lb_after"] - head["kept"] - len(plan.get("entrypoints", []))
+
+    def text(parts):
+        return " + ".join(f"{n} {label}" for n, label in parts if n)
+
+    def plural(n, word):
+        return word + ("" if n == 1 else "s")
+
+    entry = len(plan.get("entrypoints", []))
+    return {  # fewer load balancers than Services: some share one (an AKS cluster's, an AWS IngressGroup)
+        "before": text([(head["services_total"], plural(head["services_total"], "Service")), (before_other, "Ingress/Gateway")])
+        if before_other >= 0 else f"shared by {head['services_total']} {plural(head['services_total'], 'Service')}",
+        "after": text([(head["kept"], plural(head["kept"], "kept Service")), (entry, plural(entry, "new entrypoint")),
+                       (after_other, "existing Ingress/Gateway")])
+        if after_other >= 0 else f"shared by {head['kept']} {plural(head['kept'], 'kept Service')} and {entry} {plural(entry, 'new entrypoint')}",
+    }
+
+
 TABLE_COLUMNS = ["id", "cluster", "namespace", "name", "ports", "decision", "reasons", "current", "current_text",
-                 "proposed", "proposed_text", "saving", "saving_text", "entrypoint", "hosts", "visibility"]
-INTERNED_COLUMNS = ["cluster", "namespace", "decision", "entrypoint", "visibility"]
+                 "proposed", "proposed_text", "saving", "saving_text", "entrypoint", "hosts", "visibility", "risk",
+                 "generated_hosts"]
+INTERNED_COLUMNS = ["cluster", "namespace", "decision", "entrypoint", "visibility", "risk"]
 
 
 def view_model(plan: dict, as_of: date | None = None) -> dict:
@@ -312,6 +425,12 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
                           "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
         svc_cents = _service_cents(services)
+        risk = risks(plan)
+        generated = generated_hosts(plan)
+        moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
+        runbook_steps, placeholders = _runbook(plan)
+        outside = _outside_services(plan, svc_cents)
+        kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
         by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
         by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
                                     else f"{s['cluster']}/{s['namespace']}", svc_cents)
@@ -332,7 +451,8 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         for i, e in enumerate(plan.get("entrypoints", [])):
             members = members_of.get(e["name"], [])
             entrypoints.append(dict(
-                e, anchor=f"entrypoint-{i}", monthly_text=money(e["monthly_usd"]),
+                e, anchor=f"entrypoint-{i}",
+                routes=[dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])], monthly_text=money(e["monthly_usd"]),
                 visibility="internal" if e.get("internal") else "external",
                 services_count=len(members),
                 replaces_text=money(sum(members, Decimal(0))),
@@ -345,8 +465,8 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
         data = {
             "columns": TABLE_COLUMNS,
             "interned": INTERNED_COLUMNS,
-            "rows": _table_rows(plan, strings),
-            "lists": _lists(plan, groups, anchors, strings) if paged else None,
+            "rows": _table_rows(plan, strings, risk, generated),
+            "lists": _lists(plan, groups, anchors, strings, generated) if paged else None,
             "charts": {
                 "total": {"labels": ["Monthly cost"], "current": [float(head["current"])], "proposed": [float(head["proposed"])]},
                 "cluster": _chart_series(by_cluster),
@@ -383,7 +503,18 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             "traffic": traffic,
             "entrypoints": entrypoints,
             "existing": existing,
-            "runbook": plan.get("runbook", []),
+            "runbook": runbook_steps,
+            "placeholders": placeholders,
+            "move_first": moves,
+            "moves_total": moves_total,
+            "risk_counts": risk_counts,
+            "loss_sentence": loss_sentence(plan),
+            "loss_gib_text": gib_text(loss_above(plan)) if loss_sentence(plan) else None,
+            "migration": migration(plan),
+            "outside": outside,
+            "kept_share_text": money(kept_share) if kept_share else None,
+            "lb_parts": _lb_parts(plan, head),
+            "generated_count": len({h for _, h in generated}),
             "dns_changes": plan.get("dns_changes", []),
             "dns_open": len(plan.get("dns_changes", [])) <= OPEN_ROUTES_UP_TO,
             "paged": paged,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from planner.render.view import headline, money, notes_by_level, saving, top_savings
+from planner.render.view import MOVE_FIRST, headline, loss_sentence, migration, money, move_overview, notes_by_level
 
-TOP_SAVINGS = 10
+TOP_SAVINGS = MOVE_FIRST
 MAX_NOTES_PER_LEVEL = 25
 
 # Escaped everywhere: what could open emphasis, a code span, a link/image or end a table cell.
@@ -53,16 +53,27 @@ def render(plan: dict) -> str:
         f"{h['consolidated']} service(s) move behind {len(plan.get('entrypoints', []))} new entrypoint(s) "
         f"(strategy {strategy}); {h['kept']} stay on their own load balancer.",
     ]
+    loss = loss_sentence(plan)
+    if loss:
+        lines += ["", f"**Traffic caveat:** {loss}"]
     if h["data_processing"]:
         lines += ["", ("Data processing included: " if h["data_processing_priced"] else "Idle cost only: ") + cell(h["data_processing"]) + "."]
-    top = top_savings(plan, TOP_SAVINGS)
-    lines += ["", f"### Top savings ({len(top)} of {h['consolidated']} consolidated)", ""]
+    mig = migration(plan)
+    if mig:
+        lines += ["", "**Cost of migrating:** " + (mig["sentence"] or "monthly cost per phase below.")]
+        if mig["phases"]:
+            lines += ["", *_table(["Phase", "Monthly cost while in it"], ["---", "---:"],
+                                  [[cell(ph["phase"]), ph["monthly_text"]] for ph in mig["phases"]])]
+    top, total, _ = move_overview(plan, TOP_SAVINGS)
+    lines += ["", f"### Move first ({len(top)} of {total} saving moves, largest saving first)", ""]
     if top:
-        lines += _table(["Service", "Entrypoint", "Now", "After", "Saving"], ["---", "---", "---:", "---:", "---:"], [
-            [cell(f"{s['cluster']}/{s['namespace']}/{s['name']}"), cell(s.get("entrypoint") or ""),
-             money(s["current_monthly_usd"]), money(s["proposed_monthly_usd"]), money(saving(s))]
-            for s in top
+        lines += _table(["#", "Service", "Entrypoint", "Saves / month", "Risk", "Because"], ["---:", "---", "---", "---:", "---", "---"], [
+            [str(i), cell(m["ref"]), cell(m["entrypoint"]), m["saving_text"], m["risk"], cell(", ".join(m["because"]) or "—")]
+            for i, m in enumerate(top, 1)
         ])
+        lines += ["", "Risk: high = clients must change something (port, pinned IP); medium = behaviour clients may notice "
+                  "(client IP header, timeouts, new certificate); low = nothing known beyond the default backend timeout. "
+                  "Kept services show no saving: they stay on their own load balancer."]
     else:
         lines.append("No service saves money by moving.")
     groups = notes_by_level(plan)

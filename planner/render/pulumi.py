@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-from planner.model import PlannerError
+from planner.model import Cluster, PlannerError
 from planner.render.jsonplan import json_bytes
 
 PROGRAM_DATA = "program.json"
@@ -33,6 +33,9 @@ ARMOR_DEFAULT_PRIORITY = 2147483647
 MANAGED_CERT_MAX_DOMAINS = 100
 MANAGED_CERTS_PER_INGRESS = 15
 GATEWAY_API = "gateway.networking.k8s.io/v1"
+#: the project a plan carries when the inventory / --project named none
+PLACEHOLDER_PROJECT = Cluster.__dataclass_fields__["project"].default
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
 _SLUG = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
@@ -93,6 +96,279 @@ def _cert_groups(ep: dict, tls_hosts: list[str]) -> list[dict]:
     return groups
 
 
+#: Gateway API limits per HTTPRoute (CRD maxItems).
+ROUTE_MAX_RULES = 16
+ROUTE_MAX_HOSTNAMES = 16
+REDIRECT_STATUS = 301
+_PATH_CHARS = re.compile(r"(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+")
+
+
+class RouteError(ValueError):
+    """A plan route the Gateway API / GKE Ingress cannot express exactly."""
+
+
+def route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
+    """``(type, value)`` of a plan route's path: ``PathPrefix`` or ``Exact``.
+
+    A folded GKE Ingress path ``/*`` or ``/v1/*`` (ImplementationSpecific) is the prefix ``/`` or
+    ``/v1``; Gateway API (and the Prefix Ingress type) would match a ``*`` literally, so any other
+    ``*``, a template like ``/items/{id}`` or a path the Gateway API CRD refuses raises RouteError.
+    """
+    value = path or "/"
+    kind = path_type or "PathPrefix"
+    if kind in ("ImplementationSpecific", "Prefix"):
+        kind = "PathPrefix"
+    if kind not in ("PathPrefix", "Exact"):
+        raise RouteError(f"path type {kind!r} is not PathPrefix or Exact")
+    if kind == "PathPrefix" and (value == "*" or value.endswith("/*")):
+        value = value[:-2] or "/" if value != "*" else "/"
+    bad = [m for m, hit in (
+        ("must start with '/'", not value.startswith("/")),
+        ("contains '*' (a wildcard that is not a trailing '/*')", "*" in value),
+        ("has characters a URL path cannot carry", not _PATH_CHARS.fullmatch(value)),
+        ("contains '//', '/./', '/../', '%2f' or '#'", any(x in value for x in ("//", "/./", "/../", "%2f", "%2F", "#"))),
+        ("ends with '/.' or '/..'", value.endswith(("/.", "/.."))),
+    ) if hit]
+    if bad:
+        raise RouteError(f"path {path!r} cannot be expressed: {bad[0]}")
+    return kind, value
+
+
+def _route_backends(r: dict) -> list[dict]:
+    if r.get("redirect"):
+        return []
+    return list(r.get("backends") or [{"service": r.get("service"), "port": r.get("port")}])
+
+
+def route_rule(r: dict) -> dict:
+    """One Gateway API HTTPRoute rule for a plan route (raises RouteError when it cannot be expressed)."""
+    kind, value = route_path(r.get("path"), r.get("path_type"))
+    match: dict = {"path": {"type": kind, "value": value}}
+    if r.get("headers"):
+        match["headers"] = [{"type": "Exact", "name": h["name"], "value": h["value"]} for h in sorted(r["headers"], key=lambda h: (h["name"], h["value"]))]
+    rule: dict = {"matches": [match]}
+    filters = []
+    if r.get("redirect"):
+        red = r["redirect"]
+        spec: dict = {"statusCode": int(red.get("status_code") or REDIRECT_STATUS)}
+        if red.get("scheme"):
+            spec["scheme"] = red["scheme"]
+        if red.get("hostname"):
+            spec["hostname"] = red["hostname"]
+        if red.get("path"):
+            route_path(red["path"], "Exact")  # same syntax rules
+            spec["path"] = {"type": "ReplaceFullPath", "replaceFullPath": red["path"]}
+        filters.append({"type": "RequestRedirect", "requestRedirect": spec})
+    else:
+        refs = []
+        for b in _route_backends(r):
+            if b.get("service") is None or not isinstance(b.get("port"), int) or isinstance(b.get("port"), bool):
+                raise RouteError(f"backend {b.get('service')!r} port {b.get('port')!r} is not a numeric service port")
+            ref = {"name": b["service"], "port": b["port"]}
+            if "weight" in b and b["weight"] is not None:
+                ref["weight"] = int(b["weight"])
+            refs.append(ref)
+        rule["backendRefs"] = sorted(refs, key=lambda x: (x["name"], x["port"]))
+        if r.get("rewrite") is not None:
+            route_path(r["rewrite"], "Exact")
+            path = ({"type": "ReplacePrefixMatch", "replacePrefixMatch": r["rewrite"]} if kind == "PathPrefix"
+                    else {"type": "ReplaceFullPath", "replaceFullPath": r["rewrite"]})
+            filters.append({"type": "URLRewrite", "urlRewrite": {"path": path}})
+        headers = (r.get("response_headers") or {}).get("set") or {}
+        if headers:
+            filters.append({"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": [{"name": k, "value": v} for k, v in sorted(headers.items())]}})
+    if filters:
+        rule["filters"] = filters
+    if r.get("timeout_sec"):
+        rule["timeouts"] = {"request": f"{int(r['timeout_sec'])}s"}
+    return rule
+
+
+def _listener(listeners: list[dict], protocol: str) -> str | None:
+    return next((lst["name"] for lst in listeners if lst["protocol"] == protocol), None)
+
+
+def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route_names: set, limit) -> tuple[list[dict], list[str]]:
+    """HTTPRoute records of a Gateway entrypoint and the namespaces its listeners must admit.
+
+    One HTTPRoute per plan route name (the service's name; a folded Ingress rule keeps its own)
+    and TLS mode; hosts with the same rules share it. A TLS-only route attaches to the HTTPS
+    listener only, and the HTTP listener answers its hosts with a 301 to https (one redirect
+    HTTPRoute in the Gateway's namespace).
+    """
+    cl, name = ep["cluster"], ep["name"]
+    https = _listener(listeners, "HTTPS")
+    http = _listener(listeners, "HTTP")
+    tls = set(tls_hosts)
+    by_group: dict[tuple, dict] = {}
+    tls_only_hosts: set[str] = set()
+    for r in ep["routes"]:
+        where = f"route {r.get('host')}{r.get('path')}"
+        try:
+            rule = route_rule(r)
+        except RouteError as exc:
+            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
+            continue
+        https_only = bool(r.get("https_only"))
+        if https_only and (https is None or r.get("host") not in tls):
+            limit(where, "HTTPS_ONLY_NO_LISTENER", f"route is TLS-only but Gateway {name} has no HTTPS listener or certificate for host {r.get('host')!r}; not rendered (it would be served over plain HTTP)")
+            continue
+        if https_only:
+            tls_only_hosts.add(r["host"])
+        key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
+        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(json.dumps(rule, sort_keys=True))
+    base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
+    records = []
+    for (ns, route_name, https_only), hosts in sorted(by_group.items()):
+        groups: dict[tuple, list] = {}
+        for host, rules in sorted(hosts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+            groups.setdefault(tuple(sorted(rules)), []).append(host)
+        parent = dict(base, sectionName=https) if https_only else dict(base)
+        chunks = [(rules[i : i + ROUTE_MAX_RULES], hs[j : j + ROUTE_MAX_HOSTNAMES])
+                  for rules, hs in sorted(groups.items(), key=lambda kv: kv[1][0] or "")
+                  for i in range(0, len(rules), ROUTE_MAX_RULES) for j in range(0, max(len(hs), 1), ROUTE_MAX_HOSTNAMES)]
+        for i, (rules, group_hosts) in enumerate(chunks):
+            parts = [route_name] + (["tls"] if https_only else []) + ([str(i + 1)] if len(chunks) > 1 else [])
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [json.loads(x) for x in rules]))
+    route_namespaces = {ns for ns, _, _ in by_group}
+    if tls_only_hosts and http:
+        ns = ep["namespace"]
+        route_namespaces.add(ns)
+        redirect = {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": REDIRECT_STATUS}}]}
+        hosts = sorted(tls_only_hosts)
+        chunks = _chunks(hosts, ROUTE_MAX_HOSTNAMES)
+        for i, chunk in enumerate(chunks):
+            parts = [name, "https-redirect"] + ([str(i + 1)] if len(chunks) > 1 else [])
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [dict(base, sectionName=http)], chunk, [redirect]))
+    return records, sorted(route_namespaces)
+
+
+def _route_record(cl, ns, rname, route_names, gw_name, ep, parents, hosts, rules) -> dict:
+    if (cl, ns, rname) in route_names:  # e.g. a folded Ingress rule named like a service
+        rname = resource_name(rname, "r" + _digest(repr((gw_name, hosts))))
+    route_names.add((cl, ns, rname))
+    return {
+        "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
+        "gateway": {"name": gw_name, "namespace": ep["namespace"], "key": ep.get("gateway_key") or _key(cl, gw_name)},
+        "parent_refs": parents,
+        "hostnames": [h for h in hosts if h is not None],
+        "rules": rules,
+    }
+
+
+#: GKE ManagedCertificate: each domain at most 63 characters (the CRD's pattern refuses longer).
+MANAGED_CERT_MAX_DOMAIN = 63
+_INGRESS_ONLY_PLAIN = ("redirect", "rewrite", "headers", "response_headers", "timeout_sec")
+
+
+def _certifiable(ep: dict, tls_hosts: list[str], limit) -> list[str]:
+    """TLS hosts a ManagedCertificate can carry; longer ones are reported and left out."""
+    too_long = [h for h in tls_hosts if len(h) > MANAGED_CERT_MAX_DOMAIN]
+    for h in too_long:
+        limit(f"host {h}", "MANAGED_CERT_DOMAIN_TOO_LONG",
+              f"{len(h)}-character host: a ManagedCertificate domain has at most {MANAGED_CERT_MAX_DOMAIN} characters (GKE refuses it); "
+              f"Ingress {ep['name']} serves it without a Google-managed certificate: add a pre-shared certificate or Secret by hand")
+    return [h for h in tls_hosts if len(h) <= MANAGED_CERT_MAX_DOMAIN]
+
+
+def _ingress_rules(ep: dict, limit) -> tuple[list[dict], set]:
+    """Ingress path records of an Ingress entrypoint (sorted) and its TLS-only hosts.
+
+    Only what an Ingress path expresses: host, path (Prefix / Exact) and one backend. A route with
+    a redirect, rewrite, header match, weighted backends, response headers or a per-route timeout
+    is not rendered (reported): the core keeps such Ingresses.
+    """
+    rules, tls_only = [], set()
+    for r in ep["routes"]:
+        where = f"route {r.get('host')}{r.get('path')}"
+        extra = [k for k in _INGRESS_ONLY_PLAIN if r.get(k)] + (["backends"] if len(r.get("backends") or []) > 1 else [])
+        backend = (r.get("backends") or [{"service": r.get("service"), "port": r.get("port")}])[0]
+        try:
+            kind, value = route_path(r.get("path"), r.get("path_type"))
+        except RouteError as exc:
+            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer)")
+            continue
+        if extra:
+            limit(where, "ROUTE_NOT_RENDERED", f"an Ingress path cannot carry {', '.join(extra)}; this route is not rendered (use the gateway strategy or keep its current load balancer)")
+            continue
+        if backend.get("service") is None or backend.get("port") is None:
+            limit(where, "ROUTE_NOT_RENDERED", f"route to service {backend.get('service')!r} has no port; add it to the Ingress by hand")
+            continue
+        if r.get("https_only"):
+            tls_only.add(r.get("host"))
+        rules.append({"host": r.get("host"), "path": value, "path_type": "Exact" if kind == "Exact" else "Prefix",
+                      "service": backend["service"], "port": backend["port"]})
+    rules.sort(key=lambda r: (r["host"] or "", r["path"], r["path_type"], r["service"], str(r["port"])))
+    return rules, tls_only
+
+
+#: Service port appProtocol / GKE Ingress app-protocols per backend protocol (policies.backend_protocol).
+GATEWAY_APP_PROTOCOL = {"H2C": "kubernetes.io/h2c", "HTTP2": "HTTP2", "HTTPS": "HTTPS"}
+INGRESS_APP_PROTOCOL = {"HTTP2": "HTTP2", "HTTPS": "HTTPS"}
+
+
+def backend_protocol(policies: dict) -> str:
+    """``HTTP`` | ``HTTPS`` | ``H2C`` | ``HTTP2``: the plan's ``backend_protocol``, or for older plans
+    the one ``app_protocol`` implies (its ``HTTP2`` was gRPC in clear text, i.e. h2c)."""
+    proto = policies.get("backend_protocol")
+    if proto:
+        return proto
+    return {"HTTP2": "H2C", "HTTPS": "HTTPS"}.get(policies.get("app_protocol") or "", "HTTP")
+
+
+def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list, bool, dict]:
+    """Ports to patch with appProtocol, whether an existing value is replaced, and the Ingress's
+    ``cloud.google.com/app-protocols`` entries (port name -> HTTPS | HTTP2)."""
+    proto = backend_protocol(s.get("policies") or {})
+    obj = f"Service {s['cluster']}/{s['namespace']}/{s['name']}"
+    if ep["kind"] == "Ingress" and proto == "H2C":
+        limit(obj, "BACKEND_H2C_INGRESS",
+              "the backend speaks HTTP/2 in clear text (h2c, e.g. gRPC without TLS), which a GKE Ingress cannot reach "
+              "(its HTTP2 backends must serve TLS): requests would fail; keep this Service's load balancer or use the gateway strategy")
+        return [], False, {}
+    want = (GATEWAY_APP_PROTOCOL if ep["kind"] == "Gateway" else INGRESS_APP_PROTOCOL).get(proto)
+    ports, force, ingress_protocols = [], False, {}
+    if not want:
+        return ports, force, ingress_protocols
+    for p in sorted(s["ports"], key=lambda p: (p["port"], p["protocol"])):
+        if p["port"] not in routed:
+            continue
+        if p.get("app_protocol") != want:
+            ports.append({"port": p["port"], "protocol": p["protocol"], "app_protocol": want})
+            force = force or p.get("app_protocol") is not None
+        if ep["kind"] == "Ingress":
+            if p.get("name"):
+                ingress_protocols[p["name"]] = want
+            else:
+                limit(obj, "BACKEND_PROTOCOL_UNNAMED_PORT", f"port {p['port']} has no name, so the Ingress annotation cloud.google.com/app-protocols cannot set {want} for it: name the port")
+    return ports, force, ingress_protocols
+
+
+def _host_sources(plan: dict) -> dict[tuple, set]:
+    """(entrypoint, host) -> the plan routes' ``source`` values (absent in older plans)."""
+    out: dict[tuple, set] = {}
+    for ep in plan["entrypoints"]:
+        for r in ep["routes"]:
+            if r.get("host") is not None and r.get("source"):
+                out.setdefault((ep["name"], r["host"]), set()).add(r["source"])
+    return out
+
+
+def _targets(plan: dict, used: set) -> list[dict]:
+    """Project, location and GKE context name of each cluster the program touches."""
+    out = []
+    for c in sorted(plan.get("clusters", []), key=lambda c: c["name"]):
+        if c["name"] not in used:
+            continue
+        project, location = c.get("project"), c.get("location") or c.get("region")
+        if project == PLACEHOLDER_PROJECT:  # --project not given: the plan does not know it
+            project = None
+        out.append({"cluster": c["name"], "project": project, "location": location,
+                    "gke_context": f"gke_{project}_{location}_{c['name']}" if project and location else None})
+    return out
+
+
 def program_data(plan: dict) -> dict:
     """Turn the plan into the records the program loops over (pure; sorted; JSON-safe)."""
     strategy = plan["inputs"]["strategy"]
@@ -101,7 +377,7 @@ def program_data(plan: dict) -> dict:
     consolidated = sorted(k for k, s in services.items() if s["decision"] == "consolidate")
 
     addresses, namespaces, gateways, http_routes = [], set(), [], []
-    ingresses, managed_certs, backend_objs, armor = [], [], [], []
+    ingresses, managed_certs, backend_objs, armor, frontend_configs = [], [], [], [], []
     cert_maps, certs, cert_entries, dns, limitations = [], [], [], [], []
     used_clusters: set[str] = set()
     routed_ports: dict[tuple, set] = {}
@@ -116,11 +392,15 @@ def program_data(plan: dict) -> dict:
         ep_key = _key(cl, name)
         ep_by_name[name] = {"key": ep_key, "internal": internal}
         used_clusters.add(cl)
-        addr = ep["address"]
+        # GCP names (and the Gateway / Ingress names GKE derives its own from) stay <= 63
+        # characters: a long namespace in "planner-<namespace>" is shortened with a hash suffix
+        addr = dict(ep["address"], name=resource_name(ep["address"]["name"]))
+        obj_name = resource_name(name)
         addresses.append({"key": ep_key, "cluster": cl, "entrypoint": name, "name": addr["name"], "global": bool(addr["global"]), "region": addr.get("region"), "internal": internal})
         for r in ep["routes"]:
-            if r.get("service") is not None and r.get("port") is not None:
-                routed_ports.setdefault((cl, r["namespace"], r["service"]), set()).add(r["port"])
+            for b in _route_backends(r):
+                if b.get("service") is not None and b.get("port") is not None:
+                    routed_ports.setdefault((cl, r["namespace"], b["service"]), set()).add(b["port"])
         tls_hosts = sorted(ep["tls_hosts"])
         if tls_hosts and internal:
             limit(f"{ep['kind']} {name}", "INTERNAL_HTTP_ONLY",
@@ -136,42 +416,22 @@ def program_data(plan: dict) -> dict:
                 cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
                 for group in _cert_groups(ep, tls_hosts):
                     cert_key = _key(cl, name, group["name"])
-                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"]})
+                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"],
+                                  # used when a DNS zone is configured: the certificate is ACTIVE before cutover
+                                  "dns_authorizations": [{"key": _key(cl, name, "auth", h), "name": resource_name("planner", h, "auth"), "domain": h} for h in group["hosts"]]})
                     for host in group["hosts"]:
                         cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
             listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
-            by_service: dict[tuple, dict] = {}
-            for r in ep["routes"]:
-                if r.get("service") is None or not isinstance(r.get("port"), int):
-                    limit(f"route {r.get('host')}{r['path']}", "ROUTE_NOT_RENDERED", f"route to service {r.get('service')!r} port {r.get('port')!r} has no numeric service port; add it to an HTTPRoute by hand")
-                    continue
-                # one HTTPRoute per plan route name (the service's name; a folded Ingress rule keeps its own)
-                group_key = (r["namespace"], r.get("name") or r["service"])
-                by_service.setdefault(group_key, {}).setdefault(r["host"], set()).add((r["path"], r["service"], r["port"]))
-            route_namespaces = sorted({ns for ns, _ in by_service})
+            routes, route_namespaces = _gateway_routes(dict(ep, name=obj_name, gateway_key=ep_key), tls_hosts, listeners, route_names, limit)
+            http_routes += routes
             gateways.append({
-                "key": ep_key, "cluster": cl, "name": name, "namespace": ep["namespace"], "class": ep["class"],
+                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
                 "internal": internal, "address": addr["name"], "address_key": ep_key,
                 "listeners": listeners, "route_namespaces": route_namespaces,
                 "certificate_map": certmap, "certificate_map_key": ep_key if certmap else None,
             })
-            for (ns, route_name), hosts in sorted(by_service.items()):
-                # hosts that share the same rules share one HTTPRoute
-                groups: dict[tuple, list] = {}
-                for host, rules in sorted(hosts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
-                    groups.setdefault(tuple(sorted(rules)), []).append(host)
-                for i, (rules, group_hosts) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0] or "")):
-                    rname = resource_name("planner", route_name) if len(groups) == 1 else resource_name("planner", route_name, str(i + 1))
-                    if (cl, ns, rname) in route_names:  # e.g. a folded Ingress rule named like a service
-                        rname = resource_name("planner", route_name, "r" + _digest(repr((name, group_hosts))))
-                    route_names.add((cl, ns, rname))
-                    http_routes.append({
-                        "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
-                        "gateway": {"name": name, "namespace": ep["namespace"], "key": ep_key},
-                        "hostnames": [h for h in group_hosts if h is not None],
-                        "rules": [{"path": p, "service": svc, "port": port} for p, svc, port in rules],
-                    })
         else:  # Ingress
+            tls_hosts = _certifiable(ep, tls_hosts, limit)
             cert_names = []
             groups = _cert_groups(ep, tls_hosts)
             domain_chunks = [g["hosts"] for g in groups]
@@ -185,17 +445,21 @@ def program_data(plan: dict) -> dict:
                 mc = resource_name(group["name"])
                 cert_names.append(mc)
                 managed_certs.append({"key": _key(cl, ep["namespace"], mc), "cluster": cl, "name": mc, "namespace": ep["namespace"], "domains": chunk})
-            rules = []
-            for r in ep["routes"]:
-                if r.get("service") is None or r.get("port") is None:
-                    limit(f"route {r.get('host')}{r['path']}", "ROUTE_NOT_RENDERED", f"route to service {r.get('service')!r} has no port; add it to the Ingress by hand")
-                    continue
-                rules.append({"host": r["host"], "path": r["path"], "service": r["service"], "port": r["port"]})
-            rules.sort(key=lambda r: (r["host"] or "", r["path"], r["service"], str(r["port"])))
+            rules, tls_only = _ingress_rules(ep, limit)
+            frontend = None
+            if rules and tls_only and tls_only == {r["host"] for r in rules} and tls_only <= set(tls_hosts):
+                # every host is TLS-only: port 80 answers with a 301 to https (FrontendConfig), as the
+                # Gateway's HTTP listener does; no backend is ever served over plain HTTP
+                frontend = resource_name(name, "https-redirect")
+                frontend_configs.append({"key": _key(cl, ep["namespace"], frontend), "cluster": cl, "name": frontend, "namespace": ep["namespace"]})
+            elif tls_only:
+                limit(f"Ingress {name}", "HTTPS_ONLY_MIXED",
+                      f"hosts {', '.join(sorted(h or '*' for h in tls_only))} are TLS-only today, but this Ingress also serves plain-HTTP hosts "
+                      f"(a GKE Ingress redirects to HTTPS for all its hosts or none): they answer on port 80 too; give them their own Ingress or use the gateway strategy")
             ingresses.append({
-                "key": ep_key, "cluster": cl, "name": name, "namespace": ep["namespace"], "class": ep["class"],
+                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
                 "internal": internal, "address": addr["name"], "address_key": ep_key,
-                "managed_certificates": cert_names, "rules": rules,
+                "managed_certificates": cert_names, "rules": rules, "frontend_config": frontend,
             })
 
     # per consolidated service: security policy, backend policy/config, Service patch
@@ -243,26 +507,35 @@ def program_data(plan: dict) -> dict:
             # Added at build, not cutover: the new Ingress serves as soon as it exists, and without
             # this annotation its backend would run without the Cloud Armor policy.
             build_ann["cloud.google.com/backend-config"] = json.dumps({"default": config_name}, sort_keys=True)
-        want = {"HTTP2": "kubernetes.io/h2c", "HTTPS": "HTTPS"}.get(pol.get("app_protocol") or "")
-        ports, force, ingress_protocols = [], False, {}
-        if want:
-            for p in sorted(s["ports"], key=lambda p: (p["port"], p["protocol"])):
-                if p["port"] in routed_ports.get(key, set()) and p.get("app_protocol") != want:
-                    ports.append({"port": p["port"], "protocol": p["protocol"], "app_protocol": want})
-                    force = force or p.get("app_protocol") is not None
-                    if ep["kind"] == "Ingress" and p.get("name"):
-                        ingress_protocols[p["name"]] = pol["app_protocol"]
+        ports, force, ingress_protocols = _backend_protocol_patch(s, ep, routed_ports.get(key, set()), limit)
         if ingress_protocols:
             cutover_ann["cloud.google.com/app-protocols"] = json.dumps(ingress_protocols, sort_keys=True)
+        from_annotation = bool(ranges) and bool(pol.get("source_ranges_annotation"))
+        drop = []
+        if from_annotation:
+            # The allow-list is the annotation, owned by the user's field manager: server-side
+            # apply cannot remove a field another manager owns, and the API server refuses the
+            # annotation on a ClusterIP Service. So cutover takes sole ownership (a forced apply
+            # of the same ranges spelt differently: a conflicting value moves ownership, an equal
+            # one would only share it; the old load balancer's firewall is unchanged), and retire
+            # leaves the annotation out of the same apply that sets ClusterIP: with no owner left
+            # the API server removes it.
+            cutover_ann[SOURCE_RANGES_ANNOTATION] = ", ".join(ranges)
+            drop.append(SOURCE_RANGES_ANNOTATION)
         patches.append({
             "key": _key(cl, ns, svc), "cluster": cl, "namespace": ns, "name": svc,
             "build_annotations": build_ann, "cutover_annotations": cutover_ann,
             "cutover_ports": ports, "cutover_force": force, "retire": True,
             # the API server refuses loadBalancerSourceRanges on a ClusterIP Service (Forbidden);
             # Cloud Armor enforces them on the new path since build
-            "retire_clear_source_ranges": bool(ranges),
+            "retire_clear_source_ranges": bool(ranges) and not from_annotation,
+            "cutover_take_ownership": from_annotation,
+            "retire_drop_annotations": drop,
         })
 
+    host_sources = _host_sources(plan)
+    domain_given = bool(plan["inputs"].get("domain_given"))
+    generated: dict[str, list[str]] = {}
     host_count: dict[str, int] = {}
     for d in plan.get("dns_changes", []):
         host_count[d["host"]] = host_count.get(d["host"], 0) + 1
@@ -274,7 +547,26 @@ def program_data(plan: dict) -> dict:
         if ep is None:
             limit(f"host {d['host']}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {d['entrypoint']!r}, which the plan does not create")
             continue
-        dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict, "old_addresses": sorted(d.get("old_addresses", []))})
+        sources = host_sources.get((d["entrypoint"], d["host"]), set())
+        # a host planner made up (no annotation, rule or routes file names it) is no DNS name to publish
+        if sources and sources <= {"generated"} and not domain_given:
+            generated.setdefault(d["entrypoint"], []).append(d["host"])
+            continue
+        dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict,
+                    "old_addresses": sorted(d.get("old_addresses", [])),
+                    # external-dns already owns the record: hand the host to it, never create a rival record
+                    "external_dns": "external-dns" in sources})
+    for entrypoint, hosts in sorted(generated.items()):
+        limit(f"entrypoint {entrypoint}", "DNS_GENERATED_HOSTS",
+              f"{len(hosts)} host(s) were generated by planner (no external-dns annotation, Ingress rule or routes file names them), so no DNS record is made for them: "
+              f"{', '.join(hosts[:5])}{' ...' if len(hosts) > 5 else ''}; re-run with --domain or give the Services real hostnames")
+
+    handed = {}
+    for d in dns:
+        if d["external_dns"] and not d["conflict"]:
+            handed.setdefault(d["address_key"], []).append(d["host"])
+    for rec in gateways + ingresses:
+        rec["external_dns_hosts"] = sorted(handed.get(rec["key"], []))
 
     folded = []
     for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"])):
@@ -287,6 +579,8 @@ def program_data(plan: dict) -> dict:
         "generator": dict(plan.get("generator", {})),
         "strategy": strategy,
         "clusters": sorted(used_clusters),
+        # what the stack must point at: the program refuses another project or cluster
+        "targets": _targets(plan, used_clusters),
         "addresses": addresses,
         "namespaces": [{"key": _key(c, n), "cluster": c, "name": n} for c, n in sorted(namespaces)],
         "security_policies": sorted(armor, key=lambda r: r["key"]),
@@ -297,6 +591,7 @@ def program_data(plan: dict) -> dict:
         "http_routes": sorted(http_routes, key=lambda r: r["key"]),
         "ingresses": ingresses,
         "managed_certificates": sorted(managed_certs, key=lambda r: r["key"]),
+        "frontend_configs": sorted(frontend_configs, key=lambda r: r["key"]),
         "backend_policies": sorted((b for b in backend_objs if b["kind"] == "GCPBackendPolicy"), key=lambda r: r["key"]),
         "backend_configs": sorted((b for b in backend_objs if b["kind"] == "BackendConfig"), key=lambda r: r["key"]),
         "service_patches": sorted(patches, key=lambda r: r["key"]),
@@ -335,7 +630,8 @@ def write(plan: dict, out_dir: Path) -> Path:
         "data_file": PROGRAM_DATA,
         "generator_version": str(data["generator"].get("version", "")),
         "strategy": data["strategy"],
-        "counts": {k: len(v) for k, v in sorted(data.items()) if isinstance(v, list)},
+        # limitations left out: they follow from the values (e.g. a host's length), exported anyway
+        "counts": {k: len(v) for k, v in sorted(data.items()) if isinstance(v, list) and k != "limitations"},
     }
     if not re.fullmatch(r"[0-9A-Za-z.+-]*", context["generator_version"]) or data["strategy"] not in ("gateway", "ingress"):
         raise PlannerError(f"plan: unexpected generator version or strategy {context['generator_version']!r}/{data['strategy']!r}")

@@ -99,3 +99,200 @@ def top_savings(plan: dict, limit: int = 10) -> list[dict]:
     rows = [s for s in plan.get("services", []) if s.get("decision") == "consolidate" and saving(s) > 0]
     rows.sort(key=lambda s: (-saving(s), s["cluster"], s["namespace"], s["name"]))
     return rows[:limit]
+
+
+# --------------------------------------------------------------------------- reviewer's view
+# (issue 13) What a reviewer forwarding the plan needs: which moves to make first and how risky
+# each is, when traffic turns the saving into a loss, what the migration itself costs.
+
+#: Risk of a move by the warn codes it carries, when the plan has no ``services[].risk``:
+#: clients must change something (high), behaviour changes they may notice (medium), a default
+#: that rarely matters (low).
+RISK_BY_CODE = {
+    "PINNED_IP": "high",
+    "PORT_CHANGES": "high",
+    "CLIENT_IP_HEADER": "medium",
+    "WEBSOCKET_TIMEOUT": "medium",
+    "TLS_MANAGED_CERT": "medium",
+    "BACKEND_TIMEOUT_DEFAULT": "low",
+}
+RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+MOVE_FIRST = 10
+
+
+def marginal_saving(svc: dict) -> Decimal:
+    """What moving this one service saves per month: ``marginal_savings_monthly_usd`` when the
+    plan has it, else its current minus proposed cost."""
+    value = svc.get("marginal_savings_monthly_usd")
+    return dec(value) if value is not None else saving(svc)
+
+
+def _service_codes(plan: dict) -> dict[str, set[str]]:
+    """Risk codes (:data:`RISK_BY_CODE`) of the notes on each Service, by its note object string."""
+    codes: dict[str, set[str]] = {}
+    for n in plan.get("notes", []):
+        if n.get("code") in RISK_BY_CODE and n.get("object", "").startswith("Service "):
+            codes.setdefault(n["object"], set()).add(n["code"])
+    return codes
+
+
+_NO_RISK = {"level": "low", "because": []}
+
+
+def risks(plan: dict) -> list[dict]:
+    """``{"level", "because"}`` per service, in plan order: ``services[].risk`` when present,
+    else derived from the codes in :data:`RISK_BY_CODE` on the service (its reasons and notes;
+    the plan-wide BACKEND_TIMEOUT_DEFAULT counts for moved services without a timeout)."""
+    by_object = _service_codes(plan)
+    plan_default = any(n.get("code") == "BACKEND_TIMEOUT_DEFAULT" and n.get("object") == "plan" for n in plan.get("notes", []))
+    out = []
+    for s in plan.get("services", []):
+        given = s.get("risk")
+        if isinstance(given, dict) and given.get("level") in RISK_ORDER:
+            out.append({"level": given["level"], "because": sorted(str(c) for c in given.get("because") or [])})
+            continue
+        codes = {r["code"] for r in s.get("reasons") or [] if r.get("code") in RISK_BY_CODE}
+        if by_object:
+            codes |= by_object.get(service_ref(s), set())
+        if (plan_default and s.get("decision") == "consolidate"
+                and not (s.get("policies") or {}).get("timeout_sec") and "WEBSOCKET_TIMEOUT" not in codes):
+            codes.add("BACKEND_TIMEOUT_DEFAULT")
+        if not codes:
+            out.append(_NO_RISK)
+            continue
+        because = sorted(codes, key=lambda c: (-RISK_ORDER[RISK_BY_CODE[c]], c))
+        out.append({"level": RISK_BY_CODE[because[0]], "because": because})
+    return out
+
+
+def _savings(plan: dict) -> list[Decimal]:
+    """Each service's marginal saving (see :func:`marginal_saving`), converting each distinct
+    pair of figures once."""
+    memo: dict = {}
+    out = []
+    for s in plan.get("services", []):
+        value = s.get("marginal_savings_monthly_usd")
+        key = (value,) if value is not None else (s.get("current_monthly_usd"), s.get("proposed_monthly_usd"))
+        d = memo.get(key)
+        if d is None:
+            d = memo[key] = marginal_saving(s)
+        out.append(d)
+    return out
+
+
+def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> tuple[list[dict], int, dict[str, int]]:
+    """The moves to make first: moved services that save money, largest marginal saving first
+    (ties: lower risk, then name), the first ``limit`` as ``{"service", "index", "ref",
+    "saving", "saving_text", "risk", "because", "entrypoint"}``; plus how many such moves there
+    are and how many of them are high / medium / low risk."""
+    risk = risks(plan) if risk is None else risk
+    services = plan.get("services", [])
+    keys = []
+    for i, (s, amount) in enumerate(zip(services, _savings(plan))):
+        if s.get("decision") == "consolidate" and amount > 0:
+            keys.append((-amount, RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i))
+    keys.sort()
+    counts = {lvl: 0 for lvl in ("high", "medium", "low")}
+    for k in keys:
+        counts[risk[k[-1]]["level"]] += 1
+    rows = []
+    for k in keys if limit is None else keys[:limit]:
+        i, s = k[-1], services[k[-1]]
+        rows.append({"service": s, "index": i, "saving": -k[0], "saving_text": money(-k[0]),
+                     "risk": risk[i]["level"], "because": risk[i]["because"],
+                     "ref": f"{s['cluster']}/{s['namespace']}/{s['name']}", "entrypoint": s.get("entrypoint") or ""})
+    return rows, len(keys), counts
+
+
+def move_first(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> list[dict]:
+    """The first ``limit`` moves of :func:`move_overview` (all with ``limit=None``)."""
+    return move_overview(plan, limit, risk)[0]
+
+
+def _scenario_points(plan: dict) -> list[tuple[Decimal, Decimal]]:
+    raw = plan.get("traffic_scenarios") or (plan.get("summary") or {}).get("traffic_scenarios") or []
+    points = []
+    for it in raw:
+        gib = next((it[k] for k in ("gib_per_service", "gib_per_service_month", "gib_per_month", "gib") if k in it), None)
+        sav = it.get("savings_monthly_usd")
+        if sav is None and it.get("current_monthly_usd") is not None and it.get("proposed_monthly_usd") is not None:
+            sav = dec(it["current_monthly_usd"]) - dec(it["proposed_monthly_usd"])
+        if gib is not None and sav is not None:
+            points.append((Decimal(str(gib)), dec(sav)))
+    return sorted(points)
+
+
+def loss_above(plan: dict) -> Decimal | None:
+    """GiB per moved service per month above which the plan costs more than today:
+    ``summary.loss_above_gib_per_service_month`` when present, else where the traffic
+    scenarios' savings cross from positive to negative (linear between two scenarios: the data
+    charges are linear in GiB). None when the saving never turns into a loss."""
+    s = plan.get("summary") or {}
+    if "loss_above_gib_per_service_month" in s:
+        v = s["loss_above_gib_per_service_month"]
+        return None if v is None else Decimal(str(v))
+    points = _scenario_points(plan)
+    for (g0, s0), (g1, s1) in zip(points, points[1:]):
+        if s0 > 0 >= s1:
+            return g0 + (g1 - g0) * s0 / (s0 - s1)
+    return None
+
+
+def gib_text(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
+
+
+def loss_sentence(plan: dict) -> str:
+    """The headline's warning about heavy traffic, or "" when none applies."""
+    gib = loss_above(plan)
+    if gib is None or dec(plan["summary"].get("savings_monthly_usd")) <= 0:
+        return ""
+    return (f"Heavy traffic turns this saving into a loss: above about {gib_text(gib)} GiB in and out per moved "
+            "service per month, data processing makes the plan cost more than today.")
+
+
+def migration(plan: dict) -> dict | None:
+    """The cost of migrating, when the plan carries it: ``plan.phases[]`` and
+    ``summary.migration_overlap_usd`` / ``overlap_days`` / ``payback_days``."""
+    s = plan.get("summary") or {}
+    phases = [p for p in plan.get("phases") or [] if isinstance(p, dict) and "phase" in p]
+    overlap = s.get("migration_overlap_usd")
+    if not phases and overlap is None and s.get("payback_days") is None:
+        return None
+    payback = s.get("payback_days")
+    days = s.get("overlap_days")
+    parts = []
+    if overlap is not None:
+        parts.append(f"Running old and new load balancers side by side{f' for {days} days' if days is not None else ''} "
+                     f"costs {money(overlap)} once.")
+    if payback is not None:
+        parts.append(f"The monthly saving pays that back in {Decimal(str(payback)).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,} days.")
+    elif overlap is not None:
+        parts.append("The plan does not save money, so the overlap is never paid back.")
+    return {
+        "phases": [{"phase": str(p["phase"]), "monthly_usd": dec(p.get("monthly_usd")), "monthly_text": money(p.get("monthly_usd"))}
+                   for p in phases],
+        "overlap_text": None if overlap is None else money(overlap),
+        "overlap_days": days,
+        "payback_days": payback,
+        "sentence": " ".join(parts),
+    }
+
+
+def generated_hosts(plan: dict) -> set[tuple[str, str]]:
+    """(service note object, host) pairs whose host planner generated (``<name>.<ns>.<domain>``):
+    a HOST_GENERATED note on the service (all its hosts, or the ones the message names), or a
+    route with ``source == "generated"``."""
+    out = set()
+    noted = {n["object"]: n.get("message", "") for n in plan.get("notes", []) if n.get("code") == "HOST_GENERATED"}
+    for s in plan.get("services", []):
+        ref = service_ref(s)
+        if ref in noted:
+            hosts = s.get("hosts") or []
+            named = [h for h in hosts if h in noted[ref]]
+            out.update((ref, h) for h in (named or hosts))
+    for e in plan.get("entrypoints", []):
+        for r in e.get("routes", []):
+            if r.get("source") == "generated" and r.get("host"):
+                out.add((f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]))
+    return out

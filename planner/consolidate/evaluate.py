@@ -1,0 +1,204 @@
+"""Step 1, feasibility rules: one :class:`Entry` per LoadBalancer Service, kept with the first
+rule's reason or bound for its strategy's entrypoint.
+
+:class:`Evaluator` holds what every strategy's plan computes alike (``auto`` / ``--compare``
+build several): the pricer, the sorted services with their visibility, routes and current
+footprints, and memoised rule verdicts, slots, hosts and primary ports. The memo stays inside
+it: the steps only call its methods.
+"""
+from __future__ import annotations
+
+from planner.consolidate import existing
+from planner.consolidate.entries import Entry, Options, keep, new_entry
+from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, uses_entrypoint, uses_strategy, valid_hostname
+from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
+from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
+from planner.pricers import get_pricer
+from planner.pricers.base import Pricing
+
+EXTERNAL_DNS = "external-dns.alpha.kubernetes.io/hostname"
+#: Entrypoint / address names a verdict is first made with (NUL never appears in a name); a
+#: service whose fields contain NUL is evaluated with the real names instead.
+_EP_PLACEHOLDER, _ADDR_PLACEHOLDER = "\x00entrypoint\x00", "\x00address\x00"
+#: What the rest of the inventory tells the rules about most Services: nothing.
+_NO_FACTS = {"mesh_evidence": (), "backend_config": None}
+
+
+def _has_nul(value) -> bool:
+    """Whether any text in ``value`` (strings, tuples, dataclasses) may hold NUL: its repr
+    shows NUL as the escape \\x00 (a literal backslash-x00 in the text also matches, which
+    only makes the planner evaluate that service directly)."""
+    return "\\x00" in repr(value)
+
+
+def _named_verdict(base: Verdict, entrypoint: str) -> Verdict:
+    """``base`` (evaluated with the placeholder names) as evaluated for ``entrypoint``."""
+    address = f"{entrypoint}-ip"
+
+    def fill(text: str) -> str:
+        return text.replace(_ADDR_PLACEHOLDER, address).replace(_EP_PLACEHOLDER, entrypoint)
+
+    return Verdict(
+        keep=(base.keep[0], fill(base.keep[1])) if base.keep else None,
+        notes=[(level, code, fill(message)) for level, code, message in base.notes],
+        policies=base.policies,
+    )
+
+
+def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
+    """The hostnames a moved service is routed by: its external-dns names, else a generated one
+    (``is_generated`` tells which)."""
+    raw = svc.annotations.get(EXTERNAL_DNS, "")
+    hosts: list[str] = []
+    for h in (x.strip().lower().rstrip(".") for x in raw.split(",")):
+        if not h:
+            continue
+        if valid_hostname(h):
+            hosts.append(h)
+        else:
+            notes.append(Note(WARN, svc.ref, "INVALID_HOSTNAME", f"annotation {EXTERNAL_DNS} holds {h[:80]!r}, not a valid DNS name; not used"))
+    if not hosts:
+        generated = f"{svc.name}.{svc.namespace}.{domain}".lower()
+        if valid_hostname(generated):
+            hosts.append(generated)
+        else:
+            notes.append(Note(BLOCK, svc.ref, "NO_VALID_HOST", f"no valid hostname for this service (generated {generated[:80]!r} is not a DNS name)"))
+    return sorted(set(hosts))
+
+
+class Evaluator:
+    """Rules, slots, hosts and current footprints of one inventory, memoised across strategies."""
+
+    def __init__(self, inv: Inventory, opts: Options):
+        self.inv, self.opts = inv, opts
+        self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
+        self.lbs = sorted(inv.load_balancers, key=lambda s: s.key)
+        routed = existing.routed_by(inv)
+        self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
+        self._direct: set[int] = set()
+        #: (svc, internal, routed_by, cluster, forwarding rules, key id or None, names the entrypoint, port id, ref)
+        self.rows: list[tuple] = []
+        self.service_fps: list[Footprint] = []
+        ports_by_id: dict[int, int] = {}  # id(ports tuple) -> port id (every tuple stays alive in inv)
+        ports_by_value: dict[tuple, int] = {}
+        #: service key -> context_facts (mesh evidence, BackendConfig) when it has any
+        self._facts: dict[tuple, dict] = {}
+        for svc in self.lbs:
+            cluster = inv.clusters[svc.cluster]
+            fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
+            internal = is_internal(svc)
+            routed_by = tuple(routed.get(svc.key, ()))
+            pid = ports_by_id.get(id(svc.ports))
+            if pid is None:  # hashing Ports is slow: once per ports tuple (readers share them)
+                pid = ports_by_id[id(svc.ports)] = ports_by_value.setdefault(svc.ports, len(ports_by_value))
+            facts = context_facts(svc, inv)
+            if facts["mesh_evidence"] or facts["backend_config"] is not None:
+                self._facts[svc.key] = facts
+            # a verdict that reads the strategy is made per strategy, directly (rare: gRPC behind
+            # today's load balancer's TLS)
+            kid = None if uses_strategy(svc) else self._key_id(svc, pid, internal, routed_by, facts)
+            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
+            self.service_fps.append(fp)
+        self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
+        self._before: Pricing | None = None
+        self._hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (hosts, their notes)
+        self._slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
+        self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
+        self._generated: dict[str, bool] = {}  # external-dns annotation -> no valid host in it
+
+    def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple, facts: dict) -> int | None:
+        ekey = evaluation_key(svc)
+        if ekey is None:
+            return None
+        ekey = (pid, *ekey[1:])  # ekey[0] is svc.ports
+        full = (ekey, internal, routed_by, facts["mesh_evidence"], facts["backend_config"])
+        kid = self._key_ids.get(full)
+        if kid is None:
+            kid = self._key_ids[full] = len(self._key_ids)
+            if _has_nul((evaluation_key(svc), routed_by, facts["mesh_evidence"])):
+                self._direct.add(kid)  # a placeholder could collide with its text
+        return kid
+
+    def slot(self, strategy: str, svc: Service, internal: bool) -> Slot:
+        skey = (strategy, svc.cluster, svc.namespace, internal)
+        slot = self._slots.get(skey)
+        if slot is None:
+            slot_of = STRATEGIES[strategy]
+            slot = slot_of(svc, internal, len(self.inv.clusters) > 1)
+            if slot_of in (gateway, ingress):  # these read cluster and namespace only
+                self._slots[skey] = slot
+        return slot
+
+    def verdict(self, row: tuple, slot: Slot, strategy: str) -> Verdict:
+        svc, internal, routed_by, _, _, kid, named, _, _ = row
+        keep_odd = self.opts.keep_nonstandard_ports
+        facts = self._facts.get(svc.key, _NO_FACTS)
+        if kid is None or kid in self._direct:
+            return evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by, strategy=strategy, **facts))
+        verdict = self._verdicts.get((kid, slot.name) if named else kid)
+        if verdict is None:
+            base = self._verdicts.get(kid)
+            if base is None:
+                base = self._verdicts[kid] = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=_EP_PLACEHOLDER, address=_ADDR_PLACEHOLDER, routed_by=routed_by, **facts))
+            verdict = base
+            if named:
+                verdict = self._verdicts[(kid, slot.name)] = _named_verdict(base, slot.name)
+        return verdict
+
+    def is_generated(self, svc: Service) -> bool:
+        """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>``."""
+        raw = svc.annotations.get(EXTERNAL_DNS, "")
+        if not raw:
+            return True
+        got = self._generated.get(raw)
+        if got is None:
+            got = self._generated[raw] = not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
+        return got
+
+    def hosts(self, svc: Service, notes: list[Note]) -> list[str]:
+        """``service_hosts`` (the same for every strategy: made once, its notes replayed)."""
+        got = self._hosts.get(svc.key)
+        if got is None:
+            got = self._hosts[svc.key] = ([], [])
+            got[0].extend(service_hosts(svc, self.opts.domain, got[1]))
+        notes.extend(got[1])
+        return list(got[0])
+
+    def primary_port(self, e: Entry) -> int:
+        port = self._primary_ports.get(e.pid)
+        if port is None:
+            port = self._primary_ports[e.pid] = primary_port(e.svc).port
+        return port
+
+    def footprint_of(self, ref: str) -> Footprint:
+        """A LoadBalancer Service's current footprint, by ref."""
+        if not hasattr(self, "_fp_by_ref"):
+            self._fp_by_ref = {row[-1]: fp for row, fp in zip(self.rows, self.service_fps)}
+        return self._fp_by_ref[ref]
+
+    def entries(self, strategy: str) -> list[Entry]:
+        """:func:`rule_entries`: the memo lookups inlined (one pass per Service and strategy)."""
+        out: list[Entry] = []
+        slots, verdicts, direct = self._slots, self._verdicts, self._direct
+        for row in self.rows:
+            svc, internal, routed_by, cluster, rules, kid, named, pid, ref = row
+            slot = slots.get((strategy, svc.cluster, svc.namespace, internal)) or self.slot(strategy, svc, internal)
+            verdict = None if kid is None or kid in direct else verdicts.get((kid, slot.name) if named else kid)
+            if verdict is None:
+                verdict = self.verdict(row, slot, strategy)
+            e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
+            if verdict.keep:
+                e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
+            out.append(e)
+        return out
+
+    def price_current(self, current_fps: list[Footprint]) -> Pricing:
+        """Today's pricing (``current_fps`` is the same for every strategy: priced once)."""
+        if self._before is None:
+            self._before = self.pricer.price(current_fps)
+        return self._before
+
+
+def rule_entries(ev: Evaluator, strategy: str) -> list[Entry]:
+    """Every LoadBalancer Service as an entry: kept with the first rule's reason, or moving."""
+    return ev.entries(strategy)
