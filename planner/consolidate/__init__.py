@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.consolidate import assemble, breakeven, existing, hosts, phases, pricing, savings
+from planner.consolidate import assemble, breakeven, designed, existing, hosts, phases, pricing, savings
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
 from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
@@ -144,7 +144,9 @@ def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evalua
     return finish(ev, design(ev, strategy))
 
 
-def _stamp(plan: dict, requested: str, why: str) -> dict:
+def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
+    """The chosen plan, with why it was chosen; its designed routes checked against it."""
+    designed.check_chosen(plan, inv)
     plan["inputs"]["strategy_requested"] = requested
     plan["inputs"]["strategy_reason"] = why
     return plan
@@ -156,17 +158,17 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
     if opts.strategy not in STRATEGY_CHOICES:
         raise PlannerError(f"unknown strategy {opts.strategy!r} (choose from {', '.join(STRATEGY_CHOICES)})")
     if opts.strategy != "auto" and not opts.compare:
-        return _stamp(build_strategy_plan(inv, opts, opts.strategy), opts.strategy, f"--strategy {opts.strategy} requested")
+        return _stamp(build_strategy_plan(inv, opts, opts.strategy), opts.strategy, f"--strategy {opts.strategy} requested", inv)
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
         candidates = {name: design(ev, name) for name in STRATEGY_ORDER}
         chosen, why = choose({name: stub(c, ev.pricer.cloud) for name, c in candidates.items()})
-        return _stamp(finish(ev, candidates[chosen]), opts.strategy, why)
+        return _stamp(finish(ev, candidates[chosen]), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)
     else:
         chosen, why = opts.strategy, f"--strategy {opts.strategy} requested"
-    plan = _stamp(plans[chosen], opts.strategy, why)
+    plan = _stamp(plans[chosen], opts.strategy, why, inv)
     plan["comparison"] = [comparison_row(name, plans[name], name == chosen) for name in STRATEGY_ORDER]
     return plan

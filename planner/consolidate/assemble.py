@@ -21,7 +21,12 @@ def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dic
         port = ev.primary_port(e)
         source = "generated" if ev.is_generated(svc) else "external-dns"
         https_only = bool(e.policies.get("tls_only", False))
-        for host in e.hosts:
+        for r in e.designed:
+            routes.append({"host": r.host, "path": r.path, "path_type": r.path_type, "namespace": svc.namespace, "service": svc.name, "port": r.port or port, "name": svc.name,
+                           "source": r.source, "https_only": https_only, "rewrite": r.rewrite})
+            if e.policies.get("tls"):
+                tls_hosts.add(r.host)
+        for host in () if e.designed else e.hosts:
             routes.append({"host": host, "path": "/", "path_type": "PathPrefix", "namespace": svc.namespace, "service": svc.name, "port": port, "name": svc.name,
                            "source": source, "https_only": https_only, "rewrite": None})
             if e.policies.get("tls"):

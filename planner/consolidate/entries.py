@@ -56,6 +56,9 @@ class Entry:
     saving: Decimal | None = None  # what retiring its forwarding rules saves (break-even)
     added: Decimal | None = None  # L7 data processing its move adds (usage known)
     moving: bool = True  # decision == CONSOLIDATE (a field: read in every step's loop)
+    #: the designed routes (``--routes`` / ``planner.io/routes``) it is routed by; empty: ``/``
+    #: on each of its hosts
+    designed: tuple = ()
 
     @property
     def policies(self) -> dict:
@@ -81,7 +84,7 @@ def evolve(obj, **changes):
     return copy
 
 
-_ENTRY_DEFAULTS = {"decision": CONSOLIDATE, "reasons": (), "hosts": (), "break_even_gib": None, "saving": None, "added": None, "moving": True}
+_ENTRY_DEFAULTS = {"decision": CONSOLIDATE, "reasons": (), "hosts": (), "break_even_gib": None, "saving": None, "added": None, "moving": True, "designed": ()}
 
 
 def new_entry(svc: Service, ref: str, pid: int, cluster: Cluster, internal: bool, slot: Slot, verdict: Verdict, rules: int, routed_by: tuple[str, ...]) -> Entry:

@@ -8,7 +8,7 @@ it: the steps only call its methods.
 """
 from __future__ import annotations
 
-from planner.consolidate import existing
+from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
 from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
@@ -99,6 +99,7 @@ class Evaluator:
             kid = None if uses_strategy(svc) else self._key_id(svc, pid, internal, routed_by, facts)
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
+        self._designed = designed.by_service(inv)  # service key -> its designed routes
         self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
         self._before: Pricing | None = None
         self._hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (hosts, their notes)
@@ -144,6 +145,10 @@ class Evaluator:
             if named:
                 verdict = self._verdicts[(kid, slot.name)] = _named_verdict(base, slot.name)
         return verdict
+
+    def designed_routes(self, svc: Service) -> tuple:
+        """The host/path routes the user designed for ``svc`` (``()``: none)."""
+        return self._designed.get(svc.key, ()) if self._designed else ()
 
     def is_generated(self, svc: Service) -> bool:
         """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>``."""

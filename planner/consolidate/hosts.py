@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from planner.consolidate import certificates
+from planner.consolidate import certificates, designed
 from planner.consolidate.entries import Entry, evolve, keep
 from planner.consolidate.evaluate import Evaluator
 from planner.consolidate.existing import Claims
@@ -56,43 +56,73 @@ def _tls_blocker(e: Entry, free: list[str], tls_count: dict[str, int], notes: li
     return None
 
 
-def _routed(e: Entry, free: list[str]) -> Entry:
-    """``e`` routed by ``free`` on its entrypoint, its rule notes as further reasons (they
-    become plan notes once the move is final: ``assemble.service_rows``)."""
+def _routed(e: Entry, free: list[str], paths: tuple = ()) -> Entry:
+    """``e`` routed by ``free`` on its entrypoint (by its designed ``paths`` when it has
+    them), its rule notes as further reasons (they become plan notes once the move is final:
+    ``assemble.service_rows``)."""
     vis = "internal" if e.internal else "external"
-    reasons = [("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in e.svc.ports)}: routed by host through the {vis} {e.slot.kind} {e.slot.name}")]
+    by = "by host and path" if paths else "by host"
+    reasons = [("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in e.svc.ports)}: routed {by} through the {vis} {e.slot.kind} {e.slot.name}")]
     reasons.extend((code, message) for _, code, message in e.verdict.notes)
-    return evolve(e, hosts=tuple(free), reasons=tuple(reasons))
+    return evolve(e, hosts=tuple(free), reasons=tuple(reasons), designed=tuple(paths))
+
+
+def _by_design(e: Entry, routes: tuple, claims: Claims, ev: Evaluator, tls_count: dict[str, int], notes: list[Note]) -> Entry:
+    """``e`` routed by its designed routes, or kept with the reason."""
+    blocker = designed.ingress_blocker(e, routes, ev.opts.strategy)
+    if blocker:
+        notes.append(Note(BLOCK, e.ref, *blocker))
+        return keep(e, *blocker)
+    free = designed.free_routes(e, routes, claims, notes)
+    if not free:
+        return keep(e, "ROUTE_COLLISION", f"every designed route of this service ({', '.join(r.host + r.path for r in routes)}) is already routed elsewhere (see the ROUTE_COLLISION notes)")
+    hosts = sorted({r.host for r in free})
+    blocker = _tls_blocker(e, hosts, tls_count, notes)
+    if blocker:
+        return keep(e, *blocker)
+    designed.claim(e, free, claims)
+    return _routed(e, hosts, tuple(free))
+
+
+def _by_host(e: Entry, claims: Claims, ev: Evaluator, tls_count: dict[str, int], notes: list[Note], contested: dict[str, list[str]]) -> Entry:
+    """``e`` routed by ``/`` on its free hosts, or kept with the reason."""
+    hosts = ev.hosts(e.svc, notes)
+    if not hosts:
+        return keep(e, "NO_VALID_HOST", "no valid DNS name to route to it")
+    for h in hosts:  # another service of this entrypoint holds it: a path split would serve both
+        c = claims.get(h)
+        if c is not None:
+            designed.visibility_clash(h, c, e, None)
+        if c is not None and c["entrypoint"] == e.slot.name and c["paths"].get("/", "").startswith("Service "):
+            contested.setdefault(h, [c["paths"]["/"]]).append(e.ref)
+    free = _free_hosts(e, hosts, claims, notes)
+    if not free:
+        return keep(e, "ROUTE_COLLISION", f"every host of this service ({', '.join(hosts)}) is already routed elsewhere (see the ROUTE_COLLISION notes); kept until the hostnames are made unique")
+    blocker = _tls_blocker(e, free, tls_count, notes)
+    if blocker:
+        return keep(e, *blocker)
+    for h in free:
+        c = claims.setdefault(h, {"entrypoint": e.slot.name, "owner": e.ref, "paths": {}, "internal": e.internal})
+        c["paths"]["/"] = e.ref
+    return _routed(e, free)
 
 
 def claim_hosts(entries: list[Entry], claims: Claims, ev: Evaluator, notes: list[Note]) -> tuple[list[Entry], Design]:
-    """``entries`` with each moving one routed by its free hosts or kept; the design they fill."""
+    """``entries`` with each moving one routed by its designed routes or free hosts, or kept;
+    the design they fill. Hosts several services claim get a path-split suggestion."""
     design = Design({}, defaultdict(list))
     tls_count: dict[str, int] = defaultdict(int)
+    contested: dict[str, list[str]] = {}
     out: list[Entry] = []
     for e in entries:
-        if not e.moving:
-            out.append(e)
-            continue
-        hosts = ev.hosts(e.svc, notes)
-        if not hosts:
-            out.append(keep(e, "NO_VALID_HOST", "no valid DNS name to route to it"))
-            continue
-        free = _free_hosts(e, hosts, claims, notes)
-        if not free:
-            out.append(keep(e, "ROUTE_COLLISION", f"every host of this service ({', '.join(hosts)}) is already routed elsewhere (see the ROUTE_COLLISION notes); kept until the hostnames are made unique"))
-            continue
-        blocker = _tls_blocker(e, free, tls_count, notes)
-        if blocker:
-            out.append(keep(e, *blocker))
-            continue
-        if e.policies.get("tls"):
-            tls_count[e.slot.name] += len(free)
-        for h in free:
-            c = claims.setdefault(h, {"entrypoint": e.slot.name, "owner": e.ref, "paths": {}})
-            c["paths"]["/"] = e.ref
-        e = _routed(e, free)
-        design.slots[e.slot.name] = e.slot
-        design.members[e.slot.name].append(e)
+        if e.moving:
+            routes = ev.designed_routes(e.svc)
+            e = _by_design(e, routes, claims, ev, tls_count, notes) if routes else _by_host(e, claims, ev, tls_count, notes, contested)
+        if e.moving:
+            if e.policies.get("tls"):
+                tls_count[e.slot.name] += len(e.hosts)
+            design.slots[e.slot.name] = e.slot
+            design.members[e.slot.name].append(e)
         out.append(e)
+    designed.split_suggestions(contested, len(ev.inv.clusters) > 1, notes)
     return out, design

@@ -28,7 +28,7 @@ from planner.model import Cluster, Inventory, PlannerError
 #: Clouds a fleet entry may name: the clouds planner has a pricer for (planner/pricers PRICERS).
 SUPPORTED_CLOUDS = ("aws", "azure", "gcp")
 REQUIRED = ("name", "cloud", "project", "region", "inventory")
-OPTIONAL = ("usage", "namespace")
+OPTIONAL = ("usage", "namespace", "routes")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")  # us-central1, us-east-1, westeurope
 
@@ -40,6 +40,7 @@ class FleetCluster:
     usage: str | None
     line: int
     namespace: str | None = None  # of objects that name none (else "default", noted)
+    routes: str | None = None  # designed host/path routes of this cluster (a --routes file)
 
 
 def parse_fleet(path: str) -> list[FleetCluster]:
@@ -90,6 +91,9 @@ def parse_fleet(path: str) -> list[FleetCluster]:
         usage = entry.get("usage")
         if usage is not None and (not isinstance(usage, str) or not usage):
             raise PlannerError(f"{path}:{lines.get(('clusters', i, 'usage'), line)}: {label}: 'usage' must be a path")
+        routes = entry.get("routes")
+        if routes is not None and (not isinstance(routes, str) or not routes):
+            raise PlannerError(f"{path}:{lines.get(('clusters', i, 'routes'), line)}: {label}: 'routes' must be a path")
         namespace = check_namespace(entry.get("namespace"), f"{path}:{lines.get(('clusters', i, 'namespace'), line)}: {label}")
         out.append(
             FleetCluster(
@@ -98,6 +102,7 @@ def parse_fleet(path: str) -> list[FleetCluster]:
                 usage=str(base / usage) if usage else None,
                 line=line,
                 namespace=namespace,
+                routes=str(base / routes) if routes else None,
             )
         )
     return out
