@@ -7,6 +7,7 @@ which is the only thing renderers read.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Mapping
@@ -21,6 +22,33 @@ LEVELS = (INFO, WARN, BLOCK)
 def cents(value: Decimal) -> Decimal:
     """Round money to cents, half up (how invoices round)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+#: The characters Gateway API accepts in an ``Exact`` / ``PathPrefix`` value (HTTPRoute CRD).
+_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
+_PATH_FORBIDDEN = ("//", "/./", "/../", "%2f", "%2F", "#")
+MAX_PATH = 1024
+
+
+def path_problem(path: str) -> str | None:
+    """Why Gateway API cannot express ``path`` as an Exact / PathPrefix match (None: it can).
+    Mirrors the HTTPRoute CRD's validation rules, so a route that passes is one the API
+    server accepts; a ``*`` is refused too (Gateway API matches it literally, never as a
+    wildcard). Shared by the routes reader and the folding of existing Ingresses."""
+    if not path.startswith("/"):
+        return "is not absolute (it must start with '/')"
+    if len(path) > MAX_PATH:
+        return f"is longer than {MAX_PATH} characters"
+    for bad in _PATH_FORBIDDEN:
+        if bad in path:
+            return f"contains {bad!r}"
+    if "*" in path:
+        return "holds '*', which Gateway API matches literally, not as a wildcard (a prefix route already covers everything below it)"
+    if path.endswith(("/..", "/.")):
+        return "ends with '/.' or '/..'"
+    if not _PATH_CHARS.match(path):
+        return "holds characters Gateway API path matches do not allow (regular expressions, '{', '}', spaces...)"
+    return None
 
 
 class PlannerError(Exception):

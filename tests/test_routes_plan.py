@@ -196,3 +196,41 @@ def test_fleet_routes_per_cluster(tmp_path):
     assert main(["analyze", "--fleet", str(fleet), "--out", str(out), "--strategy", "gateway"]) == 0
     plan = jsonplan.load(out / "plan.json")
     assert [(ep["cluster"], r["path"], r["source"]) for ep in plan["entrypoints"] for r in ep["routes"] if r["host"] == "api.example.com"] == [("a", "/orders", "routes-file")]
+
+
+def _gce_ingress(name: str, paths: list[tuple[str, str, str]], host: str = "legacy.example.com") -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": name, "namespace": "shop", "annotations": {"kubernetes.io/ingress.class": "gce"}},
+            "spec": {"rules": [{"host": host, "http": {"paths": [
+                {"path": path, "pathType": ptype, "backend": {"service": {"name": svc, "port": {"number": 80}}}} for path, ptype, svc in paths]}}]}}
+
+
+@pytest.mark.parametrize("paths, decision, code", [
+    ([("/*", "ImplementationSpecific", "orders"), ("/v1/*", "ImplementationSpecific", "users")], "fold", "INGRESS_FOLDED"),
+    ([("/items/{id}", "ImplementationSpecific", "orders")], "keep", "FOLD_PATH_INEXPRESSIBLE"),
+    ([("/a*b", "ImplementationSpecific", "orders")], "keep", "FOLD_PATH_INEXPRESSIBLE"),
+    ([("/*", "Prefix", "orders")], "keep", "FOLD_PATH_INEXPRESSIBLE"),  # Prefix never globs: a literal '*'
+])
+def test_folded_ingress_paths_fold_only_when_gateway_api_can_express_them(tmp_path, paths, decision, code):
+    code_, plan, _ = analyze(tmp_path, [inventory(tmp_path, _gce_ingress("legacy", paths)), "--strategy", "gateway"])
+    assert code_ == 0
+    (item,) = [x for x in plan["existing_entrypoints"] if x["name"] == "legacy"]
+    assert (item["decision"], item["reason"]["code"]) == (decision, code)
+    if decision == "fold":  # GKE's '/*' and '/v1/*' are the prefixes '/' and '/v1' on the Gateway
+        run = run_program(tmp_path / "out" / "pulumi", CONFIG)
+        matches = sorted(m["path"]["value"] for o in k8s_objects(run) if o["kind"] == "HTTPRoute" and o["spec"].get("hostnames") == ["legacy.example.com"]
+                         for rule in o["spec"]["rules"] for m in rule["matches"])
+        assert matches == ["/", "/v1"]
+
+
+def test_folded_ingress_with_an_invalid_host_stays(tmp_path):
+    code, plan, _ = analyze(tmp_path, [inventory(tmp_path, _gce_ingress("odd", [("/", "Prefix", "orders")], host="bad_host.example.com")), "--strategy", "gateway"])
+    assert code == 0
+    (item,) = [x for x in plan["existing_entrypoints"] if x["name"] == "odd"]
+    assert (item["decision"], item["reason"]["code"]) == ("keep", "FOLD_INVALID_HOST")
+
+
+def test_folded_exact_paths_stay_exact(tmp_path):
+    code, plan, _ = analyze(tmp_path, [inventory(tmp_path, _gce_ingress("legacy", [("/healthz", "Exact", "orders"), ("/", "Prefix", "users")])), "--strategy", "gateway"])
+    assert code == 0
+    got = sorted((r["path"], r["path_type"]) for ep in plan["entrypoints"] for r in ep["routes"] if r["host"] == "legacy.example.com")
+    assert got == [("/", "PathPrefix"), ("/healthz", "Exact")]

@@ -34,7 +34,8 @@ def _routes(ev: Evaluator, members: list[Entry], folded: list) -> tuple[list[dic
     for ing in folded:
         # an Ingress may list the very same rule twice; it is one route
         for i, p in enumerate(sorted(set(ing.paths), key=lambda p: (p.host or "", p.path, p.service or "", str(p.port)))):
-            routes.append({"host": p.host, "path": p.path, "path_type": "PathPrefix", "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}",
+            path_type = "Exact" if getattr(p, "path_type", None) == "Exact" else "PathPrefix"  # GKE never globs an Exact path
+            routes.append({"host": p.host, "path": p.path, "path_type": path_type, "namespace": ing.namespace, "service": p.service, "port": p.port, "name": f"{ing.name}-{i + 1}",
                            "origin": ing.ref, "source": "ingress", "https_only": False, "rewrite": None})
         tls_hosts.update(h for h in ing.tls_hosts if valid_hostname(h))
     return routes, tls_hosts

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from planner.consolidate.entries import Entry, ExistingItem, evolve
-from planner.model import INFO, WARN, Ingress, Inventory, Note
+from planner.consolidate.rules import valid_hostname
+from planner.model import INFO, WARN, Ingress, Inventory, Note, path_problem
 
 GKE_CLASSES = {"gce": False, "gce-internal": True}  # class -> internal
 #: Ingress annotations whose behaviour a plain HTTPRoute does not carry.
@@ -49,6 +50,13 @@ def fold_blocker(ing: Ingress, strategy: str, fold_enabled: bool) -> tuple[str, 
         return ("FOLD_HOSTLESS", "has a default backend or a rule without a host; on a shared Gateway it would catch every other host's traffic")
     if not ing.paths:
         return ("FOLD_HOSTLESS", "has no host rules to fold")
+    bad_hosts = sorted({p.host for p in ing.paths if not valid_hostname(p.host.lower())})
+    if bad_hosts:
+        return ("FOLD_INVALID_HOST", f"host {bad_hosts[0][:80]!r} is not a valid DNS name; a Gateway listener or HTTPRoute cannot carry it, so the Ingress stays")
+    odd_paths = sorted({(p.path, why) for p in ing.paths if (why := _fold_path_problem(p))})
+    if odd_paths:
+        path, why = odd_paths[0]
+        return ("FOLD_PATH_INEXPRESSIBLE", f"path {path[:80]!r} {why}; Gateway API cannot express it exactly, so the Ingress stays")
     if GKE_CLASSES[ing.ingress_class] and ing.has_tls:
         return ("INTERNAL_TLS", "internal Ingress with TLS: Google-managed certificates are not available on the internal Gateway (gke-l7-rilb), and planner does not drop TLS; left as it is")
     backends: dict[tuple[str | None, str], set] = defaultdict(set)
@@ -61,6 +69,20 @@ def fold_blocker(ing: Ingress, strategy: str, fold_enabled: bool) -> tuple[str, 
     if odd:
         return ("FOLD_UNSUPPORTED_ANNOTATION", f"annotation(s) {', '.join(odd)} configure behaviour an HTTPRoute does not carry; left as it is")
     return None
+
+
+def gateway_path(path: str, path_type: str | None) -> str:
+    """A GKE Ingress path as the Gateway prefix it means: GKE's ``ImplementationSpecific``
+    (and untyped) ``/*`` and ``/v1/*`` are the prefixes ``/`` and ``/v1``; any other path is
+    itself (``Prefix`` / ``Exact`` never glob)."""
+    if path_type in (None, "ImplementationSpecific") and (path == "/*" or path.endswith("/*")):
+        return path[:-2] or "/"
+    return path
+
+
+def _fold_path_problem(p) -> str | None:
+    """Why an Ingress path cannot become a Gateway API match (None: it can)."""
+    return path_problem(gateway_path(p.path or "/", getattr(p, "path_type", None)))
 
 
 def static_ip(ing: Ingress) -> str | None:

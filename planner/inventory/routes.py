@@ -29,39 +29,13 @@ from __future__ import annotations
 import re
 
 from planner.inventory.loader import load_config
-from planner.model import INFO, WARN, DesignedRoute, Inventory, Note, PlannerError, Service
+from planner.model import INFO, WARN, DesignedRoute, Inventory, Note, PlannerError, Service, path_problem
 
 ROUTES_ANNOTATION = "planner.io/routes"
 REWRITE_ANNOTATION = "planner.io/rewrite"
 FILE_KEYS = ("host", "path", "exact", "service", "port", "rewrite")
 #: A DNS name (lower case, no wildcard: a designed route names one host).
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
-#: The characters Gateway API accepts in an ``Exact`` / ``PathPrefix`` value (HTTPRoute CRD).
-_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
-_PATH_FORBIDDEN = ("//", "/./", "/../", "%2f", "%2F", "#")
-MAX_PATH = 1024
-
-
-def path_problem(path: str) -> str | None:
-    """Why Gateway API cannot express ``path`` as an Exact / PathPrefix match (None: it can).
-    Mirrors the HTTPRoute CRD's validation rules, so a route that passes is one the API
-    server accepts."""
-    if not path.startswith("/"):
-        return "is not absolute (it must start with '/')"
-    if len(path) > MAX_PATH:
-        return f"is longer than {MAX_PATH} characters"
-    for bad in _PATH_FORBIDDEN:
-        if bad in path:
-            return f"contains {bad!r}"
-    if "*" in path:
-        return "holds '*', which Gateway API matches literally, not as a wildcard (a prefix route already covers everything below it)"
-    if path.endswith(("/..", "/.")):
-        return "ends with '/.' or '/..'"
-    if not _PATH_CHARS.match(path):
-        return "holds characters Gateway API path matches do not allow (regular expressions, '{', '}', spaces...)"
-    return None
-
-
 def _service_key(text: str, default_cluster: str | None, clusters: list[str], where: str) -> tuple[str, str, str]:
     parts = text.split("/")
     if len(parts) == 2 and default_cluster:
