@@ -234,3 +234,19 @@ def test_folded_exact_paths_stay_exact(tmp_path):
     assert code == 0
     got = sorted((r["path"], r["path_type"]) for ep in plan["entrypoints"] for r in ep["routes"] if r["host"] == "legacy.example.com")
     assert got == [("/", "PathPrefix"), ("/healthz", "Exact")]
+
+
+def test_tls_host_too_long_for_a_managed_certificate_stays_under_the_ingress_strategy(tmp_path):
+    """A 64-character TLS host: GKE's ManagedCertificate takes at most 63 (its CRD's maxLength),
+    so under the Ingress strategy HTTPS would have no certificate: the service stays."""
+    host = "a" * 52 + ".example.com"  # 52 + 12 = 64 characters
+    assert len(host) == 64
+    svc = service("long-tls", port=443, ann={"external-dns.alpha.kubernetes.io/hostname": host})
+    svc["spec"]["ports"][0]["name"] = "https"
+    code, plan, _ = analyze(tmp_path, [inventory(tmp_path, svc), "--strategy", "ingress"])
+    assert code == 0
+    row = next(s for s in plan["services"] if s["name"] == "long-tls")
+    assert (row["decision"], row["reasons"][0]["code"]) == ("keep", "TLS_DOMAIN_TOO_LONG")
+    code, plan, _ = analyze(tmp_path / "gw", [inventory(tmp_path, svc), "--strategy", "gateway"])
+    row = next(s for s in plan["services"] if s["name"] == "long-tls")
+    assert row["decision"] == "consolidate"

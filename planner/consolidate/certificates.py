@@ -12,6 +12,8 @@ from __future__ import annotations
 
 MAX_DOMAINS_PER_CERT = 100
 MAX_CERTS_PER_INGRESS = 15
+#: A ManagedCertificate domain is at most 63 characters (its CRD's maxLength; GKE refuses more).
+MAX_MANAGED_CERT_DOMAIN = 63
 
 
 def host_capacity(kind: str) -> int | None:

@@ -48,6 +48,9 @@ def _tls_blocker(e: Entry, free: list[str], tls_count: dict[str, int], notes: li
     if wild:
         return ("TLS_WILDCARD", f"TLS host(s) {', '.join(wild)}: a Google-managed certificate for a wildcard needs DNS authorization (Certificate Manager) or is not available (ManagedCertificate), which planner does not set up; kept")
     slot = e.slot
+    long = [h for h in free if len(h) > certificates.MAX_MANAGED_CERT_DOMAIN]
+    if long and slot.kind == "Ingress":
+        return ("TLS_DOMAIN_TOO_LONG", f"TLS host {long[0][:80]} is longer than {certificates.MAX_MANAGED_CERT_DOMAIN} characters, which a GKE ManagedCertificate refuses; without a certificate HTTPS would break, so it stays (the Gateway strategy uses Certificate Manager)")
     cap = certificates.host_capacity(slot.kind)
     if cap is not None and tls_count[slot.name] + len(free) > cap:
         message = f"{slot.kind} {slot.name} already carries {tls_count[slot.name]} TLS hosts; {len(free)} more would exceed {certificates.MAX_CERTS_PER_INGRESS} certificates x {certificates.MAX_DOMAINS_PER_CERT} domains"
