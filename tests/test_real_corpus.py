@@ -249,16 +249,19 @@ def _allow_list(doc: dict) -> set[str]:
 _PLANS: dict[str, dict] = {}
 
 
+def _analyze(name: str, out: Path, *extra: str) -> dict:
+    case = CASES[name]
+    argv = ["analyze", *[str(REAL / f) for f in case.files], "--out", str(out), "--format", "json",
+            "--cloud", case.cloud, "--region", REGIONS[case.cloud], "--cluster", "corpus", "--project", "corpus-project", *extra]
+    assert main(argv) == 0, f"{name}: planner refused the corpus"
+    return json.loads((out / "plan.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def plan_of(tmp_path_factory):
     def run(name: str) -> dict:
         if name not in _PLANS:
-            case = CASES[name]
-            out = tmp_path_factory.mktemp(name)
-            argv = ["analyze", *[str(REAL / f) for f in case.files], "--out", str(out), "--format", "json",
-                    "--cloud", case.cloud, "--region", REGIONS[case.cloud], "--cluster", "corpus", "--project", "corpus-project"]
-            assert main(argv) == 0, f"{name}: planner refused the corpus"
-            _PLANS[name] = json.loads((out / "plan.json").read_text())
+            _PLANS[name] = _analyze(name, tmp_path_factory.mktemp(name))
         return _PLANS[name]
     return run
 
@@ -390,3 +393,83 @@ def test_moved_services_keep_scheme_protocol_and_allow_list(name, plan_of):
         else:
             assert not policies.get("tls_only"), f"{key}: has a plaintext port, yet tls_only"
         assert _allow_list(raw[key]) <= set(policies.get("source_ranges") or []), f"{key}: allow-list dropped"
+
+
+# --- the generated Pulumi program on the combined GCP case -----------------------------------
+
+ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+ARMOR = "gcp:compute/securityPolicy:SecurityPolicy"
+GBP = "kubernetes:networking.gke.io/v1:GCPBackendPolicy"
+
+
+def _program_run(plan: dict, out: Path):
+    from planner.render import pulumi as render_pulumi
+    from pulumi_harness import run_program
+
+    render_pulumi.write(plan, out)
+    return run_program(out, {"gcp:project": "corpus-project", "planner:phase": "build"})
+
+
+def _moved(plan: dict) -> dict[str, dict]:
+    return {k: s for k, s in _services(plan).items() if s["decision"] == "consolidate"}
+
+
+def _armor_rules(run) -> dict[str, list[str]]:
+    """SecurityPolicy name -> the source ranges of its allow rule; each policy ends in deny-all."""
+    out = {}
+    for r in run.of_type(ARMOR):
+        rules = sorted(r.inputs["rules"], key=lambda x: x["priority"])
+        assert rules[-1]["action"].startswith("deny") and rules[-1]["match"]["config"]["srcIpRanges"] == ["*"], r.name
+        out[r.inputs["name"]] = sorted(ip for x in rules[:-1] if x["action"] == "allow" for ip in x["match"]["config"]["srcIpRanges"])
+    return out
+
+
+def test_combined_gcp_program_gateway_keeps_tls_only_off_http_and_every_allow_list(plan_of, tmp_path):
+    """Gateway strategy: a TLS-only service's HTTPRoute attaches only to the ``https`` listener
+    (a parentRef without sectionName would attach to ``http`` too), the ``http`` listener only
+    redirects its host; every moved service's allow-list is a Cloud Armor policy (allow the
+    ranges, deny the rest) its GCPBackendPolicy names, and no other policy exists."""
+    plan = plan_of("gcp-combined")
+    moved = _moved(plan)
+    tls_only = {k for k, s in moved.items() if s["policies"]["tls_only"]}
+    assert tls_only == {"default/goget", "default/tasks"}  # the check below is not vacuous
+    run = _program_run(plan, tmp_path / "pulumi")
+    routes = {f"{r.inputs['metadata']['namespace']}/{r.inputs['metadata']['name']}": r.inputs["spec"] for r in run.of_type(ROUTE)}
+    served: dict[str, set[str]] = {}  # "ns/service" -> listener sections its routes attach to
+    redirected: set[str] = set()
+    for key, spec in routes.items():
+        sections = {ref.get("sectionName", "ALL") for ref in spec["parentRefs"]}
+        backends = {f"{key.split('/')[0]}/{b['name']}" for rule in spec["rules"] for b in rule.get("backendRefs", [])}
+        for b in backends:
+            served.setdefault(b, set()).update(sections)
+        if not backends and sections == {"http"}:
+            assert all(f["type"] == "RequestRedirect" and f["requestRedirect"]["scheme"] == "https" for rule in spec["rules"] for f in rule["filters"])
+            redirected.update(spec["hostnames"])
+    assert set(served) == set(moved)
+    for key in tls_only:
+        assert served[key] == {"https"}, f"{key}: TLS-only, yet its route attaches to {served[key]}"
+    hosts = {r["service"]: r["host"] for ep in plan["entrypoints"] for r in ep["routes"]}
+    assert redirected == {hosts[k.split("/")[1]] for k in tls_only}
+    for key in set(moved) - tls_only:
+        assert served[key] == {"ALL"}, key  # plain HTTP services keep both listeners
+    # allow-lists: none of the moved corpus services has one (README: no licensed source found),
+    # so no policy may appear; any moved service with ranges must get exactly its own
+    want = {f"planner-{k.replace('/', '-')}": sorted(s["policies"]["source_ranges"]) for k, s in moved.items() if s["policies"]["source_ranges"]}
+    assert _armor_rules(run) == want
+    named = {r.inputs["spec"]["default"].get("securityPolicy") for r in run.of_type(GBP)} - {None}
+    assert named == set(want)
+
+
+def test_combined_gcp_ingress_strategy_keeps_tls_only_services(tmp_path):
+    """Ingress strategy: a GKE Ingress redirects HTTP for all its hosts or none, and this one
+    has plain-HTTP hosts, so the TLS-only goget / tasks would answer on port 80 in cleartext
+    (before: moved, with only an HTTPS_ONLY_MIXED line in program.json). They stay
+    (TLS_ONLY_INGRESS); every other row is as under the gateway strategy."""
+    plan = _analyze("gcp-combined", tmp_path, "--strategy", "ingress")
+    got = {k: (s["decision"], s["reasons"][0]["code"]) for k, s in _services(plan).items()}
+    assert got.pop("default/goget") == got.pop("default/tasks") == ("keep", "TLS_ONLY_INGRESS")
+    expect = {k: (r.decision, r.code) for k, r in CASES["gcp-combined"].expect.items() if k not in ("default/goget", "default/tasks")}
+    assert got == expect
+    program = json.loads((tmp_path / "pulumi" / "program.json").read_text())
+    assert not [x for x in program["limitations"] if x["code"] == "HTTPS_ONLY_MIXED"]
