@@ -117,7 +117,8 @@ def test_ingress_strategy_never_folds_and_never_crosses_namespaces():
 def test_tls_certificate_limits(monkeypatch):
     monkeypatch.setattr(certificates, "MAX_DOMAINS_PER_CERT", 2)
     monkeypatch.setattr(certificates, "MAX_CERTS_PER_INGRESS", 2)
-    tls_svcs = [svc(f"s{i}", ((443, "TCP", "https"),), ns="web") for i in range(5)]
+    # plain HTTP with its TLS twin (a TLS-only service stays under the ingress strategy: TLS_ONLY_INGRESS)
+    tls_svcs = [svc(f"s{i}", ((80, "TCP", "http"), (443, "TCP", "https")), ns="web") for i in range(5)]
     p = plan(*tls_svcs, strategy="ingress", consolidate_anyway=True)
     s = by_name(p)
     assert [s[f"s{i}"]["decision"] for i in range(5)] == ["consolidate"] * 4 + ["keep"]

@@ -34,7 +34,7 @@ def test_auto_equals_building_every_strategy(case):
         if row["decision"] != "consolidate":
             continue
         svc = next(s for s in inv.load_balancers if (s.cluster, s.namespace, s.name) == (row["cluster"], row["namespace"], row["name"]))
-        v = evaluate(svc, Context(keep_nonstandard_ports=o.keep_nonstandard_ports, internal=row["internal"], entrypoint=row["entrypoint"], address=f"{row['entrypoint']}-ip", routed_by=tuple(row["routed_by"])))
+        v = evaluate(svc, Context(keep_nonstandard_ports=o.keep_nonstandard_ports, internal=row["internal"], entrypoint=row["entrypoint"], address=f"{row['entrypoint']}-ip", routed_by=tuple(row["routed_by"]), strategy=fast["inputs"]["strategy"]))
         assert row["policies"] == v.policies
         assert [(r["code"], r["message"]) for r in row["reasons"][1:]] == [(c, m) for _, c, m in v.notes]
 

@@ -241,8 +241,8 @@ def test_tls_host_too_long_for_a_managed_certificate_stays_under_the_ingress_str
     so under the Ingress strategy HTTPS would have no certificate: the service stays."""
     host = "a" * 52 + ".example.com"  # 52 + 12 = 64 characters
     assert len(host) == 64
-    svc = service("long-tls", port=443, ann={"external-dns.alpha.kubernetes.io/hostname": host})
-    svc["spec"]["ports"][0]["name"] = "https"
+    svc = service("long-tls", ann={"external-dns.alpha.kubernetes.io/hostname": host})
+    svc["spec"]["ports"].append({"name": "https", "port": 443, "protocol": "TCP"})  # plain HTTP + its TLS twin
     code, plan, _ = analyze(tmp_path, [inventory(tmp_path, svc), "--strategy", "ingress"])
     assert code == 0
     row = next(s for s in plan["services"] if s["name"] == "long-tls")
