@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -42,7 +43,8 @@ def _replace(value, table):
 
 
 def _plans(tmp_path, strategy):
-    assert main(["analyze", "--out", str(tmp_path / strategy), "--strategy", strategy]) == 0
+    # every group moves (the payloads sit on services a default plan may keep: NO_SAVINGS)
+    assert main(["analyze", "--out", str(tmp_path / strategy), "--strategy", strategy, "--consolidate-anyway"]) == 0
     return jsonplan.load(tmp_path / strategy / "plan.json")
 
 
@@ -58,7 +60,9 @@ def test_payloads_stay_inert_strings(tmp_path, strategy):
     clean_dir = render_pulumi.write(clean, tmp_path / "clean")
     evil_dir = render_pulumi.write(evil, tmp_path / "evil")
     # the code does not depend on the inventory at all: same bytes as the clean program
-    assert (evil_dir / "__main__.py").read_bytes() == (clean_dir / "__main__.py").read_bytes()
+    # (its header counts the records: the refused payload certificate makes one count differ, a number)
+    digits = re.compile(rb"\d+")
+    assert digits.sub(b"N", (evil_dir / "__main__.py").read_bytes()) == digits.sub(b"N", (clean_dir / "__main__.py").read_bytes())
     source = (evil_dir / "__main__.py").read_text()
     for payload in table.values():
         assert payload not in source
@@ -72,7 +76,10 @@ def test_payloads_stay_inert_strings(tmp_path, strategy):
     patches = [r.inputs["metadata"] for r in run.resources if r.typ == "kubernetes:core/v1:ServicePatch"]
     assert {"name": table["cart"], "namespace": table["shop"]} in [{"name": m["name"], "namespace": m["namespace"]} for m in patches]
     records = {r.inputs["name"] for r in run.resources if r.typ == "gcp:dns/recordSet:RecordSet"}
-    assert table["cart.acme-demo.com"] + "." in records
+    # cart's host comes from its external-dns annotation: it is handed to external-dns (an
+    # annotation value on the new entrypoint), never a rival RecordSet; either way only data
+    handed = [(r.inputs.get("metadata") or {}).get("annotations", {}).get("external-dns.alpha.kubernetes.io/hostname", "") for r in run.resources]
+    assert any(table["cart.acme-demo.com"] in v for v in handed) and table["cart.acme-demo.com"] + "." not in records
     assert table["cart.acme-demo.com"] in {c["host"] for c in run.exports["dns_changes"]}
 
     if strategy == "gateway":
@@ -107,9 +114,9 @@ def test_payloads_stay_inert_strings(tmp_path, strategy):
         assert len(table["cart.acme-demo.com"]) > 63
         assert ("host " + table["cart.acme-demo.com"], "MANAGED_CERT_DOMAIN_TOO_LONG") in [(x["object"], x["code"]) for x in run.exports["limitations"]]
         # the backend-config annotation value is JSON naming a sanitised BackendConfig
-        conf = [m["annotations"]["cloud.google.com/backend-config"] for m in patches if "cloud.google.com/backend-config" in m.get("annotations", {})
-                and m["namespace"] == table["shop"]]
-        assert conf == ['{"default": "planner-checkout"}']
+        # (checkout, the shop service with a policy, stays under the ingress strategy: TLS_ONLY_INGRESS)
+        conf = sorted(m["annotations"]["cloud.google.com/backend-config"] for m in patches if "cloud.google.com/backend-config" in m.get("annotations", {}))
+        assert conf == ['{"default": "planner-chat"}', '{"default": "planner-search-frontend"}']
 
 
 def test_payload_in_resource_name_helper():
