@@ -22,9 +22,10 @@ SVC = "s" * 63
 
 def _plan(strategy):
     return f.plan(
-        f.svc(SVC, ports=((443, "TCP", "https"),), ns=NS, ann={f.DNS: "pay.example.org"}, load_balancer_source_ranges=("198.51.100.0/24",)),
+        # HTTP with its TLS twin (TLS-only would stay under the ingress strategy: TLS_ONLY_INGRESS)
+        f.svc(SVC, ports=((80, "TCP", "http"), (443, "TCP", "https")), ns=NS, ann={f.DNS: "pay.example.org"}, load_balancer_source_ranges=("198.51.100.0/24",)),
         f.svc("web", ns=NS, ann={f.DNS: "www.example.org"}, session_affinity="ClientIP"),
-        strategy=strategy)
+        strategy=strategy, consolidate_anyway=True)  # two rules save nothing: moved to test the names
 
 
 @pytest.mark.parametrize("strategy", ["gateway", "ingress"])
