@@ -159,9 +159,18 @@ def _expected_gateway(plan: dict) -> dict:
         CERT: sum(len(ep.get("certificates") or [1]) for ep in ext if ep["tls_hosts"]),
         CENTRY: sum(len(ep["tls_hosts"]) for ep in ext),
         NS: 1, GATEWAY: len(eps),
-        ROUTE: len({(r["namespace"], r.get("name") or r["service"]) for ep in eps for r in ep["routes"]}),
+        # a TLS-only route is an HTTPRoute of its own on the HTTPS listener ("-tls"), and each
+        # Gateway with one answers their hosts on HTTP with one redirect HTTPRoute
+        ROUTE: len({(r["namespace"], r.get("name") or r["service"], bool(r.get("https_only"))) for ep in eps for r in ep["routes"]})
+        + sum(1 for ep in eps if any(r.get("https_only") for r in ep["routes"])),
         GBP: len(policies),
     }
+
+
+def _recorded_hosts(plan: dict, entrypoint: str) -> set[str]:
+    """Hosts of ``entrypoint`` that get a Cloud DNS record: not external-dns's, not generated."""
+    return {r["host"] for ep in plan["entrypoints"] if ep["name"] == entrypoint for r in ep["routes"]
+            if r["host"] and r.get("source") not in ("external-dns", "generated")}
 
 
 def test_demo_plan_exercises_every_program_feature(gateway_plan):
@@ -182,10 +191,15 @@ def test_gateway_counts_per_phase(gw_runs, gateway_plan):
     assert expected[ROUTE] >= 15 and expected[GBP] >= 3 and expected[ARMOR] == 1 and expected[CENTRY] >= 4
     build = gw_runs["build"]
     assert {t: _count(build, t) for t in expected} == expected
-    ext_dns = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
+    # the program keeps Cloud DNS records only for hosts nobody else manages: external-dns hosts
+    # are handed to external-dns (annotation), generated hosts get none (DNS_GENERATED_HOSTS); on
+    # the demo that leaves the folded shop-legacy Ingress's www.acme-demo.com
+    recorded = _recorded_hosts(gateway_plan, "planner-external")
+    assert recorded == {"www.acme-demo.com"}
+    ext_dns = len(recorded)
     # records that exist today (old addresses) are adopted at build, unchanged; no ServicePatch
-    adopted = sum(1 for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external" and d["old_addresses"])
-    assert 0 < adopted <= ext_dns and _count(build, DNS) == adopted
+    adopted = sum(1 for d in gateway_plan["dns_changes"] if d["host"] in recorded and d["old_addresses"])
+    assert adopted <= ext_dns and _count(build, DNS) == adopted
     assert len(build.resources) == sum(expected.values()) + adopted
     cons = [s for s in gateway_plan["services"] if s["decision"] == "consolidate"]
     app = [s for s in cons if s["policies"]["app_protocol"] in ("HTTP2", "HTTPS")]
@@ -230,8 +244,10 @@ def test_gateways(gw_runs, gateway_plan):
     gws = _k8s(gw_runs["build"], GATEWAY)
     assert sorted(gws) == ["planner-gateway/planner-external", "planner-gateway/planner-internal"]
     ext, internal = gws["planner-gateway/planner-external"], gws["planner-gateway/planner-internal"]
-    ext_ns = sorted({r["namespace"] for ep in gateway_plan["entrypoints"] if ep["name"] == "planner-external" for r in ep["routes"]})
-    assert ext_ns == ["default", "payments", "platform", "search", "shop"]
+    ext_routes = [r for ep in gateway_plan["entrypoints"] if ep["name"] == "planner-external" for r in ep["routes"]]
+    # the Gateway's own namespace holds the HTTP->HTTPS redirect route of its TLS-only hosts
+    ext_ns = sorted({r["namespace"] for r in ext_routes} | ({"planner-gateway"} if any(r["https_only"] for r in ext_routes) else set()))
+    assert ext_ns == ["default", "payments", "planner-gateway", "platform", "search", "shop"]
     allowed = {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
         {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ext_ns}]}}}
     assert ext["apiVersion"] == "gateway.networking.k8s.io/v1"
@@ -248,28 +264,43 @@ def test_gateways(gw_runs, gateway_plan):
     assert internal["spec"]["listeners"][0]["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["data", "internal-tools"]
     assert "annotations" not in internal["metadata"]
     lims = gw_runs["build"].exports["limitations"]
-    # the plan keeps internal HTTPS services (INTERNAL_TLS): no TLS host reaches an internal entrypoint
-    assert lims == []
+    # the plan keeps internal HTTPS services (INTERNAL_TLS): no TLS host reaches an internal
+    # entrypoint; generated hosts (no --domain given) get no DNS record, and each Gateway says so
+    assert [x for x in lims if x["code"] != "DNS_GENERATED_HOSTS"] == []
+    assert sorted(x["object"] for x in lims if x["code"] == "DNS_GENERATED_HOSTS") == ["entrypoint planner-external", "entrypoint planner-internal"]
 
 
 def test_http_routes(gw_runs, gateway_plan):
     routes = _k8s(gw_runs["build"], ROUTE)
     expected = {}
+    tls_only_hosts: dict[str, set] = {}
     for ep in gateway_plan["entrypoints"]:
         for r in ep["routes"]:
-            key = f"{r['namespace']}/planner-{r.get('name') or r['service']}"
-            expected.setdefault(key, (ep["name"], set(), set()))
+            # a TLS-only route is its own HTTPRoute ("-tls") on the HTTPS listener alone
+            key = f"{r['namespace']}/planner-{r.get('name') or r['service']}" + ("-tls" if r["https_only"] else "")
+            expected.setdefault(key, (ep["name"], set(), set(), r["https_only"]))
             expected[key][1].add(r["host"])
             expected[key][2].add((r["path"], r["service"], r["port"]))
-    assert sorted(routes) == sorted(expected)
-    for key, (gw, hosts, rules) in expected.items():
+            if r["https_only"]:
+                tls_only_hosts.setdefault(ep["name"], set()).add(r["host"])
+    redirects = {f"planner-gateway/planner-{ep}-https-redirect": hosts for ep, hosts in tls_only_hosts.items()}
+    assert sorted(routes) == sorted([*expected, *redirects])
+    for key, (gw, hosts, rules, https_only) in expected.items():
         spec = routes[key]["spec"]
-        assert spec["parentRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw, "namespace": "planner-gateway"}]
+        parent = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw, "namespace": "planner-gateway"}
+        assert spec["parentRefs"] == [dict(parent, sectionName="https") if https_only else parent]
         assert spec["hostnames"] == sorted(hosts)
         got = {(x["matches"][0]["path"]["value"], x["backendRefs"][0]["name"], x["backendRefs"][0]["port"]) for x in spec["rules"]}
         assert got == rules and all(x["matches"][0]["path"]["type"] == "PathPrefix" for x in spec["rules"])
-    assert routes["payments/planner-payments-api"]["spec"]["hostnames"] == ["pay.acme-demo.com"]
-    assert routes["payments/planner-payments-api"]["spec"]["rules"] == [
+    # the HTTP listener answers the TLS-only hosts with a 301 to https, and nothing else
+    for key, hosts in redirects.items():
+        spec = routes[key]["spec"]
+        assert spec["hostnames"] == sorted(hosts)
+        assert spec["parentRefs"][0].get("sectionName") == "http"
+        assert spec["rules"] == [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                                  "filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}]
+    assert routes["payments/planner-payments-api-tls"]["spec"]["hostnames"] == ["pay.acme-demo.com"]
+    assert routes["payments/planner-payments-api-tls"]["spec"]["rules"] == [
         {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "payments-api", "port": 443}]}]
     assert "payments/planner-fraud-scoring" not in routes  # kept: GRPC_PLAINTEXT
 
