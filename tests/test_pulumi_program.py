@@ -354,21 +354,29 @@ def test_certificate_manager(gw_runs, gateway_plan):
         assert GCP_NAME.match(e.inputs["name"])
 
 
+def _sources(plan: dict) -> dict[str, str]:
+    return {r["host"]: r.get("source") for ep in plan["entrypoints"] for r in ep["routes"] if r["host"]}
+
+
 def test_cutover_dns_records(gw_runs, gateway_plan):
+    """Who owns each host's DNS at cutover: external-dns hosts (the Services' annotation) are
+    handed to external-dns through the new Gateway's annotation, never a rival RecordSet;
+    generated hosts (no --domain) get nothing; the rest get a Cloud DNS record in the zone."""
     run = gw_runs["cutover"]
     ext_ip = run.exports["entrypoint_addresses"]["planner-external"]
+    sources = _sources(gateway_plan)
     records = {r.inputs["name"]: _ints(r.inputs) for r in run.of_type(DNS)}
-    ext_hosts = sorted(d["host"] for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-external")
-    assert "pay.acme-demo.com" in ext_hosts and "fraud.acme-demo.com" not in ext_hosts
-    assert sorted(records) == [h + "." for h in ext_hosts]
+    assert sorted(records) == [h + "." for h in sorted(_recorded_hosts(gateway_plan, "planner-external"))] == ["www.acme-demo.com."]
     for rec in records.values():
         assert (rec["type"], rec["ttl"], rec["managedZone"], rec["rrdatas"]) == ("A", 300, "acme-public", [ext_ip])
-    manual = run.exports["manual_dns_changes"]
-    assert [m["host"] for m in manual] == ["analytics-dashboard.data.example.com", "grafana.internal-tools.example.com"]
-    internal_changes = sorted((d for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-internal"), key=lambda d: d["host"])
-    assert [m["old_addresses"] for m in manual] == [d["old_addresses"] for d in internal_changes] and manual[0]["old_addresses"] == ["10.128.0.23"]
-    assert {m["new_address"] for m in manual} == {run.exports["entrypoint_addresses"]["planner-internal"]}
-    assert [c["host"] for c in run.exports["dns_changes"]] == sorted(d["host"] for d in gateway_plan["dns_changes"])
+    handed = sorted(h for h, src in sources.items() if src == "external-dns")
+    assert "pay.acme-demo.com" in handed and "fraud.acme-demo.com" not in handed
+    (gw,) = [g for g in _k8s(run, GATEWAY).values() if g["metadata"]["name"] == "planner-external"]
+    assert gw["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == ",".join(handed)
+    # the internal entrypoint's hosts are generated: no record and no manual change (DNS_GENERATED_HOSTS)
+    assert {sources[d["host"]] for d in gateway_plan["dns_changes"] if d["entrypoint"] == "planner-internal"} == {"generated"}
+    assert run.exports["manual_dns_changes"] == []
+    assert [c["host"] for c in run.exports["dns_changes"]] == sorted(d["host"] for d in gateway_plan["dns_changes"] if sources[d["host"]] != "generated")
     assert run.exports["phase"] == "cutover"
     assert gw_runs["build"].exports["manual_dns_changes"] == [] and gw_runs["build"].exports["phase"] == "build"
 
@@ -376,14 +384,13 @@ def test_cutover_dns_records(gw_runs, gateway_plan):
 def test_cutover_without_zone_creates_no_dns_and_lists_changes(gateway_out, gateway_plan):
     run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover"})
     assert _count(run, DNS) == 0
-    assert sorted(m["host"] for m in run.exports["manual_dns_changes"]) == sorted(d["host"] for d in gateway_plan["dns_changes"])
+    assert sorted(m["host"] for m in run.exports["manual_dns_changes"]) == sorted(_recorded_hosts(gateway_plan, "planner-external")) == ["www.acme-demo.com"]
 
 
-def test_internal_zone_gets_internal_records(gateway_out, gateway_plan):
+def test_internal_zone_gets_no_records_for_generated_hosts(gateway_out, gateway_plan):
     run = run_program(gateway_out / "pulumi", {**BASE_CONFIG, "planner:phase": "cutover", "planner:dns-zone-internal": "corp-private"})
-    recs = sorted((r.inputs["name"], r.inputs["managedZone"]) for r in run.of_type(DNS))
-    assert recs == [("analytics-dashboard.data.example.com.", "corp-private"), ("grafana.internal-tools.example.com.", "corp-private")]
-    assert len(run.exports["manual_dns_changes"]) == len(gateway_plan["dns_changes"]) - len(recs)
+    assert _count(run, DNS) == 0  # the internal hosts are generated: never a record
+    assert [m["host"] for m in run.exports["manual_dns_changes"]] == ["www.acme-demo.com"]  # external, no public zone given
 
 
 def test_cutover_service_patches_only_add_app_protocol(gw_runs):
