@@ -111,13 +111,16 @@ def item_notes(items: list[ExistingItem], notes: list[Note]) -> None:
             notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {item.slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
 
 
-def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list) -> tuple[list[ExistingItem], Claims]:
+def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list, skip: frozenset = frozenset()) -> tuple[list[ExistingItem], Claims]:
     """Every existing Ingress folded or kept (their hosts are claimed first: they serve today);
-    priced ones add their footprint to ``current_fps``."""
+    priced ones add their footprint to ``current_fps``. ``skip``: keys of ingress-nginx
+    Ingresses the nginx step plans (``--migrate-ingress-nginx``), never folded here."""
     wanted = {(e.slot.cluster, e.slot.internal): e.slot for e in entries if e.moving}
     claims: Claims = {}
     items: list[ExistingItem] = []
     for ing in sorted(inv.ingresses, key=lambda i: i.key):
+        if ing.key in skip:
+            continue
         fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
         if fp is not None:
             current_fps.append(fp)

@@ -24,6 +24,7 @@ from planner.inventory.kube import (
 )
 from planner.inventory.loader import expand_paths, iter_object_pairs
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
+from planner.nginx.detect import parse_ingress_class
 
 #: How an Istio Gateway is counted (``_kind_of``: a used kind from a foreign group).
 ISTIO_GATEWAY = "Gateway (networking.istio.io)"
@@ -68,10 +69,12 @@ DEFAULT_NAMESPACE = "default"
 PARSERS = {
     "Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute,
     ISTIO_GATEWAY: parse_istio_gateway, "BackendConfig": parse_backend_config,
+    "IngressClass": parse_ingress_class,
 }
 COLLECTIONS = {
     "Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes",
     ISTIO_GATEWAY: "mesh_gateways", "BackendConfig": "backend_configs",
+    "IngressClass": "ingress_classes",
 }
 
 
