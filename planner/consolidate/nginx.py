@@ -264,6 +264,7 @@ def rows(np: NginxPlan | None, inv, priced, eps: list[dict], design) -> list[dic
     for name, nc in sorted(np.clusters.items()):
         trs = [t for k, t in sorted(np.translations.items()) if k[0] == name]
         rets = [r for r in np.retire if r.key[0] == name]
+        instance = {c.ref: c.instance for c in nc.controllers}
         before = sum((by_owner_before.get(c.ref, Decimal(0)) for c in nc.controllers), Decimal(0))
         staying_cost = sum((by_owner_after.get(r.controller, Decimal(0)) for r in rets if not r.retire), Decimal(0))
         share = Decimal(0)
@@ -281,7 +282,7 @@ def rows(np: NginxPlan | None, inv, priced, eps: list[dict], design) -> list[dic
                            "routes": len(t.routes) if t.migrates else 0, "fates": _fates(t)} for t in trs],
             "before_usd": float(cents(before)), "after_usd": float(cents(after)), "delta_usd": float(cents(after) - cents(before)),
             "retire_controller": bool(rets) and all(r.retire for r in rets),
-            "controllers": [{"ref": r.controller, "retire": r.retire, "reason": r.reason, "staying": list(r.staying)} for r in rets],
+            "controllers": [{"ref": r.controller, "retire": r.retire, "reason": r.reason, "staying": list(r.staying), "release": instance.get(r.controller, "")} for r in rets],
             "staying": sorted({s for r in rets for s in r.staying} | {t.ingress for t in trs if not t.migrates}),
             "backend_policies": _backend_policies([t for t in trs if t.migrates], services),
         })
