@@ -280,6 +280,7 @@ def rows(np: NginxPlan | None, inv, priced, eps: list[dict], design) -> list[dic
             "ingresses": [{"ref": t.ingress, "decision": "migrate" if t.migrates else "keep", "reason": (t.reason[1] if t.reason else "moves to the Gateway"),
                            "code": (t.reason[0] if t.reason else "NGINX_MIGRATED"), "entrypoint": np.slots[t.key].name if t.migrates else None,
                            "routes": len(t.routes) if t.migrates else 0, "fates": _fates(t)} for t in trs],
+            "gateway_share_usd": float(cents(share)),
             "before_usd": float(cents(before)), "after_usd": float(cents(after)), "delta_usd": float(cents(after) - cents(before)),
             "retire_controller": bool(rets) and all(r.retire for r in rets),
             "controllers": [{"ref": r.controller, "retire": r.retire, "reason": r.reason, "staying": list(r.staying), "release": instance.get(r.controller, "")} for r in rets],
