@@ -240,3 +240,24 @@ def test_ingress_strategy_keeps_them_with_the_reason(tmp_path):
     assert {i["code"] for i in row["ingresses"]} == {"NGINX_UNTRANSLATABLE"}
     assert all("NGINX_NOT_GATEWAY" in {n["code"] for n in plan["notes"] if n["object"] == i["ref"]} for i in row["ingresses"])
     assert row["retire_controller"] is False and row["before_usd"] == row["after_usd"] == 18.25
+
+
+def test_report_shows_each_ingress_and_annotation_fate(mixed):
+    out, plan = mixed
+    import re
+
+    html = (out / "report.html").read_text()
+    start = html.index('id="nginx-h"')
+    section = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</section>", start)]))
+    assert "ingress-nginx migration" in html[start - 40:start + 60]
+    assert "Before $18.25" in section and "After $44.50" in section and "Change +$26.25 costs more: planned for security" in section
+    assert "stays: 7 Ingress(es) stay on ingress-nginx" in section and "Ingresses moved 7 of 14" in section
+    assert "Ingress main/web/legacy stays configuration-snippet blocked ( NGINX_SNIPPET )" in section
+    assert "session-cookie-name warned ( NGINX_AFFINITY_COOKIE )" in section
+    assert "auth-url blocked ( NGINX_AUTH )" in section
+
+
+def test_plan_without_the_option_renders_no_section(tmp_path):
+    inv = nginx_inventory.write(tmp_path / "inv", only_movable=True)
+    _analyze(tmp_path / "out", str(inv), "--strategy", "gateway")
+    assert 'id="nginx-h"' not in (tmp_path / "out" / "report.html").read_text()
