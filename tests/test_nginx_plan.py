@@ -261,3 +261,21 @@ def test_plan_without_the_option_renders_no_section(tmp_path):
     inv = nginx_inventory.write(tmp_path / "inv", only_movable=True)
     _analyze(tmp_path / "out", str(inv), "--strategy", "gateway")
     assert 'id="nginx-h"' not in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_a_classless_ingress_under_an_nginx_default_class_is_nginx_s(tmp_path):
+    inv = nginx_inventory.write(tmp_path / "inv", only_movable=True)
+    ctl = (inv / "controller.yaml").read_text()
+    assert "kind: IngressClass" in ctl
+    (inv / "controller.yaml").write_text(ctl.replace("  name: nginx\n", "  name: nginx\n  annotations:\n    ingressclass.kubernetes.io/is-default-class: \"true\"\n", 1))
+    (inv / "classless.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: docs, namespace: web}\n"
+        "spec: {rules: [{host: docs.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: shop, port: {number: 80}}}}]}}]}\n")
+    # off: not folded as a GKE Ingress (it is nginx's), not priced as one
+    plan = _analyze(tmp_path / "off", str(inv), "--strategy", "gateway")
+    docs = next(x for x in plan["existing_entrypoints"] if x["name"] == "docs")
+    assert docs["decision"] == "keep" and docs["reason"]["code"] == "INGRESS_NOT_PRICED" and docs["priced"] is False
+    # on: migrated with the others
+    plan = _analyze(tmp_path / "on", str(inv), "--migrate-ingress-nginx", "--strategy", "gateway")
+    assert _ingress(_row(plan), "Ingress main/web/docs")["decision"] == "migrate"
+    assert any(r["host"] == "docs.example.com" and r["source"] == "nginx" for r in plan["entrypoints"][0]["routes"])

@@ -89,8 +89,18 @@ def _fold_target(ing: Ingress, slot, claims: Claims, strategy: str, fold_enabled
     return blocker
 
 
-def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool) -> ExistingItem:
-    blocker = _fold_target(ing, slot, claims, strategy, fold_enabled)
+def foreign_default_classes(inv: Inventory) -> dict:
+    """Cluster -> its default IngressClass when that is not GKE's (e.g. ingress-nginx): a
+    class-less Ingress there is that controller's, not a GKE Ingress."""
+    out = {}
+    for ic in getattr(inv, "ingress_classes", ()):
+        if ic.is_default and ic.controller and not ic.controller.startswith("k8s.io/ingress-gce") and ic.name not in GKE_CLASSES:
+            out[ic.cluster] = ic
+    return out
+
+
+def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool, blocker: tuple[str, str] | None = None) -> ExistingItem:
+    blocker = blocker or _fold_target(ing, slot, claims, strategy, fold_enabled)
     target = slot.name if blocker is None else None
     for p in ing.paths:
         if p.host:
@@ -118,8 +128,13 @@ def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, 
     wanted = {(e.slot.cluster, e.slot.internal): e.slot for e in entries if e.moving}
     claims: Claims = {}
     items: list[ExistingItem] = []
+    foreign = foreign_default_classes(inv)
     for ing in sorted(inv.ingresses, key=lambda i: i.key):
         if ing.key in skip:
+            continue
+        if getattr(ing, "class_unset", False) and ing.cluster in foreign:
+            cls = foreign[ing.cluster]
+            items.append(_fold_one(ing, None, None, claims, strategy, fold_enabled, ("INGRESS_NOT_PRICED", f"no ingress class: the cluster's default IngressClass {cls.name!r} (controller {cls.controller!r}) serves it, an in-cluster controller behind its own LoadBalancer Service; left as it is")))
             continue
         fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
         if fp is not None:

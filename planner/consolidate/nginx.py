@@ -187,8 +187,12 @@ def extend_entrypoints(np: NginxPlan | None, eps: list[dict], multi: bool, notes
     their entrypoints (the dicts the pricer prices)."""
     if np is None:
         return
+    by_slot: dict[str, list[Translation]] = {}
+    for k, t in sorted(np.translations.items()):
+        if t.migrates:
+            by_slot.setdefault(np.slots[k].name, []).append(t)
     for ep in eps:
-        mine = [t for k, t in sorted(np.translations.items()) if t.migrates and np.slots[k].name == ep["name"]]
+        mine = by_slot.get(ep["name"])
         if not mine:
             continue
         ep["routes"] = ep["routes"] + [dict(r) for t in mine for r in t.routes]
