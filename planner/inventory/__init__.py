@@ -221,6 +221,9 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
+    classes = sorted(ic.name for ic in inv.ingress_classes if ic.cluster == cluster.name)
+    if classes:
+        inv.notes.append(Note(INFO, f"cluster {cluster.name}", "INGRESS_CLASS_READ", f"{len(classes)} IngressClass object(s) read ({', '.join(classes[:10])}): they tell which controller serves an Ingress without a class (the default class) and which classes are ingress-nginx's; not load balancers themselves"))
     if fresh:  # every Service from start on is this cluster's
         non_lb = Counter(map(_TYPE, inv.services[start:]))
         non_lb.pop("LoadBalancer", None)
