@@ -279,3 +279,14 @@ def test_a_classless_ingress_under_an_nginx_default_class_is_nginx_s(tmp_path):
     plan = _analyze(tmp_path / "on", str(inv), "--migrate-ingress-nginx", "--strategy", "gateway")
     assert _ingress(_row(plan), "Ingress main/web/docs")["decision"] == "migrate"
     assert any(r["host"] == "docs.example.com" and r["source"] == "nginx" for r in plan["entrypoints"][0]["routes"])
+
+
+def test_auto_and_compare_put_keep_against_migrate(tmp_path, capsys):
+    inv = nginx_inventory.write(tmp_path / "inv", only_movable=False)
+    plan = _analyze(tmp_path / "out", str(inv), "--migrate-ingress-nginx", "--compare")
+    # the ingress strategy keeps every ingress-nginx Ingress (7 more block notes): auto picks the Gateway
+    assert plan["inputs"]["strategy"] == "gateway"
+    rows = {r["strategy"]: r for r in plan["comparison"]}
+    assert rows["gateway"]["proposed_monthly_usd"] == 44.5 and rows["ingress"]["proposed_monthly_usd"] == 18.25
+    assert rows["ingress"]["notes_block"] - rows["gateway"]["notes_block"] == 7
+    assert "monthly cost after         $44.50   $18.25" in capsys.readouterr().out

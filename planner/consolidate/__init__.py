@@ -66,6 +66,8 @@ def design(ev: Evaluator, strategy: str) -> Candidate:
     gateways = existing.existing_gateways(inv, ev.pricer, notes, current_fps)
     existing.claim_route_hosts(inv, claims)
     nginx.claim(ngx, claims)
+    if ngx is not None:  # counted by the auto choice: under --strategy ingress they all stay (NGINX_NOT_GATEWAY)
+        notes.extend(n for t in ngx.translations.values() for n in t.notes if n.level == BLOCK)
     entries, plan_design = hosts.claim_hosts(entries, claims, ev, notes)
     nginx.add_slots(ngx, plan_design)
     items = existing.release_empty_folds(items, plan_design.slots)
