@@ -42,6 +42,7 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--strategy", default="auto", choices=["auto", "gateway", "ingress"], help="gateway: one GKE Gateway per cluster and visibility; ingress: one GKE Ingress per namespace; auto (default): the cheapest feasible of the two")
     p.add_argument("--compare", action="store_true", help="build the plan for every strategy and print/report them side by side")
     p.add_argument("--keep-nonstandard-ports", action="store_true", help="keep services that clients reach on ports other than 80/443 instead of moving them with a warning")
+    p.add_argument("--migrate-ingress-nginx", action="store_true", help="move ingress-nginx's Ingresses onto the cluster's Gateway and retire its controller's load balancer (ingress-nginx is end of maintenance since March 2026); per cluster in a fleet file: migrate_ingress_nginx: true")
     p.add_argument("--fold-ingresses", action=argparse.BooleanOptionalAction, default=True, help="fold existing GKE Ingresses into the new Gateway (default: yes)")
     p.add_argument("--min-savings", default="0", type=_usd_arg, metavar="USD", help="move a group of services (one new entrypoint) only when that saves more than USD per month (default: more than 0.00)")
     p.add_argument("--consolidate-anyway", action="store_true", help="move groups whose move saves nothing; the plan states what that costs")
@@ -221,7 +222,7 @@ def cmd_analyze(args) -> int:
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, **pricing))
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, migrate_ingress_nginx=args.migrate_ingress_nginx, nginx_clusters=frozenset(inv.nginx_clusters), **pricing))
     written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)

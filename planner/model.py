@@ -267,6 +267,9 @@ class Inventory:
     routes: list[HTTPRoute] = field(default_factory=list)  # existing HTTPRoutes
     mesh_gateways: list[MeshGateway] = field(default_factory=list)  # Istio Gateways (networking.istio.io)
     backend_configs: list[BackendConfig] = field(default_factory=list)  # GKE BackendConfigs
+    ingress_classes: list = field(default_factory=list)  # planner.nginx.detect.IngressClass
+    #: clusters whose fleet entry says ``migrate_ingress_nginx: true``
+    nginx_clusters: set[str] = field(default_factory=set)
     notes: list[Note] = field(default_factory=list)
     kind_counts: dict[str, int] = field(default_factory=dict)  # every object read, by kind
     files: list[str] = field(default_factory=list)

@@ -89,7 +89,7 @@ def test_demo_fleet_pools_staging_with_prod(tmp_path, capsys):
     "doc, expected",
     [
         ("clusters:\n  - name: a\n    cloud: gcp\n    project: p\n    region: us-central1\n    inventory: [x.json]\n    colour: red\n",
-         "{f}:7: clusters[0] (a): unknown key 'colour' (allowed: name, cloud, project, region, inventory, usage, namespace, routes)"),
+         "{f}:7: clusters[0] (a): unknown key 'colour' (allowed: name, cloud, project, region, inventory, usage, namespace, routes, migrate_ingress_nginx)"),
         ("clusters:\n  - name: a\n    cloud: gcp\n    region: us-central1\n    inventory: [x.json]\n",
          "{f}:2: clusters[0] (a): missing 'project'"),
         ("clusters:\n  - name: a\n    cloud: gcp\n    project: p\n    region: us-central1\n    inventory: [x.json]\n  - name: b\n    cloud: openstack\n    project: p\n    region: us-east-1\n    inventory: [x.json]\n",

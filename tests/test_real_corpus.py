@@ -364,6 +364,8 @@ def test_every_object_read_is_planned_or_noted(name, plan_of):
         if note["code"] == "KIND_NOT_USED":
             n, kind = _KIND_NOT_USED.match(note["message"]).groups()
             accounted[kind] = accounted.get(kind, 0) + int(n)
+        elif note["code"] == "INGRESS_CLASS_READ":
+            accounted["IngressClass"] = accounted.get("IngressClass", 0) + int(note["message"].split(" ", 1)[0])
         elif note["code"] == "SERVICE_NOT_LOAD_BALANCER":
             accounted["Service"] = accounted.get("Service", 0) + int(_NOT_LB.match(note["message"]).group(1))
     accounted["Service"] = accounted.get("Service", 0) + len(plan["services"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.consolidate import assemble, breakeven, designed, existing, hosts, phases, pricing, savings
+from planner.consolidate import assemble, breakeven, designed, existing, hosts, nginx, phases, pricing, savings
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
 from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
@@ -61,13 +61,19 @@ def design(ev: Evaluator, strategy: str) -> Candidate:
     current_fps = list(ev.service_fps)
     current_fps.extend(inv.extra_footprints)
     entries = breakeven.apply(entries, current_fps, ev.pricer, inv)
-    items, claims = existing.fold_ingresses(inv, ev.pricer, entries, strategy, ev.opts.fold_ingresses, current_fps)
+    ngx = nginx.prepare(ev, strategy)  # --migrate-ingress-nginx: None when off
+    items, claims = existing.fold_ingresses(inv, ev.pricer, entries, strategy, ev.opts.fold_ingresses, current_fps, skip=ngx.keys if ngx else frozenset())
     gateways = existing.existing_gateways(inv, ev.pricer, notes, current_fps)
     existing.claim_route_hosts(inv, claims)
+    nginx.claim(ngx, claims)
+    if ngx is not None:  # counted by the auto choice: under --strategy ingress they all stay (NGINX_NOT_GATEWAY)
+        notes.extend(n for t in ngx.translations.values() for n in t.notes if n.level == BLOCK)
     entries, plan_design = hosts.claim_hosts(entries, claims, ev, notes)
+    nginx.add_slots(ngx, plan_design)
     items = existing.release_empty_folds(items, plan_design.slots)
     folded = existing.folded_by_slot(items)
     eps = assemble.entrypoints(ev, plan_design, folded)
+    nginx.extend_entrypoints(ngx, eps, len(inv.clusters) > 1, notes)
     priced = pricing.price(ev, entries, items, eps, plan_design, folded, current_fps)
     o = savings.settle(ev, entries, items, plan_design, folded, eps, priced)
     notes.extend(getattr(o.priced.before, "notes", []))
@@ -98,7 +104,9 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
     marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
     services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes, ev.is_generated, ev.opts.domain)
-    existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced)
+    existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced) + nginx.existing_rows(c.design.nginx, ev.inv)
+    migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
+    nginx.plan_notes(c.design.nginx, migration, notes)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
     n_folded = sum(1 for x in c.items if x.fp is not None and x.decision == "fold")
     assemble.plan_notes(c.entries, priced, n_cons + n_folded, notes)
@@ -107,6 +115,8 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
         "services": services, "existing_entrypoints": existing_out, "entrypoints": c.entrypoints,
         "dns_changes": assemble.dns_changes(c.entrypoints, ev.lbs),
     }
+    if c.design.nginx is not None:
+        sections["nginx_migration"] = migration
     _money_by_phase(ev, c, sections)
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
@@ -119,6 +129,7 @@ def _money_by_phase(ev: Evaluator, c: Candidate, sections: dict) -> None:
     """Phases, overlap and payback into ``sections``; cost components on every entrypoint."""
     priced = c.priced
     moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
+    moved |= c.design.nginx.retired if c.design.nginx is not None else set()
     ep_owners = {pricing.owner(ep) for ep in c.entrypoints}
     rows = phases.phases(ev.pricer, priced, moved, ep_owners)
     overlap, payback = phases.overlap_and_payback(rows, priced.before.total, priced.after.total, ev.opts.overlap_days)

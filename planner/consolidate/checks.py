@@ -29,7 +29,8 @@ def money_problems(plan: dict) -> list[str]:
     if _d(s["current_monthly_usd"]) - _d(s["proposed_monthly_usd"]) != _d(s["savings_monthly_usd"]):
         out.append("savings != current - proposed")
     moving = [r for r in plan.get("services", []) if r["decision"] == "consolidate"]
-    if _sum(moving, "proposed_monthly_usd") != _sum(plan.get("entrypoints", [])):
+    nginx = _sum(plan.get("nginx_migration", []), "gateway_share_usd")  # migrated ingress-nginx Ingresses' share
+    if _sum(moving, "proposed_monthly_usd") + nginx != _sum(plan.get("entrypoints", [])):
         out.append(f"moved services' shares {_sum(moving, 'proposed_monthly_usd')} != entrypoints {_sum(plan.get('entrypoints', []))}")
     for r in plan.get("services", []):
         if r["decision"] == "keep" and (r["proposed_monthly_usd"] != r["current_monthly_usd"] or r.get("marginal_savings_monthly_usd", 0) != 0):

@@ -34,6 +34,10 @@ class Options:
     #: regional (internal) L7 entrypoints: proxy instances priced (PRICING-FACTS: a 3-proxy
     #: minimum is claimed by a secondary source, unsure; global entrypoints have none)
     proxy_instances: int = 3
+    #: --migrate-ingress-nginx: every cluster's ingress-nginx Ingresses move to its Gateway
+    migrate_ingress_nginx: bool = False
+    #: clusters whose fleet entry says ``migrate_ingress_nginx: true``
+    nginx_clusters: frozenset = frozenset()
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,18 @@ def _fold_target(ing: Ingress, slot, claims: Claims, strategy: str, fold_enabled
     return blocker
 
 
-def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool) -> ExistingItem:
-    blocker = _fold_target(ing, slot, claims, strategy, fold_enabled)
+def foreign_default_classes(inv: Inventory) -> dict:
+    """Cluster -> its default IngressClass when that is not GKE's (e.g. ingress-nginx): a
+    class-less Ingress there is that controller's, not a GKE Ingress."""
+    out = {}
+    for ic in getattr(inv, "ingress_classes", ()):
+        if ic.is_default and ic.controller and not ic.controller.startswith("k8s.io/ingress-gce") and ic.name not in GKE_CLASSES:
+            out[ic.cluster] = ic
+    return out
+
+
+def _fold_one(ing: Ingress, fp, slot, claims: Claims, strategy: str, fold_enabled: bool, blocker: tuple[str, str] | None = None) -> ExistingItem:
+    blocker = blocker or _fold_target(ing, slot, claims, strategy, fold_enabled)
     target = slot.name if blocker is None else None
     for p in ing.paths:
         if p.host:
@@ -133,13 +143,21 @@ def item_notes(items: list[ExistingItem], notes: list[Note]) -> None:
             notes.append(Note(WARN, ing.ref, "PINNED_IP", f"static IP {ip} of this Ingress cannot move; the new address is static address {item.slot.name}-ip, assigned at build: clients pinned to it must move by DNS"))
 
 
-def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list) -> tuple[list[ExistingItem], Claims]:
+def fold_ingresses(inv: Inventory, pricer, entries: list[Entry], strategy: str, fold_enabled: bool, current_fps: list, skip: frozenset = frozenset()) -> tuple[list[ExistingItem], Claims]:
     """Every existing Ingress folded or kept (their hosts are claimed first: they serve today);
-    priced ones add their footprint to ``current_fps``."""
+    priced ones add their footprint to ``current_fps``. ``skip``: keys of ingress-nginx
+    Ingresses the nginx step plans (``--migrate-ingress-nginx``), never folded here."""
     wanted = {(e.slot.cluster, e.slot.internal): e.slot for e in entries if e.moving}
     claims: Claims = {}
     items: list[ExistingItem] = []
+    foreign = foreign_default_classes(inv)
     for ing in sorted(inv.ingresses, key=lambda i: i.key):
+        if ing.key in skip:
+            continue
+        if getattr(ing, "class_unset", False) and ing.cluster in foreign:
+            cls = foreign[ing.cluster]
+            items.append(_fold_one(ing, None, None, claims, strategy, fold_enabled, ("INGRESS_NOT_PRICED", f"no ingress class: the cluster's default IngressClass {cls.name!r} (controller {cls.controller!r}) serves it, an in-cluster controller behind its own LoadBalancer Service; left as it is")))
+            continue
         fp = pricer.ingress_footprint(ing, inv.clusters[ing.cluster], inv.usage.get(ing.key))
         if fp is not None:
             current_fps.append(fp)

@@ -22,6 +22,7 @@ class Design:
 
     slots: dict[str, Slot]
     members: dict[str, list[Entry]]
+    nginx: object = None  # nginx.NginxPlan (--migrate-ingress-nginx), else None
 
 
 def _free_hosts(e: Entry, hosts: list[str], claims: Claims, notes: list[Note]) -> list[str]:

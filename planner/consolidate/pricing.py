@@ -66,10 +66,19 @@ def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[Existin
     """Today's footprints without the moved services and folded Ingresses, plus the new entrypoints."""
     moved_refs = {e.ref for e in entries if e.moving}
     moved_refs |= {item.ing.ref for item in items if item.decision == "fold"}
+    ngx = getattr(design, "nginx", None)
+    if ngx is not None:
+        moved_refs |= ngx.retired  # ingress-nginx controllers whose every Ingress moved
     proposed = [fp for fp in current_fps if fp.owner not in moved_refs]
     inv = ev.inv
     for ep in entrypoints:
         usage = _entrypoint_usage(inv, design.members[ep["name"]], folded.get(ep["name"], []))
+        if ngx is not None:
+            from planner.consolidate.nginx import usage as nginx_usage
+
+            extra = nginx_usage(ngx, inv, ep["name"])
+            if extra:
+                usage = sum_usage([usage, *extra])
         proposed.append(ev.pricer.entrypoint_footprint(ep, inv.clusters[ep["cluster"]], usage))
     if getattr(ev.pricer, "reserved_address_footprint", None) is None:
         return proposed
@@ -88,8 +97,12 @@ def shares(priced: Priced, design: Design) -> dict[str, Decimal]:
     """Moved service ref -> its share of its entrypoint's cost (equal shares, whole cents
     adding up to the entrypoint's cost)."""
     out: dict[str, Decimal] = {}
+    ngx = getattr(design, "nginx", None)
     for name, cost in priced.entrypoint_cost.items():
-        out.update(allocate(cost, {e.ref: 1 for e in design.members[name]}))
+        units = {e.ref: 1 for e in design.members[name]}
+        if ngx is not None:
+            units.update(ngx.units(name))  # migrating ingress-nginx Ingresses share it too
+        out.update((k, v) for k, v in allocate(cost, units).items() if not k.startswith("Ingress "))
     return out
 
 

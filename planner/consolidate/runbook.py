@@ -40,7 +40,7 @@ def runbook(plan: dict) -> list[dict]:
     if eps:
         build_changes.append(f"create {_plural(len(eps), 'static address')}: {_names([ep['address']['name'] for ep in eps])}")
         build_changes.append("create " + _plural(len(eps), "entrypoint") + ": " + _names([f"{ep['kind']} {ep['namespace']}/{ep['name']} (class {ep['class']}, {_plural(len(ep['routes']), 'route')})" for ep in eps]))
-        certs = [c for ep in eps for c in ep.get("certificates", [])]
+        certs = [c for ep in eps for c in ep.get("certificates", []) if c.get("kind") != "Secret"]
         if certs:
             build_changes.append(f"create {_plural(len(certs), 'managed certificate')}: " + _names([f"{c['name']} ({_plural(len(c['hosts']), 'host')})" for c in certs]))
         armor = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("source_ranges")]
@@ -78,8 +78,31 @@ def runbook(plan: dict) -> list[dict]:
     if folded:
         retire_changes.append(f"delete {_plural(len(folded), 'folded Ingress')} ({_plural(sum(x['forwarding_rules'] for x in folded), 'forwarding rule')}): "
                               + _names([f"{x['cluster']}/{x['namespace']}/{x['name']}" for x in folded]))
+    _nginx_steps(plan.get("nginx_migration") or [], build_changes, retire_cmds, retire_changes)
     return [
         {"phase": "build", "title": "Build the new entrypoints beside the old load balancers", "commands": build_cmds, "changes": build_changes},
         {"phase": "cutover", "title": "Point DNS at the new entrypoints", "commands": cut_cmds, "changes": cut_changes},
         {"phase": "retire", "title": "Retire the old load balancers (Services patched to ClusterIP, never deleted)", "commands": retire_cmds, "changes": retire_changes},
     ]
+
+
+def _nginx_steps(rows: list[dict], build_changes: list[str], retire_cmds: list[str], retire_changes: list[str]) -> None:
+    """--migrate-ingress-nginx: the migrated Ingresses' routes at build; at retire the controller
+    Service patched (only when every Ingress it serves moved), then the manual steps once traffic
+    moved: delete the migrated Ingresses, scale the controller down, ``helm uninstall``."""
+    for row in rows:
+        moved = [i for i in row["ingresses"] if i["decision"] == "migrate"]
+        cl = row["cluster"]
+        if moved:
+            build_changes.append(f"cluster {cl}: HTTPRoutes for {_plural(len(moved), 'ingress-nginx Ingress')} ({_names([i['ref'].split('/', 1)[1] for i in moved])}); ingress-nginx keeps serving them until DNS moves")
+        for c in row.get("controllers") or []:
+            ns, name = c["ref"].split("/", 2)[1:]
+            if not c["retire"]:
+                retire_changes.append(f"ingress-nginx controller {cl}/{ns}/{name} stays (its load balancer too): {c['reason']}: {_names(c['staying']) or 'see the notes'}")
+                continue
+            retire_changes.append(f"patch ingress-nginx controller Service {cl}/{ns}/{name} to ClusterIP (last: every Ingress it serves moved); its Deployment and the Ingresses are not deleted by the program")
+            for i in moved:
+                ins, iname = i["ref"].split("/", 2)[1:]
+                retire_cmds.append(f"kubectl --context {cl} -n {ins} delete ingress {iname}  # migrated to {i.get('entrypoint')}; run after its hosts resolve to the new address")
+            retire_cmds.append(f"kubectl --context {cl} -n {ns} scale deployment -l app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller --replicas=0  # ingress-nginx controller, once no traffic reaches it")
+            retire_cmds.append(f"helm --kube-context {cl} -n {ns} uninstall {c.get('release') or '<release>'}  # ingress-nginx (end of maintenance March 2026), after the scale-down showed nothing breaks")

@@ -136,9 +136,10 @@ def _group_fps(ev, members: dict[str, list[Entry]], items: list[ExistingItem]) -
     return out
 
 
-def group_costs(ev, members: dict[str, list[Entry]], items: list[ExistingItem], ep_fps: dict[str, list[Footprint]], proposed: list[Footprint], threshold: Decimal, forced: bool) -> tuple[dict[str, GroupCost], set[str]]:
+def group_costs(ev, members: dict[str, list[Entry]], items: list[ExistingItem], ep_fps: dict[str, list[Footprint]], proposed: list[Footprint], threshold: Decimal, forced: bool, protected: frozenset = frozenset()) -> tuple[dict[str, GroupCost], set[str]]:
     """Each group's costs both ways, and the groups kept because moving saves no more than
-    ``threshold`` (none when ``forced``)."""
+    ``threshold`` (none when ``forced``; never a ``protected`` one: an ingress-nginx migration
+    the user asked for)."""
     pools = _Pools(ev.pricer, proposed)
     retired = _group_fps(ev, members, items)
     touches = {name: {_pool(fp) for fp in retired.get(name, [])} | {_pool(fp) for fp in ep_fps[name]} for name in ep_fps}
@@ -150,7 +151,7 @@ def group_costs(ev, members: dict[str, list[Entry]], items: list[ExistingItem], 
         for name in todo:
             keep_usd, move_usd = pools.cost(retired.get(name, []), ep_fps[name])
             costs[name] = GroupCost(name, keep_usd, move_usd)
-            if not forced and costs[name].saving <= threshold:
+            if not forced and name not in protected and costs[name].saving <= threshold:
                 newly.append(name)
         changed: set[Pool] = set()
         for name in newly:
@@ -224,7 +225,7 @@ def _drop(ev, entries, items, design, kept: set[str], messages: dict[str, str]):
 
     entries = [keep(e, "NO_SAVINGS", messages[e.slot.name]) if e.moving and e.slot.name in kept else e for e in entries]
     items = [evolve(i, decision="keep", slot=None, reason=("NO_SAVINGS", messages[i.slot.name])) if i.decision == "fold" and i.slot.name in kept else i for i in items]
-    design = Design({n: s for n, s in design.slots.items() if n not in kept}, defaultdict(list, {n: m for n, m in design.members.items() if n not in kept}))
+    design = Design({n: s for n, s in design.slots.items() if n not in kept}, defaultdict(list, {n: m for n, m in design.members.items() if n not in kept}), getattr(design, "nginx", None))
     return entries, items, design, existing.folded_by_slot(items)
 
 
@@ -237,10 +238,11 @@ def settle(ev, entries, items, design, folded, entrypoints: list[dict], priced) 
     threshold, forced = Decimal(opts.min_savings), opts.consolidate_anyway
     ep_fps = _ep_fps(entrypoints, priced.proposed_fps)
     _add_addresses(ep_fps, entries, items, priced.proposed_fps)
-    costs, kept = group_costs(ev, design.members, items, ep_fps, priced.proposed_fps, threshold, forced)
+    protected = design.nginx.protected if getattr(design, "nginx", None) is not None else frozenset()
+    costs, kept = group_costs(ev, design.members, items, ep_fps, priced.proposed_fps, threshold, forced, protected)
     total_saving = priced.before.total - priced.after.total
     if not kept and entrypoints and not forced and total_saving <= threshold:
-        kept = set(ep_fps)  # "keep everything" beats the design as a whole
+        kept = set(ep_fps) - protected  # "keep everything" beats the design as a whole
     if not kept:
         losers = tuple(g for _, g in sorted(costs.items()) if g.saving <= threshold) if forced else ()
         return Outcome(entries, items, design, folded, entrypoints, priced, costs, frozenset(), losers)

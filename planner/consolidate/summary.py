@@ -75,5 +75,8 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "runbook": [],
         "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
     }
+    if "nginx_migration" in sections:  # --migrate-ingress-nginx
+        plan["nginx_migration"] = sections["nginx_migration"]
+        plan["inputs"]["options"]["migrate_ingress_nginx"] = True
     plan["runbook"] = runbook(plan)
     return plan

@@ -24,6 +24,7 @@ from planner.inventory.kube import (
 )
 from planner.inventory.loader import expand_paths, iter_object_pairs
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
+from planner.nginx.detect import parse_ingress_class
 
 #: How an Istio Gateway is counted (``_kind_of``: a used kind from a foreign group).
 ISTIO_GATEWAY = "Gateway (networking.istio.io)"
@@ -68,10 +69,12 @@ DEFAULT_NAMESPACE = "default"
 PARSERS = {
     "Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute,
     ISTIO_GATEWAY: parse_istio_gateway, "BackendConfig": parse_backend_config,
+    "IngressClass": parse_ingress_class,
 }
 COLLECTIONS = {
     "Service": "services", "Ingress": "ingresses", "Gateway": "gateways", "HTTPRoute": "routes",
     ISTIO_GATEWAY: "mesh_gateways", "BackendConfig": "backend_configs",
+    "IngressClass": "ingress_classes",
 }
 
 
@@ -218,6 +221,9 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
     for kind, n in sorted(unused.items()):
         inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
+    classes = sorted(ic.name for ic in inv.ingress_classes if ic.cluster == cluster.name)
+    if classes:
+        inv.notes.append(Note(INFO, f"cluster {cluster.name}", "INGRESS_CLASS_READ", f"{len(classes)} IngressClass object(s) read ({', '.join(classes[:10])}): they tell which controller serves an Ingress without a class (the default class) and which classes are ingress-nginx's; not load balancers themselves"))
     if fresh:  # every Service from start on is this cluster's
         non_lb = Counter(map(_TYPE, inv.services[start:]))
         non_lb.pop("LoadBalancer", None)

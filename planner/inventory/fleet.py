@@ -11,6 +11,7 @@ Format (YAML or JSON)::
         inventory: [prod/]         # files or directories, relative to the fleet file
         usage: prod-usage.csv      # optional; relative to the fleet file
         namespace: shop            # optional; for manifests that name no namespace (--namespace)
+        migrate_ingress_nginx: true  # optional (default false): as --migrate-ingress-nginx, for this cluster
 
 The file is validated strictly: unknown keys, missing fields, a bad cloud, a duplicate name are
 errors naming the file, line and cluster entry.
@@ -28,7 +29,7 @@ from planner.model import Cluster, Inventory, PlannerError
 #: Clouds a fleet entry may name: the clouds planner has a pricer for (planner/pricers PRICERS).
 SUPPORTED_CLOUDS = ("aws", "azure", "gcp")
 REQUIRED = ("name", "cloud", "project", "region", "inventory")
-OPTIONAL = ("usage", "namespace", "routes")
+OPTIONAL = ("usage", "namespace", "routes", "migrate_ingress_nginx")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")  # us-central1, us-east-1, westeurope
 
@@ -41,6 +42,7 @@ class FleetCluster:
     line: int
     namespace: str | None = None  # of objects that name none (else "default", noted)
     routes: str | None = None  # designed host/path routes of this cluster (a --routes file)
+    migrate_ingress_nginx: bool = False
 
 
 def parse_fleet(path: str) -> list[FleetCluster]:
@@ -95,6 +97,9 @@ def parse_fleet(path: str) -> list[FleetCluster]:
         if routes is not None and (not isinstance(routes, str) or not routes):
             raise PlannerError(f"{path}:{lines.get(('clusters', i, 'routes'), line)}: {label}: 'routes' must be a path")
         namespace = check_namespace(entry.get("namespace"), f"{path}:{lines.get(('clusters', i, 'namespace'), line)}: {label}")
+        nginx = entry.get("migrate_ingress_nginx", False)
+        if not isinstance(nginx, bool):
+            raise PlannerError(f"{path}:{lines.get(('clusters', i, 'migrate_ingress_nginx'), line)}: {label}: 'migrate_ingress_nginx' must be true or false")
         out.append(
             FleetCluster(
                 cluster=Cluster(name=name, cloud=entry["cloud"], project=entry["project"], region=entry["region"]),
@@ -103,6 +108,7 @@ def parse_fleet(path: str) -> list[FleetCluster]:
                 line=line,
                 namespace=namespace,
                 routes=str(base / routes) if routes else None,
+                migrate_ingress_nginx=nginx,
             )
         )
     return out
@@ -115,5 +121,7 @@ def read_fleet(path: str, inventory: Inventory | None = None) -> tuple[Inventory
     inv = inventory if inventory is not None else Inventory()
     for fc in fleet:
         read_inventory(list(fc.inventory), fc.cluster, inv, sort=False, namespace=fc.namespace)
+        if fc.migrate_ingress_nginx:
+            inv.nginx_clusters.add(fc.cluster.name)
     sort_inventory(inv)  # once, not after each cluster (quadratic at hundreds of clusters)
     return inv, fleet

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from planner.model import PlannerError
 from planner.render.view import (
+    nginx_migration,
     LEVEL_LABELS,
     LEVEL_ORDER,
     MOVE_FIRST,
@@ -503,6 +504,7 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
             "traffic": traffic,
             "entrypoints": entrypoints,
             "existing": existing,
+            "nginx": nginx_migration(plan),
             "runbook": runbook_steps,
             "placeholders": placeholders,
             "move_first": moves,

@@ -369,6 +369,69 @@ def _targets(plan: dict, used: set) -> list[dict]:
     return out
 
 
+def _secret_refs(ep: dict, tls_hosts: list[str]) -> list[dict]:
+    """The kept TLS Secrets of a Gateway (``certificates[].kind == "Secret"``, ingress-nginx
+    migration): used only when every TLS host has one (the plan guarantees it)."""
+    certs = [c for c in ep.get("certificates") or [] if c.get("kind") == "Secret"]
+    covered = {h for c in certs for h in c["hosts"]}
+    if not certs or not set(tls_hosts) <= covered:
+        return []
+    return sorted(({"name": c["secret"], "namespace": c["namespace"]} for c in certs), key=lambda r: (r["namespace"], r["name"]))
+
+
+def _nginx_records(plan: dict, eps_by_name: dict, multi: bool, armor: list, backend_objs: list, patches: list, limit) -> None:
+    """``--migrate-ingress-nginx``: the backend policies of the migrated Ingresses' Services
+    (GCPBackendPolicy, Cloud Armor allow/deny rules, appProtocol at cutover) and, in the retire
+    phase, the controller Service patched to ClusterIP when every Ingress it serves moved."""
+    have = {b["key"] for b in backend_objs}
+    nginx_eps: dict[tuple, dict] = {}
+    for ep in plan["entrypoints"]:
+        for r in ep["routes"]:
+            if r.get("source") == "nginx":
+                for b in _route_backends(r):
+                    nginx_eps.setdefault((ep["cluster"], r["namespace"], b.get("service")), ep)
+    for row in plan.get("nginx_migration") or []:
+        cl = row["cluster"]
+        for bp in row.get("backend_policies") or []:
+            ns, svc = bp["namespace"], bp["service"]
+            ep = nginx_eps.get((cl, ns, svc))
+            obj = f"Service {cl}/{ns}/{svc}"
+            if ep is None:
+                continue
+            config_name = resource_name("planner", svc)
+            if _key(cl, ns, config_name) in have:
+                limit(obj, "NGINX_POLICY_MERGED", "this Service also moves from its own load balancer; its backend policy is the Service's (the Ingress's nginx settings are not applied twice)")
+                continue
+            allow, deny = sorted(bp.get("source_ranges") or []), sorted(bp.get("deny_ranges") or [])
+            armor_name = None
+            if (allow or deny) and ep["internal"]:
+                limit(obj, "SOURCE_RANGES_INTERNAL", f"ingress-nginx source ranges cannot be enforced by Cloud Armor on internal Gateway {ep['name']}; restrict access by hand before cutover")
+            elif allow or deny:
+                armor_name = resource_name("planner", *([cl] if multi else []), ns, svc)
+                rules = [{"priority": ARMOR_FIRST_PRIORITY + i, "action": "deny(403)", "ranges": chunk, "description": "deny ingress-nginx denylist-source-range"} for i, chunk in enumerate(_chunks(deny, ARMOR_RANGES_PER_RULE))]
+                rules += [{"priority": ARMOR_FIRST_PRIORITY + len(rules) + i, "action": "allow", "ranges": chunk, "description": "allow ingress-nginx whitelist-source-range"} for i, chunk in enumerate(_chunks(allow, ARMOR_RANGES_PER_RULE))]
+                rules.append({"priority": ARMOR_DEFAULT_PRIORITY, "action": "deny(403)" if allow else "allow", "ranges": ["*"], "description": "default deny" if allow else "default allow"})
+                armor.append({"key": _key(cl, ns, svc), "name": armor_name, "description": f"planner: ingress-nginx source ranges of Service {ns}/{svc}", "rules": rules})
+            affinity, timeout = bp.get("session_affinity"), bp.get("timeout_sec")
+            if armor_name or affinity or timeout:
+                backend_objs.append({
+                    "key": _key(cl, ns, config_name), "cluster": cl, "name": config_name, "namespace": ns, "service": svc,
+                    "kind": "GCPBackendPolicy", "security_policy": armor_name, "security_policy_key": _key(cl, ns, svc) if armor_name else None,
+                    "session_affinity": affinity, "timeout_sec": timeout, "cookie_ttl_sec": bp.get("cookie_ttl_sec") if affinity == "GENERATED_COOKIE" else None,
+                })
+            want = GATEWAY_APP_PROTOCOL.get(bp.get("backend_protocol") or "HTTP")
+            if want and bp.get("ports"):
+                patches.append({"key": _key(cl, ns, svc), "cluster": cl, "namespace": ns, "name": svc, "build_annotations": {}, "cutover_annotations": {},
+                                "cutover_ports": [{"port": p["port"], "protocol": p["protocol"], "app_protocol": want} for p in bp["ports"]],
+                                "cutover_force": True, "retire": False, "retire_clear_source_ranges": False, "cutover_take_ownership": False, "retire_drop_annotations": []})
+        for c in row.get("controllers") or []:
+            if not c["retire"]:
+                continue
+            _, cns, cname = c["ref"].split(" ", 1)[1].split("/", 2)
+            patches.append({"key": _key(cl, cns, cname), "cluster": cl, "namespace": cns, "name": cname, "build_annotations": {}, "cutover_annotations": {},
+                            "cutover_ports": [], "cutover_force": False, "retire": True, "retire_clear_source_ranges": False, "cutover_take_ownership": False, "retire_drop_annotations": []})
+
+
 def program_data(plan: dict) -> dict:
     """Turn the plan into the records the program loops over (pure; sorted; JSON-safe)."""
     strategy = plan["inputs"]["strategy"]
@@ -383,6 +446,7 @@ def program_data(plan: dict) -> dict:
     routed_ports: dict[tuple, set] = {}
     route_names: set[tuple] = set()
     ep_by_name: dict[str, dict] = {}
+    grants: list[dict] = []
 
     def limit(obj: str, code: str, message: str) -> None:
         limitations.append({"object": obj, "code": code, "message": message})
@@ -411,7 +475,13 @@ def program_data(plan: dict) -> dict:
         if ep["kind"] == "Gateway":
             namespaces.add((cl, ep["namespace"]))
             certmap = None
-            if tls_hosts:
+            secret_refs = _secret_refs(ep, tls_hosts)  # ingress-nginx migration: kept TLS Secrets
+            if secret_refs:
+                for ref in secret_refs:
+                    if ref["namespace"] != ep["namespace"]:
+                        grants.append({"key": _key(cl, ref["namespace"], name, ref["name"]), "cluster": cl, "namespace": ref["namespace"],
+                                       "name": resource_name(name, ref["name"]), "from_namespace": ep["namespace"], "secret": ref["name"]})
+            elif tls_hosts:
                 certmap = resource_name(name, "certmap")
                 cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
                 for group in _cert_groups(ep, tls_hosts):
@@ -422,6 +492,10 @@ def program_data(plan: dict) -> dict:
                     for host in group["hosts"]:
                         cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
             listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
+            if secret_refs:
+                for lst in listeners:
+                    if lst["protocol"] == "HTTPS":
+                        lst["tls"] = {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": r["name"], "namespace": r["namespace"]} for r in secret_refs]}
             routes, route_namespaces = _gateway_routes(dict(ep, name=obj_name, gateway_key=ep_key), tls_hosts, listeners, route_names, limit)
             http_routes += routes
             gateways.append({
@@ -533,6 +607,8 @@ def program_data(plan: dict) -> dict:
             "retire_drop_annotations": drop,
         })
 
+    _nginx_records(plan, eps_by_name, multi, armor, backend_objs, patches, limit)
+
     host_sources = _host_sources(plan)
     domain_given = bool(plan["inputs"].get("domain_given"))
     generated: dict[str, list[str]] = {}
@@ -595,6 +671,7 @@ def program_data(plan: dict) -> dict:
         "backend_policies": sorted((b for b in backend_objs if b["kind"] == "GCPBackendPolicy"), key=lambda r: r["key"]),
         "backend_configs": sorted((b for b in backend_objs if b["kind"] == "BackendConfig"), key=lambda r: r["key"]),
         "service_patches": sorted(patches, key=lambda r: r["key"]),
+        "reference_grants": sorted(grants, key=lambda r: r["key"]),
         "dns": dns,
         "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
     }

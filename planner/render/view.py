@@ -279,6 +279,31 @@ def migration(plan: dict) -> dict | None:
     }
 
 
+FATE_ORDER = ("blocked", "warned", "translated", "noted")
+
+
+def nginx_migration(plan: dict) -> list[dict]:
+    """``plan.nginx_migration[]`` (--migrate-ingress-nginx) for the report: per cluster, the
+    Ingresses with each annotation's fate, and the money before / after (a delta shown even
+    when it costs more: the migration is for security)."""
+    out = []
+    for row in plan.get("nginx_migration") or []:
+        if not isinstance(row, dict):
+            continue
+        delta = dec(row.get("delta_usd"))
+        ingresses = []
+        for i in row.get("ingresses") or []:
+            fates = sorted(i.get("fates") or [], key=lambda f: (FATE_ORDER.index(f["fate"]) if f.get("fate") in FATE_ORDER else 9, f.get("annotation", "")))
+            ingresses.append(dict(i, fates=[dict(f, short=str(f.get("annotation", "")).removeprefix("nginx.ingress.kubernetes.io/")) for f in fates]))
+        out.append(dict(
+            row, ingresses=ingresses,
+            before_text=money(row.get("before_usd")), after_text=money(row.get("after_usd")),
+            delta_text=("+" if delta > 0 else "") + money(delta), costs_more=delta > 0,
+            moved=sum(1 for i in ingresses if i.get("decision") == "migrate"),
+        ))
+    return out
+
+
 def generated_hosts(plan: dict) -> set[tuple[str, str]]:
     """(service note object, host) pairs whose host planner generated (``<name>.<ns>.<domain>``):
     a HOST_GENERATED note on the service (all its hosts, or the ones the message names), or a
