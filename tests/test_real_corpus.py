@@ -463,12 +463,6 @@ def test_combined_gcp_program_gateway_keeps_tls_only_off_http_and_every_allow_li
     assert named == set(want)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "UNSAFE today, not fixed here: under --strategy ingress the TLS-only goget/tasks move into an Ingress "
-    "with plain-HTTP hosts and answer on port 80 in cleartext (only HTTPS_ONLY_MIXED in program.json). "
-    "A rule keeping every TLS-only service under the ingress strategy (TLS_ONLY_INGRESS) was tried and "
-    "reverted: it also keeps all-TLS-only Ingresses (FrontendConfig redirect works) and changed 53 demo "
-    "figures; the fix belongs where hosts are grouped into Ingresses (split TLS-only hosts or keep them)."))
 def test_combined_gcp_ingress_strategy_keeps_tls_only_services(tmp_path):
     """Ingress strategy: a GKE Ingress redirects HTTP for all its hosts or none, and this one
     has plain-HTTP hosts, so the TLS-only goget / tasks would answer on port 80 in cleartext

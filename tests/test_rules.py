@@ -113,6 +113,13 @@ CASES = [
     (R.tls, "explicit-http-app-protocol-on-443-is-plain", dict(ports=((443, "TCP", "web", "http"),)), {}, None, set(), {"tls": False, "tls_only": False}),
     (R.tls, "plain", dict(ports=HTTP), {}, None, set(), {"tls": False, "tls_only": False}),
     (R.tls, "internal-https-kept", dict(ports=((443, "TCP", "https"),), ann=INTERNAL), {"internal": True}, "INTERNAL_TLS", set(), {}),
+    # TLS-only under a GKE Ingress (redirects all hosts or none) would gain a cleartext port 80
+    (R.tls_only_ingress, "tls-only-ingress", dict(ports=((443, "TCP", "https"),)), {"strategy": "ingress"}, "TLS_ONLY_INGRESS", set(), {}),
+    (R.tls_only_ingress, "tls-only-unknown-strategy", dict(ports=((443, "TCP", "http"),)), {}, "TLS_ONLY_INGRESS", set(), {}),
+    (R.tls_only_ingress, "tls-at-aws-lb-ingress", dict(ports=((443, "TCP", "web"),), ann={R.AWS_SSL_CERT: "arn:aws:acm:x"}), {"strategy": "ingress"}, "TLS_ONLY_INGRESS", set(), {}),
+    (R.tls_only_ingress, "tls-only-gateway-moves", dict(ports=((443, "TCP", "https"),)), {"strategy": "gateway"}, None, set(), {}),
+    (R.tls_only_ingress, "http-and-https-twin-ingress-moves", dict(ports=((80, "TCP", "http"), (443, "TCP", "https"))), {"strategy": "ingress"}, None, set(), {}),
+    (R.tls_only_ingress, "plain-ingress-moves", dict(ports=HTTP), {"strategy": "ingress"}, None, set(), {}),
     # source ranges
     (R.source_ranges, "ranges-to-cloud-armor", dict(load_balancer_source_ranges=("203.0.113.0/24", "198.51.100.10/32")), {}, None, {("info", "SOURCE_RANGES_CLOUD_ARMOR")}, {"source_ranges": ["198.51.100.10/32", "203.0.113.0/24"]}),
     (R.source_ranges, "host-bits-normalised", dict(load_balancer_source_ranges=("10.1.2.3/8",)), {}, None, {("info", "SOURCE_RANGES_CLOUD_ARMOR")}, {"source_ranges": ["10.0.0.0/8"]}),
@@ -198,7 +205,7 @@ def test_every_rule_has_a_table_case_and_a_docstring():
 def test_every_rule_case_with_a_keep_or_note_is_exercised():
     keeps = {c[4] for c in CASES if c[4]}
     assert {"OPT_OUT", "INGRESS_CONTROLLER", "UDP", "MIXED_PROTOCOL", "SCTP", "TCP_ONLY", "NON_HTTP_PORT", "MULTIPLE_HTTP_PORTS", "NONSTANDARD_PORT", "INVALID_SOURCE_RANGE", "SOURCE_RANGES_INTERNAL", "INTERNAL_TLS",
-            "WELL_KNOWN_TCP_PORT", "GRPC_PLAINTEXT", "GRPC_H2C_INGRESS", "PLACEHOLDER_VALUE"} <= keeps
+            "WELL_KNOWN_TCP_PORT", "GRPC_PLAINTEXT", "GRPC_H2C_INGRESS", "PLACEHOLDER_VALUE", "TLS_ONLY_INGRESS"} <= keeps
 
 
 def test_opt_out_reason_text_is_appended_verbatim():
@@ -296,10 +303,25 @@ def test_evaluation_key_covers_what_the_new_rules_read():
     assert R.evaluation_key(svc(ann=two)) == R.evaluation_key(svc(ann=dict(reversed(two.items()))))
 
 
-def test_uses_strategy_only_for_grpc_behind_lb_tls():
+def test_uses_strategy_only_for_grpc_behind_lb_tls_and_tls_only_services():
     assert R.uses_strategy(svc(ports=((443, "TCP", "grpc"),), ann={R.AWS_SSL_CERT: "arn"}))
-    assert not R.uses_strategy(svc(ports=((443, "TCP", "grpc"),)))
-    assert not R.uses_strategy(svc(ann={R.AWS_SSL_CERT: "arn"}))
+    # TLS-only (tls_only_ingress reads the strategy): 443 in the Pod, or every port at the AWS LB
+    assert R.uses_strategy(svc(ports=((443, "TCP", "grpc"),)))
+    assert R.uses_strategy(svc(ann={R.AWS_SSL_CERT: "arn"}))
+    assert R.uses_strategy(svc(ports=((8443, "TCP", "web"),)))
+    # a plain HTTP port: the verdict is the same for every strategy
+    assert not R.uses_strategy(svc(ports=((80, "TCP", "http"), (443, "TCP", "https"))))
+    assert not R.uses_strategy(svc(ann={R.AWS_SSL_CERT: "arn", R.AWS_SSL_PORTS: "8443"}))
+    assert not R.uses_strategy(svc(ports=((9000, "TCP", "grpc-api"),)))
+
+
+def test_tls_only_service_moves_under_gateway_and_stays_under_ingress():
+    s = svc(ports=((443, "TCP", "https"),))
+    gw = R.evaluate(s, Context(strategy="gateway"))
+    assert gw.keep is None and gw.policies["tls_only"] is True
+    ing = R.evaluate(s, Context(strategy="ingress"))
+    assert ing.keep[0] == "TLS_ONLY_INGRESS" and "443/TCP (https)" in ing.keep[1] and "port 80 in cleartext" in ing.keep[1]
+    assert ing.policies["tls_only"] is False  # a kept service carries no move policies
 
 
 def _inv(*objs):

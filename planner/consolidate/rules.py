@@ -198,6 +198,12 @@ def is_grpc_port(p: Port) -> bool:
     return (p.app_protocol or "").lower() in ("grpc", "h2c", "kubernetes.io/h2c") or name.startswith(("grpc", "h2c"))
 
 
+def serves_only_tls(svc: Service) -> bool:
+    """Every HTTP port (every port, when none is HTTP) is reached over TLS today."""
+    http = [p for p in svc.ports if is_http_port(p)] or list(svc.ports)
+    return bool(http) and all(client_tls(svc, p) for p in http)
+
+
 def lb_terminates_tls(svc: Service, p: Port) -> bool:
     """Whether today's load balancer (not the Pod) terminates TLS on ``p``: AWS
     ``aws-load-balancer-ssl-cert`` with ``aws-load-balancer-ssl-ports`` naming the port (all
@@ -423,6 +429,18 @@ def tls(svc: Service, ctx: Context) -> Verdict:
     if all(secured):
         out.notes.append((INFO, "TLS_ONLY", f"serves only TLS today ({_ports(http)}): its routes attach to the HTTPS listener only, and plain HTTP requests for its hosts are redirected to HTTPS"))
     return out
+
+
+def tls_only_ingress(svc: Service, ctx: Context) -> Verdict:
+    """Anti-pattern: opening plain HTTP for a service that serves only TLS today because a GKE
+    Ingress cannot attach one host to HTTPS alone: it redirects port 80 to HTTPS for all of its
+    hosts or none (FrontendConfig), so in an Ingress that also serves a plain-HTTP host the
+    TLS-only host answers on port 80 in cleartext. Planner: under the ingress strategy, or an
+    unknown one, a service whose every HTTP port is TLS today stays (``TLS_ONLY_INGRESS``); the
+    gateway strategy moves it (its routes attach to the HTTPS listener only, ``TLS_ONLY``)."""
+    if ctx.strategy == "gateway" or not serves_only_tls(svc):
+        return Verdict()
+    return keep("TLS_ONLY_INGRESS", f"serves only TLS today ({_ports(svc.ports)}); a GKE Ingress redirects HTTP to HTTPS for all its hosts or none, so beside plain-HTTP hosts it would answer on port 80 in cleartext: it stays (the gateway strategy can move it, HTTPS only)")
 
 
 def placeholders(svc: Service, ctx: Context) -> Verdict:
@@ -652,6 +670,7 @@ RULES: list[Rule] = [
     visibility,
     nonstandard_ports,
     tls,
+    tls_only_ingress,
     placeholders,
     source_ranges,
     client_ip,
@@ -672,9 +691,10 @@ def uses_entrypoint(svc: Service, internal: bool) -> bool:
 
 def uses_strategy(svc: Service) -> bool:
     """Whether :func:`evaluate` may read ``ctx.strategy`` for ``svc`` (``backend_protocol``
-    for gRPC whose TLS today's load balancer terminates); when not, the verdict is the same
-    for every strategy (the memo key needs the strategy only when this is true)."""
-    return bool(svc.annotations.get(AWS_SSL_CERT, "").strip()) and any(is_grpc_port(p) for p in svc.ports)
+    for gRPC whose TLS today's load balancer terminates; ``tls_only_ingress`` for a service
+    that serves only TLS); when not, the verdict is the same for every strategy (the memo key
+    needs the strategy only when this is true)."""
+    return (bool(svc.annotations.get(AWS_SSL_CERT, "").strip()) and any(is_grpc_port(p) for p in svc.ports)) or serves_only_tls(svc)
 
 
 #: What the rules read of a Service's annotations (the rest of what they read is in the key).
