@@ -10,15 +10,20 @@ Today
   total $211.70; load balancers 28 Services + 1 priced Ingress = 29 (the nginx-class Ingress
   has none of its own); forwarding rules 29 + 2 = 31.
 Proposed (strategy auto → gateway)
-  15 Services stay (16 rules, webrtc-turn 2; fraud-scoring is plaintext gRPC, GRPC_PLAINTEXT)
-  → 16 regional rules: 18.25 + 11 x 7.30 = $98.55
-  Gateway planner-internal (gke-l7-rilb, a regional internal ALB) is billed per proxy instance,
-  not in the rule pool (PRICING-FACTS audit): 3 proxies (assumed minimum, unsure) x 0.025 x 730
-  = $54.75
+  The internal group (grafana, analytics-dashboard) would retire 2 regional rules beyond the
+  first five: 2 x 7.30 = $14.60, but its Gateway planner-internal (gke-l7-rilb, billed per proxy
+  instance: 3 proxies, the assumed minimum, unsure, x 0.025 x 730 = $54.75) costs more, so both
+  stay (NO_SAVINGS).
+  17 Services stay (18 rules: webrtc-turn has 2) → 18 regional rules: 18.25 + 13 x 7.30 =
+  18.25 + 94.90 = $113.15
   Gateway planner-external (HTTP + HTTPS) 2 global rules, shop-legacy folded into it: $18.25
-  total 98.55 + 54.75 + 18.25 = $171.55; savings 211.70 - 171.55 = $40.15
-  load balancers 15 + 2 = 17; forwarding rules 16 + 1 + 2 = 19 (the internal Gateway's rule
-  exists, it is just not billed as one).
+  Cloud Armor for checkout's allow-list: 1 policy $5.00 + 2 rules (1 allow, 1 default deny) x
+  $1.00 = $7.00
+  reserved static IPs left unused after retire, $0.010/h = $7.30 each: shop-legacy-ip (the
+  folded Ingress's global static IP), payments-api's loadBalancerIP 34.31.20.5 and cart's
+  reserved address cart-ip: 3 x 7.30 = $21.90
+  total 113.15 + 18.25 + 7.00 + 21.90 = $160.30; savings 211.70 - 160.30 = $51.40
+  load balancers 17 + 1 = 18; forwarding rules 18 + 2 = 20.
 """
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ from decimal import Decimal
 from planner.render.jsonplan import validate
 
 KEPT = {
+    "data/analytics-dashboard": "NO_SAVINGS",
+    "internal-tools/grafana": "NO_SAVINGS",
     "data/kafka": "WELL_KNOWN_TCP_PORT",
     "data/redis-cache": "WELL_KNOWN_TCP_PORT",
     "games/game-server": "UDP",
@@ -44,9 +51,7 @@ KEPT = {
     "telecom/diameter": "SCTP",
 }
 MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
-    "data/analytics-dashboard": ("planner-internal", ["INTERNAL_ENTRYPOINT", "INTERNAL_GLOBAL_ACCESS"]),
     "default/status-page": ("planner-external", []),
-    "internal-tools/grafana": ("planner-internal", ["INTERNAL_ENTRYPOINT", "PORT_CHANGES"]),
     "payments/payments-api": ("planner-external", ["TLS_MANAGED_CERT", "TLS_ONLY", "SESSION_AFFINITY", "PINNED_IP"]),
     "platform/chat": ("planner-external", ["INVALID_BACKEND_TIMEOUT", "WEBSOCKET_TIMEOUT"]),
     "platform/docs": ("planner-external", []),
@@ -63,22 +68,27 @@ MOVED = {  # service -> (entrypoint, reason codes after HTTP_CONSOLIDATE)
 def test_demo_dollar_figures(demo_plan):
     s = demo_plan["summary"]
     assert s["current_monthly_usd"] == 211.70
-    assert s["proposed_monthly_usd"] == 171.55
-    assert s["savings_monthly_usd"] == 40.15
+    assert s["proposed_monthly_usd"] == 160.30
+    assert s["savings_monthly_usd"] == 51.40
     # the Services' shares of the regional pool add up to it exactly
     assert sum(Decimal(str(x["current_monthly_usd"])) for x in demo_plan["services"]) == Decimal("193.45")
     eps = {e["name"]: e for e in demo_plan["entrypoints"]}
-    assert eps["planner-external"]["monthly_usd"] == 18.25
-    assert eps["planner-internal"]["monthly_usd"] == 54.75
+    assert eps["planner-external"]["monthly_usd"] == 25.25  # 2 global rules 18.25 + Cloud Armor 7.00
+    assert "planner-internal" not in eps
+    assert sorted(a["name_or_ip"] for a in demo_plan["leftover_addresses"]) == ["34.31.20.5", "cart-ip", "shop-legacy-ip"]
+    proposed = {}
+    for line in demo_plan["costs"]["proposed"]:
+        proposed[line["kind"]] = round(proposed.get(line["kind"], 0) + line["monthly_usd"], 2)
+    assert proposed == {"forwarding_rule": 18.25 + 113.15, "static_ip": 21.90, "cloud_armor_policy": 5.00, "cloud_armor_rule": 2.00, "certificate": 0.0}
     (legacy,) = [x for x in demo_plan["existing_entrypoints"] if x["name"] == "shop-legacy"]
     assert legacy["monthly_usd"] == 18.25
 
 
 def test_demo_counts(demo_plan):
     s = demo_plan["summary"]
-    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 17)
-    assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 19)
-    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 13, 15)
+    assert (s["load_balancers_before"], s["load_balancers_after"]) == (29, 18)
+    assert (s["forwarding_rules_before"], s["forwarding_rules_after"]) == (31, 20)
+    assert (s["services_total"], s["services_consolidated"], s["services_kept"]) == (28, 11, 17)
     assert demo_plan["inputs"]["strategy"] == "gateway" and demo_plan["inputs"]["strategy_requested"] == "auto"
 
 
@@ -91,14 +101,9 @@ def test_demo_decisions_and_reason_codes(demo_plan):
 
 def test_demo_entrypoints_and_routes(demo_plan):
     eps = {e["name"]: e for e in demo_plan["entrypoints"]}
-    assert sorted(eps) == ["planner-external", "planner-internal"]
-    ext, internal = eps["planner-external"], eps["planner-internal"]
+    assert sorted(eps) == ["planner-external"]  # the internal group stays: NO_SAVINGS
+    ext = eps["planner-external"]
     assert (ext["kind"], ext["class"], ext["internal"], ext["forwarding_rules"]) == ("Gateway", "gke-l7-global-external-managed", False, 2)
-    assert (internal["kind"], internal["class"], internal["internal"], internal["forwarding_rules"]) == ("Gateway", "gke-l7-rilb", True, 1)
-    assert sorted((r["host"], r["path"], r["namespace"], r["service"]) for r in internal["routes"]) == [
-        ("analytics-dashboard.data.example.com", "/", "data", "analytics-dashboard"),
-        ("grafana.internal-tools.example.com", "/", "internal-tools", "grafana"),
-    ]
     assert sorted((r["host"], r["path"], r["service"]) for r in ext["routes"]) == [
         ("autocomplete.search.example.com", "/", "autocomplete"),
         ("cart.acme-demo.com", "/", "cart"),
@@ -116,7 +121,6 @@ def test_demo_entrypoints_and_routes(demo_plan):
     ]
     assert ext["certificates"] == [{"name": "planner-external-cert-1", "kind": "CertificateManager", "namespace": "planner-gateway",
                                     "hosts": ["autocomplete.search.example.com", "cart.acme-demo.com", "checkout.acme-demo.com", "pay.acme-demo.com", "www.acme-demo.com"]}]
-    assert internal["tls_hosts"] == [] and internal["certificates"] == []
 
 
 def test_demo_existing_entrypoints(demo_plan):
@@ -155,11 +159,10 @@ def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
     weighed (the break-even check is covered in test_consolidate), so the figures are those of
     a kept fraud-scoring.
     Today: 211.70 + passthrough inbound (50 + 100) x 0.008 = 1.20 → $212.90.
-    Proposed: 15 Services stay = 16 regional rules: 18.25 + 11 x 7.30 = 98.55; planner-internal
-    3 proxy instances x 0.025 x 730 = 54.75 (per proxy, not in the rule pool: PRICING-FACTS
-    audit); planner-external 2 global rules 18.25; fraud-scoring inbound 50 x 0.008 = 0.40;
-    planner-external processing 100 x 0.008 + 300 x 0.008 = 3.20 (us-central1's rate: no global
-    data-processing rate) → $175.15; savings $37.75.
+    Proposed: the idle $160.30 of test_demo_dollar_figures (the internal group stays, NO_SAVINGS),
+    + fraud-scoring inbound through its own passthrough LB 50 x 0.008 = 0.40, + planner-external
+    processing of search-frontend's traffic 100 x 0.008 + 300 x 0.008 = 3.20 (us-central1's rate:
+    there is no global data-processing rate) → $163.90; savings 212.90 - 163.90 = $49.00.
     """
     import json
 
@@ -174,5 +177,5 @@ def test_demo_with_usage_keeps_the_heavy_grpc_service(tmp_path):
     assert (fraud["decision"], fraud["reasons"][0]["code"], fraud.get("break_even_gib_per_month")) == ("keep", "GRPC_PLAINTEXT", None)
     assert svc["search-frontend"]["decision"] == "consolidate"
     s = plan["summary"]
-    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 175.15, 37.75)
+    assert (s["current_monthly_usd"], s["proposed_monthly_usd"], s["savings_monthly_usd"]) == (212.90, 163.90, 49.00)
     assert s["data_processing"]["priced"] is True
