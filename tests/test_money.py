@@ -61,14 +61,15 @@ def test_forced_move_that_costs_more_says_what_it_costs():
 def test_groups_are_decided_one_by_one():
     # 7 external + 1 internal HTTP service, one pool of 8 rules: $40.15 today.
     # internal group: keeping its service = 1 rule in a pool that would otherwise be empty
-    # ($18.25); moving it = the internal Gateway's 1 rule in that pool ($18.25): saves $0.00 → kept.
+    # ($18.25); moving it = the internal Gateway, billed per proxy instance: 3 x 0.025 x 730 =
+    # $54.75: costs $36.50 more → kept.
     # external group, with the internal service kept: keep = 8 rules less 1 = $40.15 - $18.25
     # = $21.90; move = the Gateway's global rule $18.25: saves $3.65 → moves.
     p = plan(*http(7), svc("priv", ns="b", ann=INTERNAL), strategy="gateway")
     s = by_name(p)
     assert {s[f"h{i}"]["decision"] for i in range(7)} == {"consolidate"}
     assert (s["priv"]["decision"], s["priv"]["reasons"][0]["code"]) == ("keep", "NO_SAVINGS")
-    assert "keeping them costs $18.25/month, the new entrypoint would cost $18.25/month" in s["priv"]["reasons"][0]["message"]
+    assert "keeping them costs $18.25/month, the new entrypoint would cost $54.75/month (net $-36.50/month" in s["priv"]["reasons"][0]["message"]
     assert [e["name"] for e in p["entrypoints"]] == ["planner-external"]
     assert (p["summary"]["current_monthly_usd"], p["summary"]["proposed_monthly_usd"], p["summary"]["savings_monthly_usd"]) == (40.15, 36.50, 3.65)
     # marginal, given its pool: 1 rule stays, so any one of them coming back (2 rules) is
@@ -78,17 +79,18 @@ def test_groups_are_decided_one_by_one():
 
 def test_demo_phases_overlap_and_payback(demo_plan):
     # today: global 2 rules (Ingress shop-legacy) $18.25 + us-central1 29 rules 18.25 + 24 x 7.30 = $193.45 → $211.70
-    # build/cutover: + planner-external (2 global rules: 4, still flat) + planner-internal
-    # (1 regional rule: 30 → +$7.30) = $219.00; retire: $116.80
+    # build/cutover: + planner-external (2 global rules: 4 in the pool, still flat: +$0.00) + its
+    # Cloud Armor policy for checkout ($5.00 + 2 rules x $1.00) + a Certificate Manager
+    # certificate (first 100 free) = $218.70 (reserved IPs are still in use: free); retire: $160.30
     rows = [(ph["phase"], ph["monthly_usd"]) for ph in demo_plan["phases"]]
-    assert rows == [("build", 219.00), ("cutover", 219.00), ("retire", 116.80)]
+    assert rows == [("build", 218.70), ("cutover", 218.70), ("retire", 160.30)]
     s = demo_plan["summary"]
-    # overlap: $7.30/month extra for 14 days = 7.30 x 336 / 730 = $3.36
-    # payback: 3.36 / (94.90 x 24 / 730 = $3.12/day) = 1.08 → 1.1 days
-    assert (s["migration_overlap_usd"], s["overlap_days"], s["payback_days"]) == (3.36, 14, 1.1)
+    # overlap: $7.00/month extra for 14 days = 7.00 x 336 / 730 = $3.22
+    # payback: 3.22 / (51.40 x 24 / 730 = $1.69/day) = 1.905 → 1.9 days
+    assert (s["migration_overlap_usd"], s["overlap_days"], s["payback_days"]) == (3.22, 14, 1.9)
     build = {(c["component"], c["rate_key"]): c for c in demo_plan["phases"][0]["cost_components"]}
-    assert build[("forwarding_rule", "gcp/us-central1/forwarding_rule_additional")]["monthly_usd"] == 182.50  # 25 x 7.30
-    assert build[("forwarding_rule", "gcp/us-central1/forwarding_rule_additional")]["quantity"] == 25 * 730
+    assert build[("forwarding_rule", "gcp/us-central1/forwarding_rule_additional")]["monthly_usd"] == 175.20  # 24 x 7.30: no new regional rule
+    assert build[("forwarding_rule", "gcp/us-central1/forwarding_rule_additional")]["quantity"] == 24 * 730
     assert money_problems(demo_plan) == []
 
 
@@ -97,7 +99,7 @@ def test_every_priced_thing_is_the_sum_of_its_components(demo_plan):
         for row in demo_plan[group]:
             figure = row.get("current_monthly_usd", row.get("monthly_usd"))
             assert bool(row["cost_components"]) == (figure > 0), (group, row.get("name"))
-            assert {c["component"] for c in row["cost_components"]} <= {"forwarding_rule", "static_ip", "data_processing_in", "data_processing_out"}
+            assert {c["component"] for c in row["cost_components"]} <= {"forwarding_rule", "static_ip", "data_processing_in", "data_processing_out", "cloud_armor_policy", "cloud_armor_rule", "certificate"}
     moved = [r for r in demo_plan["services"] if r["decision"] == "consolidate"]
     assert round(sum(r["proposed_monthly_usd"] for r in moved), 2) == round(sum(e["monthly_usd"] for e in demo_plan["entrypoints"]), 2)
     for r in demo_plan["services"]:
