@@ -140,7 +140,7 @@ def test_valid_domain_is_lower_cased_into_generated_hosts(tmp_path):
     assert main(["analyze", "--domain", "Corp.Example.ORG.", "--out", str(tmp_path / "o"), "--format", "json"]) == 0
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert plan["inputs"]["domain"] == "corp.example.org"
-    assert "analytics-dashboard.data.corp.example.org" in next(s for s in plan["services"] if s["name"] == "analytics-dashboard")["hosts"]
+    assert "docs.platform.corp.example.org" in next(s for s in plan["services"] if s["name"] == "docs")["hosts"]
 
 
 def test_typo_flag_on_analyze_prints_the_analyze_usage(capsys):

@@ -110,19 +110,21 @@ def test_markdown_headline_and_move_first(demo_out):
     assert f"| Monthly cost | {cur} | {new} |" in md
     assert f"| Load balancers | {s['load_balancers_before']} | {s['load_balancers_after']} |" in md
     assert f"**Savings: {sav} per month" in md
-    # demo scenarios: $94.90 saved at 0 GiB, $83.70 at 100, -$17.10 at 1,000 per service:
-    # zero at 100 + 900 * 83.70 / (83.70 + 17.10) = 847.3 GiB
-    assert ("**Traffic caveat:** Heavy traffic turns this saving into a loss: above about 847 GiB in and out per moved "
+    # demo: $51.40 saved idle; each of the 11 moved services adds L7 processing in and out
+    # (0.008 + 0.008) and stops passthrough inbound (0.008): 11 x 0.008 = $0.088 per GiB, so the
+    # saving is gone at 51.40 / 0.088 = 584.09 GiB per moved service per month
+    assert ("**Traffic caveat:** Heavy traffic turns this saving into a loss: above about 584 GiB in and out per moved "
             "service per month, data processing makes the plan cost more than today.") in md
     section = md[md.index("### Move first"):md.index("### Notes")]
-    assert section.startswith("### Move first (10 of 14 saving moves, largest saving first)")
+    assert section.startswith("### Move first (10 of 11 saving moves, largest saving first)")  # the 11 moved services
     rows = [l for l in section.splitlines() if l.startswith("| ") and "$" in l]
     assert len(rows) == 10
-    # every moved external service saves $6.67 - $1.52 = $5.15; ties: low risk first, then name
-    assert rows[0] == "| 1 | main/platform/docs | planner-external | $5.15 | low | BACKEND\\_TIMEOUT\\_DEFAULT |"
-    assert rows[1] == "| 2 | main/search/search-frontend | planner-external | $5.15 | low | — |"
-    assert rows[2] == "| 3 | main/platform/chat | planner-external | $5.15 | medium | WEBSOCKET\\_TIMEOUT |"
-    assert rows[9] == "| 10 | main/shop/cart | planner-external | $5.15 | high | PINNED\\_IP, TLS\\_MANAGED\\_CERT, BACKEND\\_TIMEOUT\\_DEFAULT |"
+    # every moved service retires one rule beyond the pool's first five: $7.30 each (marginal,
+    # given its pool); ties: low risk first, then medium, then high, then by name
+    assert rows[0] == "| 1 | main/search/search-frontend | planner-external | $7.30 | low | — |"
+    assert rows[1] == "| 2 | main/default/status-page | planner-external | $7.30 | medium | BACKEND\\_TIMEOUT\\_DEFAULT, HOST\\_GENERATED |"
+    assert rows[2] == "| 3 | main/platform/chat | planner-external | $7.30 | medium | WEBSOCKET\\_TIMEOUT |"
+    assert rows[9] == "| 10 | main/shop/cart | planner-external | $7.30 | high | BACKEND\\_TIMEOUT\\_DEFAULT, PINNED\\_IP, TLS\\_MANAGED\\_CERT |"
     assert "storefront" not in section  # kept: never in the list
 
 

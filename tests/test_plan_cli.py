@@ -18,12 +18,15 @@ def test_compare_prints_strategies_side_by_side(tmp_path, capsys):
     i = lines.index("compare:")
     table = lines[i + 1:i + 8]
     assert table[0].split() == ["strategy", "gateway", "*", "ingress"]
-    # fraud-scoring (plaintext gRPC) stays under both strategies: its rule ($7.30) is in both;
-    # regional internal ALBs are billed per proxy instance (3 x $18.25 = $54.75, see test_demo_plan)
-    assert table[1].split()[-2:] == ["17", "23"]  # load balancers after
-    assert table[3].split()[-2:] == ["$171.55", "$208.05"]  # monthly cost after (ingress: 200.75 + 7.30)
-    assert table[4].split()[-2:] == ["$40.15", "$3.65"]  # savings
-    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $171.55/month")
+    # gateway: see test_demo_plan ($160.30). ingress: only platform (chat, docs) and search
+    # (elasticsearch, search-frontend) pay as Ingresses of their own namespace (the others stay:
+    # NO_SAVINGS, TLS_ONLY_INGRESS...): 25 regional rules stay = 18.25 + 20 x 7.30 = $164.25; the two
+    # new Ingresses' 2 global rules join shop-legacy's 2 in the flat pool: $18.25 → $182.50,
+    # savings 211.70 - 182.50 = $29.20; load balancers 24 Services + shop-legacy + 2 = 27
+    assert table[1].split()[-2:] == ["18", "27"]  # load balancers after
+    assert table[3].split()[-2:] == ["$160.30", "$182.50"]  # monthly cost after
+    assert table[4].split()[-2:] == ["$51.40", "$29.20"]  # savings
+    assert table[6].startswith("  (* chosen: auto: gateway is the cheapest feasible strategy (gateway $160.30/month")
     assert [r["strategy"] for r in plan["comparison"]] == ["gateway", "ingress"]
 
 
