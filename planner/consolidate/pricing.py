@@ -40,7 +40,7 @@ def leftover_addresses(entries: list[Entry], items: list[ExistingItem]) -> list[
 
     out = []
     for e in entries:
-        if e.moving:
+        if e.moving and (e.svc.load_balancer_ip or RESERVED_ADDRESS_ANNOTATION in e.svc.annotations):
             for ip in sorted({e.svc.load_balancer_ip or "", *(a.strip() for a in e.svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").split(","))} - {""}):
                 out.append({"name_or_ip": ip, "owner": e.ref, "global": False, "cluster": e.svc.cluster})
     for item in items:
@@ -190,8 +190,8 @@ def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> d
     ``p.by_owner[owner]``. Uses ``Pricing.components_by_owner()`` when the pricer has it."""
     by_owner = getattr(p, "components_by_owner", None)
     if callable(by_owner):
-        got = by_owner()
-        return {o: _to_total(got.get(o, []), p.by_owner.get(o, Decimal(0))) for o in owners}
+        got, to_total = by_owner(), _ToTotal()
+        return {o: to_total(got.get(o, []), p.by_owner.get(o, Decimal(0))) for o in owners}
     rows: dict[str, list[list]] = {o: [] for o in owners}
     for line in p.lines:
         key = component_key(line)
@@ -212,6 +212,21 @@ def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> d
                 share = per_weight[w] = (line.quantity * w / total_w, line.monthly_usd * w / total_w)
             mine.append([key, share[0], line.unit, line.rate, share[1]])
     return {o: _settled(_merged(r), p.by_owner.get(o, Decimal(0))) for o, r in rows.items()}
+
+
+class _ToTotal:
+    """:func:`_to_total`, once per distinct (components, total): ``components_by_owner`` gives
+    owners of one pool with equal weights the very same component dicts (read-only)."""
+
+    def __init__(self):
+        self.memo: dict[tuple, list[dict]] = {}
+
+    def __call__(self, comps: list[dict], total: Decimal) -> list[dict]:
+        key = (total, *map(id, comps))  # the dicts live as long as this object's caller's result
+        got = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = _to_total(comps, total)
+        return got
 
 
 def _to_total(comps: list[dict], total: Decimal) -> list[dict]:

@@ -38,14 +38,7 @@ class Pricing:
             if not line.owners:
                 continue
             if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
-                out.setdefault(line.owners[0], []).append({
-                    "component": line.kind,
-                    "quantity": float(line.quantity.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)),
-                    "unit": line.unit,
-                    "rate_key": line.rate.key,
-                    "monthly_usd": float(line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)),
-                    "unsure": line.rate.unsure,
-                })
+                out.setdefault(line.owners[0], []).append(_component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
                 continue
             weights: dict[str, int] = defaultdict(int)
             for i, owner in enumerate(line.owners):
@@ -54,21 +47,33 @@ class Pricing:
             if total_w == 0:  # nothing to weigh by: equal shares, still exact
                 weights = {k: 1 for k in weights}
                 total_w = len(weights)
+            made: dict[tuple, dict] = {}  # owners of equal weight and cents share one (read-only) component
             for owner, share in allocate(line.monthly_usd, dict(weights)).items():
-                qty = line.quantity * weights[owner] / total_w if total_w else Decimal(0)
-                out.setdefault(owner, []).append({
-                    "component": line.kind,
-                    "quantity": float(qty.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)),
-                    "unit": line.unit,
-                    "rate_key": line.rate.key,
-                    "monthly_usd": float(share),
-                    "unsure": line.rate.unsure,
-                })
+                w = weights[owner]
+                got = made.get((w, share))
+                if got is None:
+                    got = made[(w, share)] = _component(line, line.quantity * w / total_w if total_w else Decimal(0), share)
+                out.setdefault(owner, []).append(got)
         return dict(sorted(out.items()))
 
     @property
     def total(self) -> Decimal:
         return sum((v for v in self.by_owner.values()), Decimal(0))
+
+
+_QUANTITY = Decimal("0.000001")
+
+
+def _component(line: CostLine, quantity: Decimal, monthly: Decimal) -> dict:
+    """One owner's share of ``line`` in the ``cost_components`` shape."""
+    return {
+        "component": line.kind,
+        "quantity": float(quantity.quantize(_QUANTITY, rounding=ROUND_HALF_UP)),
+        "unit": line.unit,
+        "rate_key": line.rate.key,
+        "monthly_usd": float(monthly),
+        "unsure": line.rate.unsure,
+    }
 
 
 def tiered_rules(out: Pricing, pool: str, noun: str, rules: int, first5: Rate, extra: Rate, owners: tuple[str, ...], kind: str = "forwarding_rule", weights: tuple[int, ...] = ()) -> Decimal:

@@ -55,16 +55,78 @@ def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[
     except OSError as exc:
         raise PlannerError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     chosen = ["json"] + [name for name in FORMATS if name in formats and name != "json"]
+    program_dir = out / "pulumi"
+    before, started = _stats(program_dir), time.time_ns()
+    program = _Beside(pulumi.write, plan, program_dir) if len(plan.get("services") or ()) >= PARALLEL_FROM else None
     written = []
     for name in chosen:
         fmt = FORMATS[name]
         written.append((fmt.label, fmt.write(plan, out / fmt.filename)))
-    program_dir = out / "pulumi"
-    before, started = _stats(program_dir), time.time_ns()
-    written.append(("pulumi program", pulumi.write(plan, program_dir)))
+    written.append(("pulumi program", program.result() if program else pulumi.write(plan, program_dir)))
     files = [Path(path) for _, path in written[:-1]] + _written_since(program_dir, before, started)
     _replace_manifest(out, sorted({f.relative_to(out).as_posix() for f in files if f.is_file() and not f.is_symlink()}))
     return written
+
+
+#: plans of at least this many services write the Pulumi program in a forked process while
+#: this one writes the other formats (the renderers only read the plan; on 2 cores the
+#: program's seconds are hidden behind plan.json and the report)
+PARALLEL_FROM = 5000
+
+
+class _Beside:
+    """``fn(*args)`` in a forked child (POSIX), its result or error collected by :meth:`result`;
+    in this process when fork is unavailable."""
+
+    def __init__(self, fn, *args):
+        import os
+        import sys
+
+        self.fn, self.args, self.pid = fn, args, None
+        if not hasattr(os, "fork"):
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.read_fd, write_fd = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: run, send (ok, value) back, leave without cleanup handlers
+            os.close(self.read_fd)
+            _child_run(fn, args, write_fd)
+        os.close(write_fd)
+
+    def result(self):
+        import os
+        import pickle
+
+        if self.pid is None:
+            return self.fn(*self.args)
+        with os.fdopen(self.read_fd, "rb") as fh:
+            data = fh.read()
+        os.waitpid(self.pid, 0)
+        ok, value = pickle.loads(data) if data else (False, ("RuntimeError", "the program writer exited without a result"))
+        if ok:
+            return value
+        kind, message = value
+        raise PlannerError(message) if kind == "PlannerError" else RuntimeError(message)
+
+
+def _child_run(fn, args, fd: int) -> None:
+    import os
+    import pickle
+    import traceback
+
+    code = 0
+    try:
+        got = (True, fn(*args))
+    except PlannerError as exc:
+        got, code = (False, ("PlannerError", str(exc))), 2
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        got, code = (False, ("RuntimeError", traceback.format_exc())), 1
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pickle.dumps(got))
+    finally:
+        os._exit(code)
 
 
 def _stats(folder: Path) -> dict[Path, tuple]:
