@@ -167,7 +167,12 @@ def test_breakdowns_add_up_to_the_headline(demo):
     plan, _ = demo
     vm = report.view_model(plan)
     # the bars are Services only; what they leave out is shown beside them, not as a bar
-    assert (vm["outside"]["current"], vm["outside"]["proposed"]) == (Decimal("18.25"), Decimal("0.00"))  # the folded gce Ingress
+    # today: the folded gce Ingress ($18.25). After: the 3 reserved IPs left unused (3 x 7.30 =
+    # $21.90, owned by no Service), less what kept services show above the shrunken pool (a kept
+    # service shows today's share; 18 rules cost 113.15 after, their shares today add up to more)
+    kept_today = sum(Decimal(str(x["current_monthly_usd"])) for x in plan["services"] if x["decision"] == "keep")
+    assert vm["outside"]["current"] == Decimal("18.25")
+    assert vm["outside"]["proposed"] == Decimal("21.90") - (kept_today - Decimal("113.15")) == Decimal("14.97")
     for rows in (vm["by_namespace"], vm["by_cluster"]):
         assert sum(r["current"] for r in rows) + vm["outside"]["current"] == vm["head"]["current"]
         assert sum(r["proposed"] for r in rows) + vm["outside"]["proposed"] == vm["head"]["proposed"]
@@ -316,7 +321,7 @@ def test_long_lists_become_paged_data_with_the_same_rows(demo, monkeypatch):
     assert _paged_lists(page) == want
     assert sum(len(v) for v in want.values()) > 40 and want["existing"] and want["dns"] and want["notes-warn"]
     anchors = {r[3] for k in ("notes-block", "notes-warn", "notes-info") for r in want[k]}
-    assert {"existing-0", "existing-1", "entrypoint-1", "svc-0"} <= anchors  # links to every kind of object
+    assert {"existing-0", "existing-1", "svc-0"} <= anchors  # links to every kind of object noted
     # one paged table per list shown; no HTML row per route, note or DNS record
     levels = sum(1 for lvl in ("block", "warn", "info") if want[f"notes-{lvl}"])
     assert page.count('<div class="paged" data-list=') == len(plan["entrypoints"]) + 1 + levels + 1
@@ -353,13 +358,20 @@ from planner.render import view  # noqa: E402
 def test_risk_from_plan_or_from_warn_codes(demo):
     plan, _ = demo
     by_name = {s["name"]: r for s, r in zip(plan["services"], view.risks(plan))}
-    assert by_name["payments-api"] == {"level": "high", "because": ["PINNED_IP", "TLS_MANAGED_CERT", "BACKEND_TIMEOUT_DEFAULT"]}  # highest first
-    assert by_name["grafana"]["level"] == "high" and by_name["grafana"]["because"][0] == "PORT_CHANGES"
-    assert by_name["recommendations"] == {"level": "medium", "because": ["CLIENT_IP_HEADER", "BACKEND_TIMEOUT_DEFAULT"]}
+    # the demo plan carries each service's risk (services[].risk): the report shows it as it is
+    assert by_name["payments-api"] == {"level": "high", "because": ["BACKEND_TIMEOUT_DEFAULT", "PINNED_IP", "TLS_MANAGED_CERT"]}
+    assert by_name["recommendations"] == {"level": "high", "because": ["BACKEND_TIMEOUT_DEFAULT", "CLIENT_IP_HEADER"]}
     assert by_name["chat"] == {"level": "medium", "because": ["WEBSOCKET_TIMEOUT"]}  # has its own timeout
     assert by_name["search-frontend"] == {"level": "low", "because": []}  # planner.io/backend-timeout set
-    assert by_name["docs"] == {"level": "low", "because": ["BACKEND_TIMEOUT_DEFAULT"]}
-    assert by_name["kafka"] == {"level": "low", "because": []}  # kept: the plan-wide default does not apply
+    assert by_name["docs"] == {"level": "medium", "because": ["BACKEND_TIMEOUT_DEFAULT", "HOST_GENERATED"]}
+    assert by_name["kafka"] == by_name["grafana"] == {"level": "low", "because": []}  # kept: nothing changes for them
+    # without the plan's risk, the report derives it from the warn codes (highest first)
+    bare = copy.deepcopy(plan)
+    for x in bare["services"]:
+        x.pop("risk", None)
+    derived = dict(zip((x["name"] for x in bare["services"]), view.risks(bare)))
+    assert derived["payments-api"] == {"level": "high", "because": ["PINNED_IP", "TLS_MANAGED_CERT", "BACKEND_TIMEOUT_DEFAULT"]}
+    assert derived["recommendations"] == {"level": "medium", "because": ["CLIENT_IP_HEADER", "BACKEND_TIMEOUT_DEFAULT"]}
     # the plan's own risk wins
     p = copy.deepcopy(plan)
     docs = next(s for s in p["services"] if s["name"] == "docs")
@@ -373,11 +385,12 @@ def test_move_first_in_the_report_links_rows_and_skips_kept(demo):
     rows = re.findall(r'<a href="#svc-(\d+)" class="move-link">([^<]+)</a></th><td class="num">([^<]+)</td>\s*<td><span class="risk risk-(\w+)">', section)
     assert len(rows) == 10
     names = [plan["services"][int(i)]["name"] for i, _, _, _ in rows]
-    assert names[:3] == ["docs", "search-frontend", "chat"]
-    assert [(sav, risk) for _, _, sav, risk in rows[:3]] == [("$5.15", "low"), ("$5.15", "low"), ("$5.15", "medium")]
+    # each moved service retires one rule beyond the first five: $7.30; ties: low risk first, then name
+    assert names[:3] == ["search-frontend", "status-page", "chat"]
+    assert [(sav, risk) for _, _, sav, risk in rows[:3]] == [("$7.30", "low"), ("$7.30", "medium"), ("$7.30", "medium")]
     assert all(plan["services"][int(i)]["decision"] == "consolidate" for i, _, _, _ in rows)
-    assert "(10 of 14; the rest are in the table below)" in section
-    assert "7 high, 3 medium, 4 low." in section
+    assert "(10 of 11; the rest are in the table below)" in section
+    assert "3 high, 7 medium, 1 low." in section
 
 
 def test_move_first_orders_by_marginal_savings_when_present():
@@ -398,23 +411,25 @@ def test_kept_services_show_no_saving_and_their_pool_share_is_explained(demo):
     assert all(r["risk"] == "" for r in kept)
     moved = [r for r in rows if r["decision"] == "consolidate"]
     assert all(r["saving_text"] == money(r["current"] - r["proposed"]) for r in moved)
-    # 14 kept services: 13 at $6.67 -> $6.16 and webrtc-turn at $13.35 -> $12.31: 13 x 0.51 + 1.04 = $7.67
-    assert "Their share of the pooled forwarding-rule charge still drops by $7.67 in all" in page
+    # a kept service is shown at today's cost (no share of someone else's saving): no pooled-share line
+    assert all(r["current"] == r["proposed"] for r in kept)
+    assert 'data-testid="kept-share"' not in page
 
 
 def test_service_and_load_balancer_counts_are_labelled(demo):
     plan, page = demo
     assert _testid(page, "services-count") == "28 Services of type LoadBalancer"
     assert _testid(page, "lb-count") == "29 load balancers today (28 Services + 1 Ingress/Gateway)"
-    assert "16 load balancers (14 kept Services + 2 new entrypoints)" in page
+    assert "18 load balancers (17 kept Services + 1 new entrypoint)" in page
 
 
 def test_headline_says_when_traffic_turns_the_saving_into_a_loss(demo):
     plan, page = demo
-    # $94.90 at 0 GiB, $83.70 at 100, -$17.10 at 1,000: zero at 100 + 900 x 83.70 / 100.80 = 847.3
-    assert view.loss_above(plan).quantize(Decimal("0.1")) == Decimal("847.3")
-    assert _testid(page, "loss-short") == "a loss above ≈847 GiB per moved service per month"
-    assert "above about 847 GiB in and out per moved service per month, data processing makes the plan cost more than today." in page
+    # $51.40 saved idle; 11 moved services each add 0.008 $/GiB net (L7 in + out, less passthrough
+    # inbound): zero at 51.40 / 0.088 = 584.09 GiB per moved service per month
+    assert view.loss_above(plan).quantize(Decimal("0.1")) == Decimal("584.1")
+    assert _testid(page, "loss-short") == "a loss above ≈584 GiB per moved service per month"
+    assert "above about 584 GiB in and out per moved service per month, data processing makes the plan cost more than today." in page
     p = copy.deepcopy(plan)
     p["summary"]["loss_above_gib_per_service_month"] = 2500
     assert "above about 2,500 GiB" in report.render(p)
@@ -424,7 +439,12 @@ def test_headline_says_when_traffic_turns_the_saving_into_a_loss(demo):
 
 def test_phases_overlap_and_payback_are_shown_when_present(demo):
     plan, page = demo
-    assert 'data-testid="migration"' not in page  # older plans: nothing invented
+    older = copy.deepcopy(plan)
+    older.pop("phases")
+    for k in ("migration_overlap_usd", "overlap_days", "payback_days"):
+        older["summary"].pop(k)
+    assert 'data-testid="migration"' not in report.render(older)  # older plans: nothing invented
+    assert 'data-testid="migration"' in page
     p = copy.deepcopy(plan)
     p["phases"] = [{"phase": "build", "monthly_usd": 230.5, "cost_components": []},
                    {"phase": "cutover", "monthly_usd": 230.5, "cost_components": []},
@@ -454,8 +474,12 @@ def test_rates_used_include_data_processing(demo):
     assert "gcp/us-central1/proxy_instance_hour" in keys and keys == sorted(keys)
 
 
-def test_runbook_placeholders_are_a_marked_form(demo):
-    plan, page = demo
+def test_runbook_placeholders_are_a_marked_form(tmp_path):
+    # every group moves, so the runbook has the internal Gateway's proxy-only subnet step too
+    from planner.cli import main
+
+    assert main(["analyze", "--consolidate-anyway", "--out", str(tmp_path), "--format", "json"]) == 0
+    page = report.render(json.loads((tmp_path / "plan.json").read_text()))
     book = page[page.index('id="runbook"'):page.index('id="rates"')]
     assert '<h3 id="runbook-fill-h">Fill in before running</h3>' in book
     for ph in ("&lt;stack&gt;", "&lt;vpc-network&gt;", "&lt;unused /23 CIDR&gt;", "&lt;managed-zone&gt;"):
