@@ -440,7 +440,7 @@ def test_move_first_link_reveals_the_row_and_charts_show_clusters_only(browser, 
     try:
         page = o.page
         rows = page.eval_on_selector_all("#move-first-table tbody tr", "els => els.map(e => [...e.children].map(c => c.textContent.trim()))")
-        assert len(rows) == 10 and rows[0][1:4] == ["main/platform/docs", "$5.15", "low"]
+        assert len(rows) == 10 and rows[0][1:4] == ["main/search/search-frontend", "$7.30", "low"]
         page.select_option("#filter-decision", "keep")  # hides the target row: the link must clear it
         link = page.query_selector("#move-first-table a.move-link")
         target = link.get_attribute("href")
@@ -457,9 +457,13 @@ def test_move_first_link_reveals_the_row_and_charts_show_clusters_only(browser, 
         o.close()
 
 
-def test_runbook_form_fills_placeholders_and_commands_wrap(browser, demo):
-    plan, path = demo
-    o = Opened(browser, path, width=900)
+def test_runbook_form_fills_placeholders_and_commands_wrap(browser, tmp_path):
+    # every group moves (--consolidate-anyway), so the build phase has the internal Gateway's
+    # long proxy-only subnet command with its placeholders
+    from planner.cli import main
+
+    assert main(["analyze", "--consolidate-anyway", "--out", str(tmp_path), "--format", "html"]) == 0
+    o = Opened(browser, tmp_path / "report.html", width=900)
     try:
         page = o.page
         build = "#phase-build pre.commands"
