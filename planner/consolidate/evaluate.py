@@ -76,6 +76,7 @@ class Evaluator:
         routed = existing.routed_by(inv)
         self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
         self._direct: set[int] = set()
+        self._strategic: set[int] = set()  # key ids whose verdict reads the strategy
         #: (svc, internal, routed_by, cluster, forwarding rules, key id or None, names the entrypoint, port id, ref)
         self.rows: list[tuple] = []
         self.service_fps: list[Footprint] = []
@@ -94,9 +95,9 @@ class Evaluator:
             facts = context_facts(svc, inv)
             if facts["mesh_evidence"] or facts["backend_config"] is not None:
                 self._facts[svc.key] = facts
-            # a verdict that reads the strategy is made per strategy, directly (rare: gRPC behind
-            # today's load balancer's TLS)
-            kid = None if uses_strategy(svc) else self._key_id(svc, pid, internal, routed_by, facts)
+            # a verdict that reads the strategy (TLS-only services, gRPC behind today's TLS) is
+            # memoised per strategy
+            kid = self._key_id(svc, pid, internal, routed_by, facts, uses_strategy(svc))
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
         self._designed = designed.by_service(inv)  # service key -> its designed routes
@@ -107,15 +108,17 @@ class Evaluator:
         self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
         self._generated: dict[str, bool] = {}  # external-dns annotation -> no valid host in it
 
-    def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple, facts: dict) -> int | None:
+    def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple, facts: dict, strategic: bool) -> int | None:
         ekey = evaluation_key(svc)
         if ekey is None:
             return None
         ekey = (pid, *ekey[1:])  # ekey[0] is svc.ports
-        full = (ekey, internal, routed_by, facts["mesh_evidence"], facts["backend_config"])
+        full = (ekey, internal, routed_by, facts["mesh_evidence"], facts["backend_config"], strategic)
         kid = self._key_ids.get(full)
         if kid is None:
             kid = self._key_ids[full] = len(self._key_ids)
+            if strategic:
+                self._strategic.add(kid)
             if _has_nul((evaluation_key(svc), routed_by, facts["mesh_evidence"])):
                 self._direct.add(kid)  # a placeholder could collide with its text
         return kid
@@ -136,14 +139,15 @@ class Evaluator:
         facts = self._facts.get(svc.key, _NO_FACTS)
         if kid is None or kid in self._direct:
             return evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=slot.name, address=f"{slot.name}-ip", routed_by=routed_by, strategy=strategy, **facts))
-        verdict = self._verdicts.get((kid, slot.name) if named else kid)
+        k, read = ((kid, strategy), strategy) if kid in self._strategic else (kid, "")
+        verdict = self._verdicts.get((k, slot.name) if named else k)
         if verdict is None:
-            base = self._verdicts.get(kid)
+            base = self._verdicts.get(k)
             if base is None:
-                base = self._verdicts[kid] = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=_EP_PLACEHOLDER, address=_ADDR_PLACEHOLDER, routed_by=routed_by, **facts))
+                base = self._verdicts[k] = evaluate(svc, Context(keep_nonstandard_ports=keep_odd, internal=internal, entrypoint=_EP_PLACEHOLDER, address=_ADDR_PLACEHOLDER, routed_by=routed_by, strategy=read, **facts))
             verdict = base
             if named:
-                verdict = self._verdicts[(kid, slot.name)] = _named_verdict(base, slot.name)
+                verdict = self._verdicts[(k, slot.name)] = _named_verdict(base, slot.name)
         return verdict
 
     def designed_routes(self, svc: Service) -> tuple:
@@ -184,11 +188,15 @@ class Evaluator:
     def entries(self, strategy: str) -> list[Entry]:
         """:func:`rule_entries`: the memo lookups inlined (one pass per Service and strategy)."""
         out: list[Entry] = []
-        slots, verdicts, direct = self._slots, self._verdicts, self._direct
+        slots, verdicts, direct, strategic = self._slots, self._verdicts, self._direct, self._strategic
         for row in self.rows:
             svc, internal, routed_by, cluster, rules, kid, named, pid, ref = row
             slot = slots.get((strategy, svc.cluster, svc.namespace, internal)) or self.slot(strategy, svc, internal)
-            verdict = None if kid is None or kid in direct else verdicts.get((kid, slot.name) if named else kid)
+            if kid is None or kid in direct:
+                verdict = None
+            else:
+                k = (kid, strategy) if kid in strategic else kid
+                verdict = verdicts.get((k, slot.name) if named else k)
             if verdict is None:
                 verdict = self.verdict(row, slot, strategy)
             e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
