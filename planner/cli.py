@@ -48,7 +48,7 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--consolidate-anyway", action="store_true", help="move groups whose move saves nothing; the plan states what that costs")
     p.add_argument("--overlap-days", default=14, type=_days_arg, metavar="DAYS", help="days old and new load balancers run side by side (build and cutover) for migration_overlap_usd (default: 14)")
     p.add_argument("--proxy-instances", default=3, type=_days_arg, metavar="N", help="proxy instances priced per regional (internal) L7 entrypoint (default: 3, the claimed minimum; unsure)")
-    p.add_argument("--domain", default="example.com", metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
+    p.add_argument("--domain", default=None, metavar="DOMAIN", help="domain for generated hostnames <name>.<namespace>.<domain> (default: example.com)")
     _format_argument(p)
     from planner.inventory.sources import add_source_arguments
 
@@ -209,7 +209,8 @@ def cmd_analyze(args) -> int:
     from planner.inventory.sources import assemble_inventory
     from planner.pricers.rates import load_table
 
-    args.domain = check_domain(args.domain)
+    domain_given = args.domain is not None  # the user's own domain: its generated hosts are real names
+    args.domain = check_domain(args.domain if domain_given else "example.com")
     demo = demo_inventory()
     try:  # shown relative to the working directory when it is below it (stable plan.json)
         demo = demo.relative_to(Path.cwd())
@@ -222,7 +223,7 @@ def cmd_analyze(args) -> int:
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, migrate_ingress_nginx=args.migrate_ingress_nginx, nginx_clusters=frozenset(inv.nginx_clusters), **pricing))
+    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, domain_given=domain_given, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, migrate_ingress_nginx=args.migrate_ingress_nginx, nginx_clusters=frozenset(inv.nginx_clusters), **pricing))
     written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
     for line in _summary_lines(plan):
         print(line)

@@ -497,7 +497,7 @@ def test_generated_host_and_risk_badges_in_the_table(browser, tmp_path):
     try:
         o.filter_text(svc["name"])
         assert o.page.text_content("#lb-body .badge-generated") == "generated"
-        assert o.page.text_content("#lb-body .risk") == "high risk"  # PORT_CHANGES on svc-00005 (i % 97 == 5)
+        assert o.page.text_content("#lb-body .risk") == "medium risk"  # PORT_CHANGES on svc-00005 (i % 97 == 5): clients change URLs, graded as the core grades it
         assert o.errors == []
     finally:
         o.close()

@@ -365,13 +365,14 @@ def test_risk_from_plan_or_from_warn_codes(demo):
     assert by_name["search-frontend"] == {"level": "low", "because": []}  # planner.io/backend-timeout set
     assert by_name["docs"] == {"level": "medium", "because": ["BACKEND_TIMEOUT_DEFAULT", "HOST_GENERATED"]}
     assert by_name["kafka"] == by_name["grafana"] == {"level": "low", "because": []}  # kept: nothing changes for them
-    # without the plan's risk, the report derives it from the warn codes (highest first)
+    # without the plan's risk, the report derives it from the warn codes, graded as the core
+    # grades them (highest first: a pinned IP / client IP high, the 30 s default timeout medium)
     bare = copy.deepcopy(plan)
     for x in bare["services"]:
         x.pop("risk", None)
     derived = dict(zip((x["name"] for x in bare["services"]), view.risks(bare)))
-    assert derived["payments-api"] == {"level": "high", "because": ["PINNED_IP", "TLS_MANAGED_CERT", "BACKEND_TIMEOUT_DEFAULT"]}
-    assert derived["recommendations"] == {"level": "medium", "because": ["CLIENT_IP_HEADER", "BACKEND_TIMEOUT_DEFAULT"]}
+    assert derived["payments-api"] == {"level": "high", "because": ["PINNED_IP", "BACKEND_TIMEOUT_DEFAULT", "TLS_MANAGED_CERT"]}
+    assert derived["recommendations"] == {"level": "high", "because": ["CLIENT_IP_HEADER", "BACKEND_TIMEOUT_DEFAULT"]}
     # the plan's own risk wins
     p = copy.deepcopy(plan)
     docs = next(s for s in p["services"] if s["name"] == "docs")

@@ -55,15 +55,13 @@ def _pool_rules(current_fps: list[Footprint]) -> dict[tuple[str, str], int]:
     return pool_rules
 
 
-def _leaving(moving: list[Entry]) -> tuple[dict, dict]:
-    """Rules leaving each pool, and the new internal entrypoints joining it (HTTP listener: 1 rule)."""
+def _leaving(moving: list[Entry]) -> dict:
+    """Rules leaving each pool. New internal entrypoints join no pool: regional Envoy-based
+    Application LBs are billed per proxy, not in the forwarding-rule pool (pricers/gcp.py)."""
     leaving: dict[tuple[str, str], int] = defaultdict(int)
-    internal_eps: dict[tuple[str, str], set[str]] = defaultdict(set)
     for e in moving:
         leaving[(e.cluster.project, e.cluster.region)] += e.rules
-        if e.internal:
-            internal_eps[(e.cluster.project, e.cluster.region)].add(e.slot.name)
-    return leaving, internal_eps
+    return leaving
 
 
 class _Memo:
@@ -125,7 +123,7 @@ def apply(entries: list[Entry], current_fps: list[Footprint], pricer, inv) -> li
     memo = _Memo(pricer)
     usage_of = inv.usage or {}
     while True:
-        leaving, internal_eps = _leaving([e for e in entries if e.moving])
+        leaving = _leaving([e for e in entries if e.moving])
         out, newly_kept = [], 0
         for e in entries:
             if not e.moving:
@@ -133,7 +131,7 @@ def apply(entries: list[Entry], current_fps: list[Footprint], pricer, inv) -> li
                 continue
             cl = e.cluster
             pool = (cl.project, cl.region)
-            remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
+            remaining = pool_rules[pool] - leaving[pool]
             saving = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
             got = _assess(e, saving, memo, usage_of.get(e.svc.key) if usage_of else None)
             newly_kept += not got.moving
@@ -151,11 +149,11 @@ def marginal(entries: list[Entry], current_fps: list[Footprint], pricer) -> dict
     pool_rules = _pool_rules(current_fps)
     memo = _Memo(pricer)
     moving = [e for e in entries if e.moving]
-    leaving, internal_eps = _leaving(moving)
+    leaving = _leaving(moving)
     out = {}
     for e in moving:
         cl = e.cluster
         pool = (cl.project, cl.region)
-        remaining = pool_rules[pool] - leaving[pool] + len(internal_eps[pool])
+        remaining = pool_rules[pool] - leaving[pool]
         out[e.ref] = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
     return out

@@ -20,6 +20,7 @@ CONSOLIDATE, KEEP = "consolidate", "keep"
 class Options:
     strategy: str = "auto"
     domain: str = "example.com"
+    domain_given: bool = False  # --domain passed: generated hosts are the user's names (inputs.domain_given)
     cloud: str = "gcp"
     cloud_reason: str = "default (GCP first)"
     files: list[str] = field(default_factory=list)

@@ -57,7 +57,7 @@ class _Pools:
         for fp in proposed:
             if not self.gcp:
                 self.by_pool[_pool(fp)].append(fp)
-            elif fp.lb_type != "address":
+            elif fp.lb_type != "address" and not fp.proxy_billed:  # proxy-billed LBs are not in the rule pool
                 self.rules[(fp.project, fp.region)] += fp.forwarding_rules
         self._data: dict[int, Decimal] = {}
 
@@ -69,7 +69,8 @@ class _Pools:
 
         got = self._data.get(id(fp))
         if got is None:
-            got = self._data[id(fp)] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, fp.forwarding_rules)
+            pooled = 0 if fp.proxy_billed else fp.forwarding_rules  # a proxy-billed LB's rules cost nothing in the pool
+            got = self._data[id(fp)] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, pooled)
         return got
 
     def _gcp_cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
@@ -78,12 +79,13 @@ class _Pools:
         pricer = self.pricer
         own: dict[Pool, int] = defaultdict(int)  # the group's entrypoint is in the proposed pools: not rest
         for fp in moved_fps:
-            own[_pool(fp)] += fp.forwarding_rules
+            if not fp.proxy_billed:
+                own[_pool(fp)] += fp.forwarding_rules
         sides = []
         for fps in (kept_fps, moved_fps):
             added: dict[Pool, int] = defaultdict(int)
             for fp in fps:
-                if fp.lb_type != "address":
+                if fp.lb_type != "address" and not fp.proxy_billed:
                     added[(fp.project, fp.region)] += fp.forwarding_rules
             total = Decimal(0)
             for p, n in added.items():
@@ -112,9 +114,9 @@ class _Pools:
         """Move a group back to its old side; the pools that changed."""
         if self.gcp:
             for fp in moved_fps:
-                self.rules[_pool(fp)] -= fp.forwarding_rules
+                self.rules[_pool(fp)] -= 0 if fp.proxy_billed or fp.lb_type == "address" else fp.forwarding_rules
             for fp in kept_fps:
-                self.rules[_pool(fp)] += fp.forwarding_rules
+                self.rules[_pool(fp)] += 0 if fp.proxy_billed or fp.lb_type == "address" else fp.forwarding_rules
         else:
             gone = {fp.owner for fp in moved_fps}
             for pool in {_pool(fp) for fp in moved_fps}:

@@ -59,7 +59,7 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
         "inputs": {
-            "files": list(inv.files), "strategy": strategy, "strategy_requested": strategy, "domain": opts.domain, "cloud": opts.cloud, "cloud_reason": opts.cloud_reason,
+            "files": list(inv.files), "strategy": strategy, "strategy_requested": strategy, "domain": opts.domain, "domain_given": opts.domain_given, "cloud": opts.cloud, "cloud_reason": opts.cloud_reason,
             "options": {"keep_nonstandard_ports": opts.keep_nonstandard_ports, "fold_ingresses": opts.fold_ingresses, "compare": opts.compare},
         },
         "summary": sections["summary"],

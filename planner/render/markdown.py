@@ -71,8 +71,9 @@ def render(plan: dict) -> str:
             [str(i), cell(m["ref"]), cell(m["entrypoint"]), m["saving_text"], m["risk"], cell(", ".join(m["because"]) or "—")]
             for i, m in enumerate(top, 1)
         ])
-        lines += ["", "Risk: high = clients must change something (port, pinned IP); medium = behaviour clients may notice "
-                  "(client IP header, timeouts, new certificate); low = nothing known beyond the default backend timeout. "
+        lines += ["", "Risk: high = clients pinned to the old address or reading the client's source IP must change something "
+                  "(pinned IP, client IP header); medium = behaviour clients may notice (port, timeouts including the 30 s default, "
+                  "new certificate, generated hostname); low = nothing known. "
                   "Kept services show no saving: they stay on their own load balancer."]
     else:
         lines.append("No service saves money by moving.")

@@ -105,16 +105,19 @@ def top_savings(plan: dict, limit: int = 10) -> list[dict]:
 # (issue 13) What a reviewer forwarding the plan needs: which moves to make first and how risky
 # each is, when traffic turns the saving into a loss, what the migration itself costs.
 
-#: Risk of a move by the warn codes it carries, when the plan has no ``services[].risk``:
-#: clients must change something (high), behaviour changes they may notice (medium), a default
-#: that rarely matters (low).
+#: Risk of a move by the warn codes it carries, when the plan has no ``services[].risk``, as the
+#: planning core grades it (planner/consolidate/assemble.py RISK_HIGH / RISK_MEDIUM): clients
+#: pinned to the old address or reading client IPs must change something (high), behaviour
+#: they may notice changes (medium).
 RISK_BY_CODE = {
     "PINNED_IP": "high",
-    "PORT_CHANGES": "high",
-    "CLIENT_IP_HEADER": "medium",
+    "CLIENT_IP_HEADER": "high",
+    "PORT_CHANGES": "medium",
+    "BACKEND_TIMEOUT_DEFAULT": "medium",
     "WEBSOCKET_TIMEOUT": "medium",
+    "INTERNAL_GLOBAL_ACCESS": "medium",
     "TLS_MANAGED_CERT": "medium",
-    "BACKEND_TIMEOUT_DEFAULT": "low",
+    "HOST_GENERATED": "medium",
 }
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
 MOVE_FIRST = 10
