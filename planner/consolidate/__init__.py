@@ -29,6 +29,7 @@ from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
 from planner.consolidate.summary import LEVEL_ORDER, LEVELS, SCHEMA_VERSION, document, summary
 from planner.model import BLOCK, WARN, Inventory, Note, PlannerError
+from planner.parallel import Beside, can_fork
 
 __all__ = ["Options", "build_plan", "build_strategy_plan", "choose", "comparison_row", "Evaluator",
            "STRATEGY_CHOICES", "STRATEGY_ORDER", "LEVEL_ORDER", "LEVELS", "SCHEMA_VERSION"]
@@ -163,6 +164,37 @@ def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
     return plan
 
 
+#: ``auto`` on at least this many LoadBalancer Services designs the other strategies in forked
+#: processes while this one designs the first (2 cores: their seconds hide behind it)
+PARALLEL_FROM = 5000
+
+
+def _auto(ev: Evaluator) -> tuple[Candidate, str]:
+    """``auto``: every strategy designed, the cheapest feasible one chosen from their stubs."""
+    if len(ev.lbs) >= PARALLEL_FROM and can_fork():
+        return _auto_beside(ev)
+    candidates = {name: design(ev, name) for name in STRATEGY_ORDER}
+    chosen, why = choose({name: stub(c, ev.pricer.cloud) for name, c in candidates.items()})
+    return candidates[chosen], why
+
+
+def _stub_of(ev: Evaluator, strategy: str) -> dict:
+    return stub(design(ev, strategy), ev.pricer.cloud)
+
+
+def _auto_beside(ev: Evaluator) -> tuple[Candidate, str]:
+    """:func:`_auto` with the later strategies designed in children that send back only their
+    stubs (a few block notes and a total). Designing is pure, so a strategy chosen from a
+    child's stub is designed again here and comes out the same (gateway, designed here, is
+    the usual choice)."""
+    first, *rest = STRATEGY_ORDER
+    children = {name: Beside(_stub_of, ev, name) for name in rest}
+    c = design(ev, first)
+    stubs = {first: stub(c, ev.pricer.cloud)} | {name: child.result() for name, child in children.items()}
+    chosen, why = choose(stubs)
+    return (c if chosen == first else design(ev, chosen)), why
+
+
 def build_plan(inv: Inventory, opts: Options) -> dict:
     """The plan for ``opts.strategy``; ``auto`` builds every strategy and keeps the cheapest
     feasible one (fewest block notes, then lowest proposed cost, ties → gateway)."""
@@ -172,9 +204,8 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         return _stamp(build_strategy_plan(inv, opts, opts.strategy), opts.strategy, f"--strategy {opts.strategy} requested", inv)
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
-        candidates = {name: design(ev, name) for name in STRATEGY_ORDER}
-        chosen, why = choose({name: stub(c, ev.pricer.cloud) for name, c in candidates.items()})
-        return _stamp(finish(ev, candidates[chosen]), opts.strategy, why, inv)
+        chosen, why = _auto(ev)
+        return _stamp(finish(ev, chosen), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)
