@@ -22,6 +22,7 @@ orchestrates; each step is a short function in its own module, over typed entrie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from planner.consolidate import assemble, breakeven, designed, existing, hosts, nginx, phases, pricing, savings
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
@@ -103,9 +104,12 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     assemble.entrypoint_notes(c.entrypoints, notes)
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
+    existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced) + nginx.existing_rows(c.design.nginx, ev.inv)
+    # the money by phase and every owner's cost components read the pricing alone: on a large
+    # plan they are worked out beside the service rows
+    money = Beside(money_by_phase, ev, c, [_row_ref(r) for r in existing_out], fork=len(c.entries) >= PARALLEL_FROM)
     marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
     services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes, ev.is_generated, ev.opts.domain)
-    existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced) + nginx.existing_rows(c.design.nginx, ev.inv)
     migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
     nginx.plan_notes(c.design.nginx, migration, notes)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
@@ -118,7 +122,7 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     }
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration
-    _money_by_phase(ev, c, sections)
+    money.result().apply(c, sections)
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
@@ -126,29 +130,53 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     return plan
 
 
-def _money_by_phase(ev: Evaluator, c: Candidate, sections: dict) -> None:
-    """Phases, overlap and payback into ``sections``; cost components on every entrypoint."""
+def _row_ref(row: dict) -> str:
+    """The pricing owner of an ``existing_entrypoints`` row."""
+    return f"{row['kind']} {row['cluster']}/{row['namespace']}/{row['name']}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """The plan's money by phase: phase rows, overlap and payback, leftover addresses, and
+    the cost components of every entrypoint (proposed side), service and existing
+    entrypoint (today's side), by pricing owner."""
+
+    phases: list[dict]
+    overlap: Decimal
+    payback: float | None
+    overlap_days: int
+    leftovers: list[dict]
+    proposed: dict[str, list[dict]]  # new entrypoint owner -> components
+    current: dict[str, list[dict]]  # service / existing entrypoint ref -> components
+
+    def apply(self, c: Candidate, sections: dict) -> None:
+        """Into ``sections``: the summary's overlap, phases, leftovers, every row's components."""
+        sections["summary"].update(migration_overlap_usd=float(self.overlap), payback_days=self.payback, overlap_days=self.overlap_days)
+        sections["phases"] = self.phases
+        sections["leftover_addresses"] = self.leftovers
+        for ep in c.entrypoints:
+            ep["cost_components"] = self.proposed[pricing.owner(ep)]
+        for e, row in zip(c.entries, sections["services"]):  # rows are in entries' order
+            row["cost_components"] = self.current[e.ref]
+        for row in sections["existing_entrypoints"]:
+            row["cost_components"] = self.current[_row_ref(row)]
+
+
+def money_by_phase(ev: Evaluator, c: Candidate, existing_refs: list[str]) -> Money:
+    """The :class:`Money` of a designed candidate (reads its pricing, never its rows)."""
     priced = c.priced
     moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
     moved |= c.design.nginx.retired if c.design.nginx is not None else set()
     ep_owners = {pricing.owner(ep) for ep in c.entrypoints}
     rows = phases.phases(ev.pricer, priced, moved, ep_owners)
     overlap, payback = phases.overlap_and_payback(rows, priced.before.total, priced.after.total, ev.opts.overlap_days)
-    s = sections["summary"]
-    s.update(migration_overlap_usd=float(overlap), payback_days=payback, overlap_days=ev.opts.overlap_days)
-    sections["phases"] = rows
-    sections["leftover_addresses"] = [{k: a[k] for k in ("name_or_ip", "owner", "global")} for a in pricing.leftover_addresses(c.entries, c.items)]
+    leftovers = [{k: a[k] for k in ("name_or_ip", "owner", "global")} for a in pricing.leftover_addresses(c.entries, c.items)]
     weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
-    got = pricing.owner_components(priced.after, ep_owners, weights)
-    for ep in c.entrypoints:
-        ep["cost_components"] = got[pricing.owner(ep)]
+    proposed = pricing.owner_components(priced.after, ep_owners, weights)
     # today's side: what each service and existing entrypoint costs now
-    current = {fp.owner: fp.forwarding_rules for fp in priced.current_fps}
-    refs = {e.ref: r for e, r in zip(c.entries, sections["services"])}  # rows are in entries' order
-    refs.update({f"{r['kind']} {r['cluster']}/{r['namespace']}/{r['name']}": r for r in sections["existing_entrypoints"]})
-    got = pricing.owner_components(priced.before, set(refs), current)
-    for ref, row in refs.items():
-        row["cost_components"] = got[ref]
+    refs = {e.ref for e in c.entries} | set(existing_refs)
+    current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
+    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, proposed, current)
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None) -> dict:
