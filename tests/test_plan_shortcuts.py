@@ -63,3 +63,43 @@ def test_traffic_scenarios_without_repricing(case):
         members[f"{ep['kind']} {ep['name']}"] = len({(r["namespace"], r["service"]) for r in ep["routes"]})
     idle = (pricer.price(current).total, pricer.price(proposed).total)
     assert traffic_scenarios(pricer, current, proposed, members, idle) == traffic_scenarios(pricer, copy.copy(current), copy.copy(proposed), members)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases())
+def test_shape_memos_answer_as_the_rules_do(case):
+    """The Evaluator asks ``uses_strategy`` once per (ports, strategy_shape) and skips the
+    mesh look-ups when the inventory has no Gateway: each service's answers are the rules'."""
+    from planner.consolidate import Evaluator
+    from planner.consolidate.rules import _FactIndex, uses_strategy
+
+    objs, clusters, usage, opts = case
+    inv = inventory(*objs, clusters=clusters, usage=usage)
+    ev = Evaluator(inv, Options(**opts))
+    index = _FactIndex(inv)
+    for svc, *_, kid, _named, _pid, _ref in ev.rows:
+        if kid is not None:
+            assert (kid in ev._strategic) == uses_strategy(svc), svc.ref
+        assert index.mesh_evidence(svc) == _mesh_evidence_long_way(index, svc)
+
+
+def _mesh_evidence_long_way(index, svc):
+    index = copy.copy(index)
+    index.no_gateways = False
+    return index.mesh_evidence(svc)
+
+
+def test_strategy_shape_names_what_uses_strategy_reads():
+    """Two services with equal ports and equal shapes but other annotations answer alike, and
+    the AWS TLS annotations change the answer (so they must be in the shape)."""
+    from planner.consolidate.rules import AWS_SSL_CERT, AWS_SSL_PORTS, strategy_shape, uses_strategy
+    from planner.model import Port, Service, Source
+
+    grpc = (Port(name="grpc", port=50051, protocol="TCP", target_port=50051, app_protocol=None),)
+    plain = Service("c", "ns", "a", "LoadBalancer", grpc, Source("f.yaml", 1), annotations={"x": "1"})
+    other = Service("c", "ns", "b", "LoadBalancer", grpc, Source("f.yaml", 2), annotations={"y": "2"})
+    tls = Service("c", "ns", "c", "LoadBalancer", grpc, Source("f.yaml", 3), annotations={AWS_SSL_CERT: "arn:aws:acm:cert", AWS_SSL_PORTS: "50051"})
+    assert strategy_shape(plain) == strategy_shape(other) == (None, None)
+    assert uses_strategy(plain) is uses_strategy(other) is False
+    assert strategy_shape(tls) == ("arn:aws:acm:cert", "50051")
+    assert uses_strategy(tls) is True

@@ -87,6 +87,20 @@ def entrypoint_notes(eps: list[dict], notes: list[Note]) -> None:
             notes.append(Note(INFO, f"{ep['kind']} {ep['name']}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {ep['address']['region']} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
 
+_PORT_ROWS: dict[tuple, tuple[tuple, list[dict]]] = {}  # id(ports tuple) -> (the tuple, its rows)
+
+
+def port_rows(ports: tuple) -> list[dict]:
+    """A service's ``ports`` rows (read-only: services sharing one ports tuple, as the readers
+    make them, share one list; the tuple is kept beside it so its id stays its own)."""
+    got = _PORT_ROWS.get(id(ports))
+    if got is None or got[0] is not ports:
+        if len(_PORT_ROWS) > 100_000:
+            _PORT_ROWS.clear()
+        got = _PORT_ROWS[id(ports)] = (ports, [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in ports])
+    return got[1]
+
+
 def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
     shares may shift as others leave: that shift is the movers' saving, not its own)."""
@@ -95,7 +109,7 @@ def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> 
     proposed = share if moving else current
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
-        "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in svc.ports],
+        "ports": port_rows(svc.ports),
         "decision": e.decision, "reasons": reason_dicts(e.reasons),
         "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
         "marginal_savings_monthly_usd": usd(marginal if moving else Decimal(0)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
-from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, uses_entrypoint, uses_strategy, valid_hostname
+from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
 from planner.pricers import get_pricer
@@ -84,6 +84,7 @@ class Evaluator:
         ports_by_value: dict[tuple, int] = {}
         #: service key -> context_facts (mesh evidence, BackendConfig) when it has any
         self._facts: dict[tuple, dict] = {}
+        strategic_by_shape: dict[tuple, bool] = {}  # (port id, *strategy_shape) -> uses_strategy
         for svc in self.lbs:
             cluster = inv.clusters[svc.cluster]
             fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
@@ -97,7 +98,11 @@ class Evaluator:
                 self._facts[svc.key] = facts
             # a verdict that reads the strategy (TLS-only services, gRPC behind today's TLS) is
             # memoised per strategy
-            kid = self._key_id(svc, pid, internal, routed_by, facts, uses_strategy(svc))
+            shape = (pid, *strategy_shape(svc))
+            strategic = strategic_by_shape.get(shape)
+            if strategic is None:
+                strategic = strategic_by_shape[shape] = uses_strategy(svc)
+            kid = self._key_id(svc, pid, internal, routed_by, facts, strategic)
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
         self._designed = designed.by_service(inv)  # service key -> its designed routes

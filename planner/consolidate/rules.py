@@ -697,6 +697,13 @@ def uses_strategy(svc: Service) -> bool:
     return (bool(svc.annotations.get(AWS_SSL_CERT, "").strip()) and any(is_grpc_port(p) for p in svc.ports)) or serves_only_tls(svc)
 
 
+def strategy_shape(svc: Service) -> tuple:
+    """What :func:`uses_strategy` reads of ``svc`` besides its ports (the two annotations of
+    :func:`lb_terminates_tls`): services with equal ports and equal shapes get equal answers."""
+    ann = svc.annotations.get
+    return (ann(AWS_SSL_CERT), ann(AWS_SSL_PORTS))
+
+
 #: What the rules read of a Service's annotations (the rest of what they read is in the key).
 _KEY_ANNOTATIONS = (
     OPT_OUT_ANNOTATION, OPT_OUT_REASON_ANNOTATION, GLOBAL_ACCESS_ANNOTATION, TIMEOUT_ANNOTATION, RESERVED_ADDRESS_ANNOTATION,
@@ -764,8 +771,12 @@ class _FactIndex:
             for a in gw.addresses:
                 self.gw_addresses.setdefault((gw.cluster, a), []).append(f"{ref} (class {gw.gateway_class}) has its address {a[:60]}")
         self.backend_configs = {bc.key: bc for bc in inv.backend_configs}
+        #: no Istio or Gateway API Gateway at all: no Service has mesh evidence
+        self.no_gateways = not (self.istio or self.gw_names or self.gw_addresses or self.gw_labels)
 
     def mesh_evidence(self, svc: Service) -> tuple[str, ...]:
+        if self.no_gateways:
+            return ()
         found: set[str] = set()
         sel = svc.selector
         for k, v in sel.items():
@@ -785,6 +796,8 @@ class _FactIndex:
         return tuple(sorted(found))
 
     def backend_config(self, svc: Service) -> BackendConfig | None:
+        if not self.backend_configs:
+            return None
         name = backend_config_name(svc)
         return self.backend_configs.get((svc.cluster, svc.namespace, name)) if name else None
 
