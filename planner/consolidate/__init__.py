@@ -56,7 +56,7 @@ class Candidate:
 def design(ev: Evaluator, strategy: str) -> Candidate:
     """Steps 1-5 for ``strategy``: rules, break-even, folding, hosts, entrypoints, pricing."""
     inv = ev.inv
-    notes: list[Note] = list(inv.notes)
+    notes: list[Note] = [*inv.notes, *ev.context_notes]
     entries = rule_entries(ev, strategy)
     # the keeping rule's own notes (a PLACEHOLDER_VALUE block): they count in the auto choice
     notes.extend(Note(level, e.ref, code, message) for e in entries if e.verdict.keep for level, code, message in e.verdict.notes)

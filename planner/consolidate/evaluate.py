@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
-from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, uses_entrypoint, uses_strategy, valid_hostname
+from planner.consolidate.rules import Context, Verdict, context_facts, unmatched_mesh_gateways, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
 from planner.pricers import get_pricer
@@ -105,6 +105,8 @@ class Evaluator:
             kid = self._key_id(svc, pid, internal, routed_by, facts, strategic)
             self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
+        #: notes on what the rest of the inventory told no Service (an Istio Gateway matching none)
+        self.context_notes: list[Note] = unmatched_mesh_gateways(inv) if inv.mesh_gateways else []
         self._designed = designed.by_service(inv)  # service key -> its designed routes
         self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
         self._before: Pricing | None = None

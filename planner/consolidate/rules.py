@@ -19,7 +19,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
-from planner.model import BLOCK, INFO, WARN, BackendConfig, Inventory, Port, Service
+from planner.model import BLOCK, INFO, WARN, BackendConfig, Inventory, Note, Port, Service
 from planner.pricers.detect import internal_elsewhere
 
 HTTP_PORTS = {80, 443, 8080, 8443}
@@ -771,6 +771,7 @@ class _FactIndex:
             for a in gw.addresses:
                 self.gw_addresses.setdefault((gw.cluster, a), []).append(f"{ref} (class {gw.gateway_class}) has its address {a[:60]}")
         self.backend_configs = {bc.key: bc for bc in inv.backend_configs}
+        self.matched: set[tuple] = set()  # keys of the Istio Gateways a Service's selector matched
         #: no Istio or Gateway API Gateway at all: no Service has mesh evidence
         self.no_gateways = not (self.istio or self.gw_names or self.gw_addresses or self.gw_labels)
 
@@ -782,6 +783,7 @@ class _FactIndex:
         for k, v in sel.items():
             for g in self.istio.get((svc.cluster, k, v), ()):
                 if all(sel.get(a) == b for a, b in g.selector):
+                    self.matched.add(g.key)
                     found.add(f"Istio Gateway {g.namespace}/{g.name} selects its Pods ({', '.join(f'{a}={b}' for a, b in g.selector)[:120]})")
         found.update(self.gw_names.get((svc.cluster, svc.namespace, svc.name), ()))
         for a in svc.status_addresses:
@@ -813,6 +815,20 @@ def _fact_index(inv: Inventory) -> _FactIndex:
     index = _FactIndex(inv)
     _INDEX_CACHE[0] = (weakref.ref(inv), sizes, index)
     return index
+
+
+def unmatched_mesh_gateways(inv: Inventory) -> list[Note]:
+    """An info note per Istio Gateway whose selector matched no LoadBalancer Service's Pods
+    (asked after :func:`context_facts` has seen every LoadBalancer Service): read, used as
+    evidence for nothing, so the user hears of it."""
+    index = _fact_index(inv)
+    out = []
+    for g in inv.mesh_gateways:
+        if g.key in index.matched:
+            continue
+        sel = ", ".join(f"{a}={b}" for a, b in g.selector)[:120] or "no selector"
+        out.append(Note(INFO, g.ref, "MESH_GATEWAY_UNMATCHED", f"selects Pods ({sel}) that no LoadBalancer Service read here selects; nothing to plan for it (its gateway Service may be ClusterIP or NodePort, or in another inventory)"))
+    return out
 
 
 def context_facts(svc: Service, inv: Inventory) -> dict:
