@@ -108,8 +108,7 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     # the money by phase and every owner's cost components read the pricing alone: on a large
     # plan they are worked out beside the service rows
     money = Beside(money_by_phase, ev, c, [_row_ref(r) for r in existing_out], fork=len(c.entries) >= PARALLEL_FROM)
-    marginal = breakeven.marginal(c.entries, priced.current_fps, ev.pricer)
-    services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), marginal, notes, ev.is_generated, ev.opts.domain)
+    services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), notes, ev.is_generated, ev.opts.domain)
     migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
     nginx.plan_notes(c.design.nginx, migration, notes)
     n_cons = sum(1 for s in services if s["decision"] == "consolidate")
@@ -118,11 +117,10 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     sections = {
         "summary": summary(ev, services, c.items, c.gateways, c.entrypoints, priced),
         "services": services, "existing_entrypoints": existing_out, "entrypoints": c.entrypoints,
-        "dns_changes": assemble.dns_changes(c.entrypoints, ev.lbs),
     }
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration
-    money.result().apply(c, sections)
+    money.result().apply(c, sections)  # before the document: its runbook reads the DNS changes
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
@@ -137,9 +135,10 @@ def _row_ref(row: dict) -> str:
 
 @dataclass(frozen=True)
 class Money:
-    """The plan's money by phase: phase rows, overlap and payback, leftover addresses, and
-    the cost components of every entrypoint (proposed side), service and existing
-    entrypoint (today's side), by pricing owner."""
+    """What the plan's rows need from its pricing alone: the money by phase (phase rows,
+    overlap and payback), leftover addresses, the cost components of every entrypoint
+    (proposed side), service and existing entrypoint (today's side) by pricing owner, each
+    moving service's marginal saving, and the DNS changes."""
 
     phases: list[dict]
     overlap: Decimal
@@ -148,16 +147,21 @@ class Money:
     leftovers: list[dict]
     proposed: dict[str, list[dict]]  # new entrypoint owner -> components
     current: dict[str, list[dict]]  # service / existing entrypoint ref -> components
+    marginal: dict[str, float]  # moving service ref -> marginal_savings_monthly_usd
+    dns_changes: list[dict]
 
     def apply(self, c: Candidate, sections: dict) -> None:
         """Into ``sections``: the summary's overlap, phases, leftovers, every row's components."""
         sections["summary"].update(migration_overlap_usd=float(self.overlap), payback_days=self.payback, overlap_days=self.overlap_days)
         sections["phases"] = self.phases
         sections["leftover_addresses"] = self.leftovers
+        sections["dns_changes"] = self.dns_changes
         for ep in c.entrypoints:
             ep["cost_components"] = self.proposed[pricing.owner(ep)]
         for e, row in zip(c.entries, sections["services"]):  # rows are in entries' order
             row["cost_components"] = self.current[e.ref]
+            if e.moving:
+                row["marginal_savings_monthly_usd"] = self.marginal[e.ref]
         for row in sections["existing_entrypoints"]:
             row["cost_components"] = self.current[_row_ref(row)]
 
@@ -176,7 +180,9 @@ def money_by_phase(ev: Evaluator, c: Candidate, existing_refs: list[str]) -> Mon
     # today's side: what each service and existing entrypoint costs now
     refs = {e.ref for e in c.entries} | set(existing_refs)
     current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
-    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, proposed, current)
+    marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
+    dns = assemble.dns_changes(c.entrypoints, ev.lbs)
+    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, proposed, current, marginal, dns)
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None) -> dict:

@@ -101,9 +101,10 @@ def port_rows(ports: tuple) -> list[dict]:
     return got[1]
 
 
-def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> dict:
+def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
-    shares may shift as others leave: that shift is the movers' saving, not its own)."""
+    shares may shift as others leave: that shift is the movers' saving, not its own); a moving
+    one's marginal saving is filled in by :func:`marginal_savings`' figures."""
     svc, moving = e.svc, e.moving
     current = priced.before.by_owner.get(e.ref, Decimal(0))
     proposed = share if moving else current
@@ -112,7 +113,7 @@ def service_row(e: Entry, priced: Priced, share: Decimal, marginal: Decimal) -> 
         "ports": port_rows(svc.ports),
         "decision": e.decision, "reasons": reason_dicts(e.reasons),
         "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
-        "marginal_savings_monthly_usd": usd(marginal if moving else Decimal(0)),
+        "marginal_savings_monthly_usd": _ZERO_USD,
         "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
         "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
         "source": str(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
@@ -161,14 +162,22 @@ def _risk(e: Entry, generated: bool) -> dict:
     return {"level": level, "because": because}
 
 
-def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], marginal: dict[str, Decimal] | None, notes: list[Note], is_generated, domain: str) -> list[dict]:
-    """Every service's row; ``marginal`` (moving ref -> saving in its pool) or, off GCP, each
-    moving service's own current cost."""
-    rows = []
+_ZERO_USD = usd(Decimal(0))
+
+
+def marginal_savings(entries: list[Entry], priced: Priced, marginal: dict[str, Decimal] | None) -> dict[str, float]:
+    """Moving service ref -> its row's ``marginal_savings_monthly_usd``: ``marginal`` (the
+    saving in its pool) or, off GCP, its own current cost."""
     by_owner = priced.before.by_owner
+    got = marginal if marginal is not None else by_owner
+    return {e.ref: usd(got.get(e.ref, Decimal(0))) for e in entries if e.moving}
+
+
+def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], notes: list[Note], is_generated, domain: str) -> list[dict]:
+    """Every service's row (moving ones' marginal savings still 0: see :func:`marginal_savings`)."""
+    rows = []
     for e in entries:
-        saving = (marginal.get(e.ref, Decimal(0)) if marginal is not None else by_owner.get(e.ref, Decimal(0))) if e.moving else Decimal(0)
-        row = service_row(e, priced, shares.get(e.ref, Decimal(0)), saving)
+        row = service_row(e, priced, shares.get(e.ref, Decimal(0)))
         generated = e.moving and is_generated(e.svc)
         row["risk"] = risk(e, generated)
         rows.append(row)
