@@ -17,10 +17,14 @@ version and seed match), then one fresh Python process per N runs the stages the
   while ``build_plan`` runs, measured by wrapping the pricer's methods;
 * ``plan``    — the rest of ``build_plan`` with the CLI's default ``--strategy auto`` (every
   strategy is planned and the cheapest feasible kept): rules, routes, summary, notes;
-* ``html``    — ``planner.render.html.write``;
-* ``program`` — ``planner.render.pulumi.write``;
-* ``plan.json`` — ``planner.render.jsonplan.write`` (schema validation + dump; the validation
-  share is shown separately as ``(validate)``).
+* ``write``   — ``planner.render.write_outputs`` as the CLI calls it: plan.json (schema
+  validation + dump; the validation share is shown separately as ``(validate)``), the report
+  and the Pulumi program, the writers side by side in forked processes on large plans.
+
+Work done in forked children (the second strategy's design, the plan's money, the writers)
+is not in a stage's own CPU seconds: the ``children CPU`` column adds it up
+(``RUSAGE_CHILDREN``), so ``total CPU + children CPU`` is all the work and ``total s`` the
+time it took on two cores.
 
 A third fresh process runs ``planner analyze --fleet fleet.yaml --out DIR`` through
 ``planner.cli.main`` (the ``CLI`` columns): the end-to-end figure a user sees, including cloud
@@ -50,10 +54,10 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-STAGES = ("import", "read", "price", "plan", "html", "program", "plan.json")
+STAGES = ("import", "read", "price", "plan", "write")
 TARGET_TOTAL_S = 15.0
 TARGET_FLOOR_X = 4.0
-TARGET_RSS_MB = 3 * 1024
+TARGET_RSS_MB = 2 * 1024
 TARGET_GROWTH = 12.0
 TARGET_REPORT_READY_MS = 2000.0  # a 10,000-service report interactive in Chromium
 CHROMIUM = Path("/usr/bin/chromium")
@@ -120,18 +124,27 @@ class _Clock:
         return timed
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (forked workers included)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 class _Stages:
-    """Wall and CPU seconds per stage. CPU time is the figure to trust on a shared machine."""
+    """Wall and CPU seconds per stage (and the CPU of children forked during it). CPU time is
+    the figure to trust on a shared machine."""
 
     def __init__(self):
         self.wall: dict[str, float | None] = {}
         self.cpu: dict[str, float | None] = {}
+        self.children: dict[str, float] = {}
 
     def run(self, name, fn, *a):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, k = time.perf_counter(), time.process_time(), _children_cpu()
         out = fn(*a)
         self.wall[name] = time.perf_counter() - t
         self.cpu[name] = time.process_time() - c
+        self.children[name] = _children_cpu() - k
         return out
 
 
@@ -170,11 +183,11 @@ def child_stages(data: Path, out: Path) -> dict:
     def imports():
         from planner.consolidate import Options, build_plan
         from planner.pricers import gcp
-        from planner.render import html, jsonplan, pulumi
+        from planner.render import jsonplan, write_outputs
 
-        return Options, build_plan, gcp, html, jsonplan, pulumi
+        return Options, build_plan, gcp, jsonplan, write_outputs
 
-    Options, build_plan, gcp, html, jsonplan, pulumi = st.run("import", imports)
+    Options, build_plan, gcp, jsonplan, write_outputs = st.run("import", imports)
     inv, how = st.run("read", read_fleet_inventory, data)
 
     price_clock = _Clock()
@@ -189,15 +202,9 @@ def child_stages(data: Path, out: Path) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
-    for stage, fn, target in (("html", html.write, out / "report.html"), ("program", pulumi.write, out / "pulumi")):
-        try:
-            st.run(stage, fn, plan, target)
-        except Exception as exc:  # a renderer still being written must not hide the other stages
-            errors[stage] = f"{type(exc).__name__}: {exc}"[:300]
-            st.wall[stage] = st.cpu[stage] = None
     val_clock = _Clock()
     jsonplan.validate = val_clock.wrap(jsonplan.validate)
-    st.run("plan.json", jsonplan.write, plan, out / "plan.json")
+    st.run("write", write_outputs, plan, out)
     sizes = {"plan.json": (out / "plan.json").stat().st_size}
     sizes["report.html"] = (out / "report.html").stat().st_size if "html" not in errors and (out / "report.html").exists() else 0
     prog = out / "pulumi"
@@ -205,6 +212,7 @@ def child_stages(data: Path, out: Path) -> dict:
     return {
         "times": {k: st.wall[k] for k in STAGES},
         "cpu": {k: st.cpu[k] for k in STAGES},
+        "children_cpu": {k: round(v, 3) for k, v in st.children.items()},
         "errors": errors,
         "validate_s": val_clock.wall,
         "rss_mb": _rss_mb(),
@@ -229,7 +237,9 @@ def child_cli(data: Path, out: Path) -> dict:
 
     with contextlib.redirect_stdout(io.StringIO()) as captured:
         rc = main(["analyze", "--fleet", str(data / "fleet.yaml"), "--out", str(out / "cli")])
-    return {"cli_s": time.perf_counter() - t, "cli_cpu_s": time.process_time() - c, "cli_rc": rc, "cli_rss_mb": _rss_mb(), "cli_summary": captured.getvalue().splitlines()[:3]}
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cli_s": time.perf_counter() - t, "cli_cpu_s": time.process_time() - c, "cli_children_cpu_s": _children_cpu(), "cli_rc": rc,
+            "cli_rss_mb": _rss_mb(), "cli_children_rss_mb": ru.ru_maxrss / 1024, "cli_summary": captured.getvalue().splitlines()[:3]}
 
 
 # --- child: the generated program under Pulumi mocks ----------------------------------------
@@ -337,7 +347,10 @@ def _best(prev: dict, new: dict, keys: tuple[str, ...]) -> dict:
             out[k] = {s: (None if prev[k][s] is None or new[k][s] is None else min(prev[k][s], new[k][s])) for s in prev[k]}
         else:
             out[k] = min(prev[k], new[k])
-    for k in ("rss_mb", "cli_rss_mb", "floor_rss_mb", "validate_s"):
+    for k in ("cli_s", "floor_s"):  # every run's end-to-end time and floor are reported, not only the best
+        if k in prev:
+            out[f"{k}_runs"] = prev.get(f"{k}_runs", [prev[k]]) + [new[k]]
+    for k in ("rss_mb", "cli_rss_mb", "cli_children_rss_mb", "floor_rss_mb", "validate_s"):
         if k in prev:
             out[k] = max(prev[k], new[k]) if k.endswith("rss_mb") else min(prev[k], new[k])
     return out
@@ -373,8 +386,14 @@ def _fmt(x) -> str:
     return "err" if x is None else f"{x:.2f}"
 
 
+def _runs(r: dict, key: str) -> str:
+    return " / ".join(f"{x:.1f}" for x in r.get(f"{key}_runs", [r[key]]))
+
+
 def table(rows: list[dict]) -> str:
-    head = ["N", "clusters", "input MB", "json floor s"] + [f"{s} s" for s in STAGES] + ["(validate) s", "total s", "x floor", "total CPU s", "x floor CPU", "peak RSS MB", "CLI s", "CLI CPU s", "CLI RSS MB", "report MB"]
+    head = ["N", "clusters", "input MB", "json floor s"] + [f"{s} s" for s in STAGES] + [
+        "(validate) s", "total s", "x floor", "CPU s (own + children)", "peak RSS MB",
+        "CLI s (best)", "CLI runs s", "CLI x floor", "CLI CPU s (own + children)", "CLI RSS MB", "report MB"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
     notes: list[str] = []
     for r in rows:
@@ -383,7 +402,11 @@ def table(rows: list[dict]) -> str:
             continue
         t = r["times"]
         cells = [f"{r['n']:,}", str(r["clusters"]), f"{r['input_mb']:.0f}", _fmt(r["floor_s"])] + [_fmt(t.get(s)) for s in STAGES]
-        cells += [_fmt(r["validate_s"]), _fmt(r["total_s"]), f"{r['x_floor']:.1f}", _fmt(r["total_cpu_s"]), f"{r['x_floor_cpu']:.1f}", f"{r['rss_mb']:.0f}", _fmt(r["cli_s"]), _fmt(r["cli_cpu_s"]), f"{r['cli_rss_mb']:.0f}", f"{r['output_bytes']['report.html'] / 1e6:.1f}"]
+        own, kids = r["total_cpu_s"] - r["children_cpu_s"], r["children_cpu_s"]
+        cli_own, cli_kids = r["cli_cpu_s"], r.get("cli_children_cpu_s", 0.0)
+        cells += [_fmt(r["validate_s"]), _fmt(r["total_s"]), f"{r['x_floor']:.1f}", f"{own:.1f} + {kids:.1f}", f"{r['rss_mb']:.0f}",
+                  _fmt(r["cli_s"]), _runs(r, "cli_s"), f"{r['cli_s'] / r['floor_s']:.1f}", f"{cli_own:.1f} + {cli_kids:.1f}",
+                  f"{r['cli_rss_mb']:.0f}", f"{r['output_bytes']['report.html'] / 1e6:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
         for stage, err in sorted(r.get("errors", {}).items()):
             notes.append(f"N={r['n']:,} {stage} failed: {err}")
@@ -464,7 +487,8 @@ def main(argv: list[str] | None = None) -> int:
             row.update(cli)
             row["total_s"] = sum(v for v in st["times"].values() if v is not None)
             row["x_floor"] = row["total_s"] / floor["floor_s"]
-            row["total_cpu_s"] = sum(v for v in st["cpu"].values() if v is not None)
+            row["children_cpu_s"] = sum(st.get("children_cpu", {}).values())
+            row["total_cpu_s"] = sum(v for v in st["cpu"].values() if v is not None) + row["children_cpu_s"]  # all the work
             row["x_floor_cpu"] = row["total_cpu_s"] / floor["floor_cpu_s"]
         rows.append(row)
         print(table([row]).splitlines()[2], file=sys.stderr, flush=True)
@@ -494,14 +518,14 @@ def main(argv: list[str] | None = None) -> int:
             "n": b["n"],
             "total_under_15s": b["total_s"] < TARGET_TOTAL_S,
             "under_4x_floor": b["x_floor"] < TARGET_FLOOR_X,
-            "rss_under_3gb": b["rss_mb"] < TARGET_RSS_MB,
+            "rss_under_2gb": b["rss_mb"] < TARGET_RSS_MB,
             "growth_at_most_12x_per_10x": all(x["ok"] for x in g),
             "cpu_total_under_15s": b["total_cpu_s"] < TARGET_TOTAL_S,
             "cpu_under_4x_floor": b["x_floor_cpu"] < TARGET_FLOOR_X,
             "cpu_growth_at_most_12x_per_10x": all(x["ok"] for x in g_cpu),
             "cli_under_15s": b["cli_s"] < TARGET_TOTAL_S,
             "cli_under_4x_floor": b["cli_s"] / b["floor_s"] < TARGET_FLOOR_X,
-            "cli_rss_under_3gb": b["cli_rss_mb"] < TARGET_RSS_MB,
+            "cli_rss_under_2gb": b["cli_rss_mb"] < TARGET_RSS_MB,
         }
     ten_k = [x for x in browser if x["n"] == 10_000 and "error" not in x]
     if ten_k and targets:
