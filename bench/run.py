@@ -550,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             def runs(phases):
                 return "; ".join(f"phase {ph}: {r['resources']:,} resources in {r['seconds']:.2f} s ({r['cpu_s']:.2f} s CPU)" for ph, r in phases.items())
-            print(f"pulumi mocks N={p['n']:,} ({p['routes']:,} routes, {p['entrypoints']} entrypoints, {p["clusters"]} cluster(s)), all in one stack: {runs(p['phases'])} (peak RSS {p['rss_mb']:.0f} MB)")
+            print(f"pulumi mocks N={p['n']:,} ({p['routes']:,} routes, {p['entrypoints']} entrypoints, {p['clusters']} cluster(s)), all in one stack: {runs(p['phases'])} (peak RSS {p['rss_mb']:.0f} MB)")
             if "biggest_cluster" in p:
                 b = p["biggest_cluster"]
                 print(f"pulumi mocks N={p['n']:,}, one cluster's stack (planner:cluster {b['name']}, {b['routes']:,} routes, the most): {runs(b['phases'])}")
