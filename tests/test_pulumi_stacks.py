@@ -128,7 +128,7 @@ def test_unknown_cluster_is_refused_with_the_known_ones(fleet):
     program, _ = fleet
     with pytest.raises(Exception) as err:
         run_program(program, {**CONFIG, "planner:cluster": "qa"})
-    message = "planner:cluster is 'qa', which is not a cluster of this plan; its clusters are: prod, staging"
+    message = "planner:cluster is 'qa', which is not a cluster of this program (a cluster with nothing to change has none); its clusters are: prod, staging"
     assert message in str(err.value) and ("error", message) in err.value.logs
     assert pulumi_harness.MOCKS.resources == []
 
@@ -183,14 +183,15 @@ def _gke_kubeconfig(cluster: str) -> dict:
 
 # --- a TLS host on certificates of two clusters: one DNS authorisation ------------------------------
 
-def _shared_host_plan(plan: dict, projects: dict | None = None) -> dict:
+def _shared_host_plan(plan: dict, projects: dict | None = None, prod_in_zone: bool = True) -> dict:
     """The fleet's plan with pay.acme-demo.com also a TLS host of the staging Gateway (and only
     acme-demo.com hosts on prod's certificate, so both are in the zone)."""
     p = copy.deepcopy(plan)
     prod = next(e for e in p["entrypoints"] if e["cluster"] == "prod")
-    prod["tls_hosts"] = [h for h in prod["tls_hosts"] if h.endswith(".acme-demo.com")]
-    for c in prod["certificates"]:
-        c["hosts"] = [h for h in c["hosts"] if h.endswith(".acme-demo.com")]
+    if prod_in_zone:
+        prod["tls_hosts"] = [h for h in prod["tls_hosts"] if h.endswith(".acme-demo.com")]
+        for c in prod["certificates"]:
+            c["hosts"] = [h for h in c["hosts"] if h.endswith(".acme-demo.com")]
     staging = next(e for e in p["entrypoints"] if e["cluster"] == "staging")
     staging["tls_hosts"] = ["pay.acme-demo.com"]
     staging["listeners"] = copy.deepcopy(prod["listeners"])
@@ -234,3 +235,14 @@ def test_a_shared_host_in_another_project_is_load_balancer_authorised(fleet, tmp
     (cert,) = run.of_type(CERT)
     assert run.of_type(AUTH) == [] and "dnsAuthorizations" not in cert.inputs["managed"]
     assert any("belongs to another project's stack; it is authorised through the load balancer" in m for _, m in run.logs)
+
+
+def test_a_shared_host_is_authorised_by_the_first_certificate_that_uses_dns(fleet, tmp_path, zone):
+    _, plan = fleet  # prod's certificate also has a host outside the zone: load-balancer authorised
+    program = render_pulumi.write(_shared_host_plan(plan, prod_in_zone=False), tmp_path / "p")
+    runs = {c: run_program(program, {**CONFIG, **({"planner:cluster": c} if c else {})}) for c in (None, "prod", "staging")}
+    assert runs["prod"].of_type(AUTH) == []
+    for cluster in (None, "staging"):
+        assert [r.inputs["domain"] for r in runs[cluster].of_type(AUTH)] == ["pay.acme-demo.com"]
+        cert = runs[cluster].named(CERT, "staging/staging-planner-external/staging-planner-external-cert-1")
+        assert cert.inputs["managed"]["dnsAuthorizations"] == ["staging/staging-planner-external/auth/pay.acme-demo.com-id"]
