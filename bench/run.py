@@ -264,6 +264,7 @@ def child_pulumi(data: Path, out: Path) -> dict:
     """Build the plan, render the program and run it under Pulumi mocks (the tests' harness,
     ``tests/pulumi_harness.py``), once per phase: every cluster in one stack, then the stack of
     the cluster with the most routes alone (``planner:cluster``); time each run."""
+    sys.path.insert(0, str(ROOT))  # this checkout's planner and templates, not an installed one
     from planner.consolidate import Options, build_plan
     from planner.render import pulumi as pulumi_render
 
