@@ -246,3 +246,26 @@ def test_a_shared_host_is_authorised_by_the_first_certificate_that_uses_dns(flee
         assert [r.inputs["domain"] for r in runs[cluster].of_type(AUTH)] == ["pay.acme-demo.com"]
         cert = runs[cluster].named(CERT, "staging/staging-planner-external/staging-planner-external-cert-1")
         assert cert.inputs["managed"]["dnsAuthorizations"] == ["staging/staging-planner-external/auth/pay.acme-demo.com-id"]
+
+
+def test_the_benchs_one_stack_copy_registers_the_cluster_stacks_resources(two_projects):
+    """bench/run.py times a plan over several projects as one stack on a copy that names no
+    project: the same resources as its cluster stacks (GCP projects aside)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).resolve().parent.parent / "bench" / "run.py")
+    bench_run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_run)
+    copy_dir, project = bench_run._all_in_one_copy(two_projects)
+    assert copy_dir != two_projects and project == "acme-prod"
+    assert [t["project"] for t in json.loads((copy_dir / "program.json").read_text())["targets"]] == [None, None]
+
+    def resources(run):
+        return {k: ({n: v for n, v in inputs.items() if n != "project"}, provider) for k, (inputs, provider) in _by_urn(run).items()}
+
+    whole = resources(run_program(copy_dir, {**CONTEXTS, "gcp:project": project, "planner:phase": "retire"}))
+    union = {}
+    for cluster in ("prod", "staging"):
+        run = run_program(two_projects, {**CONTEXTS, "gcp:project": f"acme-{cluster}", "planner:cluster": cluster, "planner:phase": "retire"})
+        union.update(resources(run))
+    assert union == whole and len(whole) > 20
