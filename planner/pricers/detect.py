@@ -70,16 +70,16 @@ def detect_cloud(inv: Inventory) -> tuple[Counter, dict[str, str]]:
     for objects, evidence in ((inv.services, _evidence_service), (inv.ingresses, _evidence_ingress)):
         # the smallest key per cloud, in one pass: the first of that cloud in key order (a
         # stable sort keeps the earlier of equal keys, and so does the strict ``<``)
-        lowest: dict[str, object] = {}
-        for obj in objects:
+        lowest: dict[str, tuple] = {}  # cloud -> (key, position, cloud, object)
+        for i, obj in enumerate(objects):
             cloud = evidence(obj)
             if cloud:
                 counts[cloud] += 1
                 best = lowest.get(cloud)
-                if best is None or obj.key < best.key:
-                    lowest[cloud] = obj
-        for cloud in sorted(lowest, key=lambda c: lowest[c].key):  # services before ingresses
-            first.setdefault(cloud, lowest[cloud].ref)
+                if best is None or obj.key < best[0]:
+                    lowest[cloud] = (obj.key, i, cloud, obj)
+        for _, _, cloud, obj in sorted(lowest.values(), key=lambda b: b[:2]):  # services before ingresses
+            first.setdefault(cloud, obj.ref)
     return counts, first
 
 
