@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections import Counter
 
@@ -20,14 +21,14 @@ from planner.model import Cluster, Ingress, Inventory, PlannerError, Service, So
 from planner.pricers import detect
 from tests.test_inventory_fastpaths import services as service_docs
 
-pytestmark = pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="read-ahead needs fork")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="read-ahead needs fork")
 
 
-def _wait_worker_took_all(ahead) -> None:
-    """Until the worker has claimed every task (it starts from the end): then every file's
-    result comes from it, not from this process."""
+def _wait_worker_took_all(ahead, down_to: int = 0) -> None:
+    """Until the worker has claimed every task (it starts from the end) from ``down_to`` on:
+    then those files' results come from it, not from this process."""
     deadline = time.monotonic() + 30
-    while ahead._bounds[1] > 0:
+    while ahead._bounds[1] > down_to:
         assert time.monotonic() < deadline, "the read-ahead worker never started"
         time.sleep(0.005)
 
@@ -181,7 +182,7 @@ def test_small_input_is_read_here(tmp_path):
     assert inventory.start_read_ahead([([fleet.replace("fleet.yaml", "c/a.json"), fleet.replace("fleet.yaml", "c/b.json")], "one")]) is None
 
 
-@settings(max_examples=40, suppress_health_check=list(HealthCheck), deadline=None)
+@settings(max_examples=25, suppress_health_check=list(HealthCheck), deadline=None)
 @given(st.lists(st.lists(service_docs, max_size=6), min_size=2, max_size=3))
 def test_worker_read_of_any_services_equals_one_process(tmp_path_factory, per_file):
     tmp = tmp_path_factory.mktemp("ahead")
@@ -209,6 +210,26 @@ def test_worker_read_of_any_services_equals_one_process(tmp_path_factory, per_fi
         _in_process(mp)
         alone = read()
     assert with_worker == alone
+
+
+def _parse_or_die(path, cluster):
+    if path == "boom":
+        os._exit(1)  # the worker dies (killed, out of memory...)
+    if path == "bad":
+        raise PlannerError("bad: not for the worker to report")
+    return [("parsed", path, cluster)]
+
+
+def test_worker_failures_leave_the_file_to_this_process():
+    tasks = [("a", "c"), ("boom", "c"), ("bad", "c"), ("z", "c"), ("z", "c")]
+    with ahead_mod.ReadAhead(tasks, _parse_or_die) as ra:
+        _wait_worker_took_all(ra, down_to=1)  # z, z, bad, then boom: the worker is gone
+        assert ra.take("nope", "c") is None  # not a task
+        assert ra.take("a", "c") is None  # never claimed by the worker: parsed here
+        assert ra.take("boom", "c") is None  # the worker died on it
+        assert ra.take("bad", "c") is None  # it raised: this process parses it and reports
+        assert ra.take("z", "c") == [("parsed", "z", "c")] and ra.take("z", "c") == [("parsed", "z", "c")]
+        assert ra.take("z", "c") is None  # read a third time: only two were tasks
 
 
 # --- detect_cloud: one pass instead of sorting every object ------------------------------------
