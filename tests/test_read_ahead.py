@@ -232,6 +232,22 @@ def test_worker_failures_leave_the_file_to_this_process():
         assert ra.take("z", "c") is None  # read a third time: only two were tasks
 
 
+def test_no_fork_means_one_process(tmp_path, monkeypatch):
+    files = _mixed_files()
+    fleet = _write_fleet(tmp_path, files, {"one": list(files)})
+    monkeypatch.setattr(ahead_mod, "PARALLEL_MIN_BYTES", 0)
+
+    def refuse():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ahead_mod.os, "fork", refuse)
+    assert inventory.start_read_ahead([([str(tmp_path / "c" / n) for n in files], "one")]) is None
+    with_refused_fork, _ = read_fleet(fleet)
+    monkeypatch.undo()
+    _in_process(monkeypatch)
+    assert _state(with_refused_fork) == _state(read_fleet(fleet)[0])
+
+
 # --- detect_cloud: one pass instead of sorting every object ------------------------------------
 
 def _reference_detect(inv):

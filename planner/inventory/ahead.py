@@ -41,7 +41,12 @@ def read_ahead(tasks: list[tuple[str, str]], parse: Callable) -> ReadAhead | Non
             size += os.path.getsize(path)
         except OSError:
             pass  # the reader reports it, in its place
-    return ReadAhead(tasks, parse) if size >= PARALLEL_MIN_BYTES else None
+    if size < PARALLEL_MIN_BYTES:
+        return None
+    try:
+        return ReadAhead(tasks, parse)
+    except (OSError, ImportError):  # no fork, semaphore or shared memory here: read in this process
+        return None
 
 
 class ReadAhead:
@@ -66,7 +71,13 @@ class ReadAhead:
         sys.stdout.flush()
         sys.stderr.flush()
         self._notify, write_fd = os.pipe()
-        self._pid = os.fork()
+        try:
+            self._pid = os.fork()
+        except OSError:
+            for fd in (self._notify, write_fd):
+                os.close(fd)
+            self._store.close()
+            raise
         if self._pid == 0:  # the worker: never returns
             os.close(self._notify)
             self._work(parse, write_fd)
