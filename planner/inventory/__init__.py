@@ -22,8 +22,9 @@ from planner.inventory.kube import (
     parse_service,
     service_fast,
 )
+from planner.inventory.ahead import ReadAhead, read_ahead
 from planner.inventory.loader import expand_paths, iter_object_pairs
-from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError
+from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError, Service
 from planner.nginx.detect import parse_ingress_class
 
 #: How an Istio Gateway is counted (``_kind_of``: a used kind from a foreign group).
@@ -155,13 +156,16 @@ def _defaulted_note(obj) -> Note:
     return Note(INFO, obj.ref, "NAMESPACE_DEFAULTED", f"no metadata.namespace ({obj.source}); assumed {DEFAULT_NAMESPACE!r} (pass --namespace, or namespace: in the fleet file, if it is installed elsewhere)")
 
 
-def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None, *, sort: bool = True, namespace: str | None = None) -> Inventory:
+def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | None = None, *, sort: bool = True, namespace: str | None = None,
+                   ahead: ReadAhead | None = None) -> Inventory:
     """Read ``paths`` as the objects of ``cluster`` into ``inventory`` (a new one by default).
 
     ``namespace`` (``--namespace``) is the namespace of objects that name none; without it they
     are in ``default``, each with an ``info NAMESPACE_DEFAULTED`` note.
     ``sort=False`` leaves the collections in read order (a caller adding many clusters sorts
-    once at the end with :func:`sort_inventory`: sorting after each cluster is quadratic)."""
+    once at the end with :func:`sort_inventory`: sorting after each cluster is quadratic).
+    ``ahead``: files a forked worker parses (:func:`start_read_ahead`); the others, and without
+    it all, are parsed here."""
     inv = inventory if inventory is not None else Inventory()
     # a cluster not yet in the inventory owns none of its objects: nothing to look up or count
     fresh = cluster.name not in inv.clusters
@@ -182,7 +186,17 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
         for path in files:
             inv.files.append(path)
             n_services = 0  # core v1 Services, counted here rather than one by one in counts
-            for doc, source in iter_object_pairs(path):
+            pairs = ahead.take(path, name) if ahead is not None else None
+            for doc, source in iter_object_pairs(path) if pairs is None else pairs:
+                if type(doc) is Service:  # read ahead: service_fast's row of a Service naming its namespace
+                    n_services += 1
+                    key = (name, doc.namespace, doc.name)
+                    if key not in seen_services:
+                        seen_services[key] = len(services)
+                        services.append(doc)
+                    else:
+                        _add_row(inv, seen_services, "Service", doc, False)
+                    continue
                 if not isinstance(doc, dict):
                     inv.notes.append(Note(WARN, str(source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
                     counts["<not an object>"] += 1
@@ -247,8 +261,13 @@ def _add_object(inv: Inventory, seen: dict, kind: str, doc: dict, cluster: str, 
         doc["metadata"]["namespace"] = namespace  # the parsers read it (routes' refs default to it)
     obj, notes = PARSERS[kind](doc, cluster, source)
     inv.notes.extend(notes)
-    if obj is None:
-        return
+    if obj is not None:
+        _add_row(inv, seen, kind, obj, defaulted and not namespace)
+
+
+def _add_row(inv: Inventory, seen: dict, kind: str, obj, note_default: bool) -> None:
+    """Add a parsed object to its collection (see :func:`_add_object`); ``note_default``: its
+    namespace was assumed (``info NAMESPACE_DEFAULTED``)."""
     collection = getattr(inv, COLLECTIONS[kind])
     at = seen.get(obj.key)
     if at is not None:
@@ -264,10 +283,42 @@ def _add_object(inv: Inventory, seen: dict, kind: str, doc: dict, cluster: str, 
         else:
             inv.notes.append(Note(INFO, obj.ref, "DUPLICATE_IDENTICAL", f"read again, identical, from {obj.source}; counted once"))
         return
-    if defaulted and not namespace:
+    if note_default:
         inv.notes.append(_defaulted_note(obj))
     seen[obj.key] = len(collection)
     collection.append(obj)
+
+
+def parse_ahead(path: str, cluster: str) -> list[tuple[object, object]]:
+    """What a read-ahead worker sends for one file: :func:`iter_object_pairs` with each v1
+    Service that the reader's fast path takes whole (service_fast's row, the namespace named)
+    already turned into its Service row; every other object stays the document, for the reader.
+    Exact: the reader's fast path builds the same row from the same document."""
+    out: list[tuple[object, object]] = []
+    for doc, source in iter_object_pairs(path):
+        if type(doc) is dict and doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
+            svc = service_fast(doc, cluster, source)
+            if svc is not None and (svc.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)):
+                out.append((svc, source))
+                continue
+        out.append((doc, source))
+    return out
+
+
+def start_read_ahead(entries: list[tuple[list[str], str]]) -> ReadAhead | None:
+    """A read-ahead worker for the files of ``entries`` ((inventory paths, cluster name), in
+    reading order), or None when the input is small (see planner.inventory.ahead)."""
+    tasks: list[tuple[str, str]] = []
+    for paths, cluster in entries:
+        for item in paths:
+            if item == "-":
+                continue
+            try:
+                files = expand_paths([item])
+            except PlannerError:
+                continue  # raised again in its place, when the reader comes to it
+            tasks += [(f, cluster) for f in files]
+    return read_ahead(tasks, parse_ahead)
 
 
 _KEY = attrgetter("cluster", "namespace", "name")

@@ -31,14 +31,16 @@ DEFAULT_CLOUD = "gcp"
 ELB_HOST = re.compile(r"\.elb\.([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$")
 
 
+#: Annotation prefixes that show a cloud on a Service, in the order they are tried on each key.
+_SERVICE_ANNOTATIONS = (("service.beta.kubernetes.io/aws-", "aws"), ("service.beta.kubernetes.io/azure-", "azure"),
+                        ("cloud.google.com/", "gcp"), ("networking.gke.io/", "gcp"))
+_ANY_SERVICE_ANNOTATION = tuple(prefix for prefix, _ in _SERVICE_ANNOTATIONS)
+
+
 def _evidence_service(svc) -> str | None:
     for key in svc.annotations:
-        if key.startswith("service.beta.kubernetes.io/aws-"):
-            return "aws"
-        if key.startswith("service.beta.kubernetes.io/azure-"):
-            return "azure"
-        if key.startswith(("cloud.google.com/", "networking.gke.io/")):
-            return "gcp"
+        if key.startswith(_ANY_SERVICE_ANNOTATION):  # one test for most keys, which show nothing
+            return next(cloud for prefix, cloud in _SERVICE_ANNOTATIONS if key.startswith(prefix))
     if (svc.load_balancer_class or "").startswith(("service.k8s.aws/", "eks.amazonaws.com/")):
         return "aws"
     for addr in svc.status_addresses:
@@ -65,12 +67,19 @@ def detect_cloud(inv: Inventory) -> tuple[Counter, dict[str, str]]:
     """Evidence count per cloud and, per cloud, the first object (sorted) that shows it."""
     counts: Counter = Counter()
     first: dict[str, str] = {}
-    for obj, cloud in [(s.ref, _evidence_service(s)) for s in sorted(inv.services, key=lambda s: s.key)] + [
-        (i.ref, _evidence_ingress(i)) for i in sorted(inv.ingresses, key=lambda i: i.key)
-    ]:
-        if cloud:
-            counts[cloud] += 1
-            first.setdefault(cloud, obj)
+    for objects, evidence in ((inv.services, _evidence_service), (inv.ingresses, _evidence_ingress)):
+        # the smallest key per cloud, in one pass: the first of that cloud in key order (a
+        # stable sort keeps the earlier of equal keys, and so does the strict ``<``)
+        lowest: dict[str, tuple] = {}  # cloud -> (key, position, cloud, object)
+        for i, obj in enumerate(objects):
+            cloud = evidence(obj)
+            if cloud:
+                counts[cloud] += 1
+                best = lowest.get(cloud)
+                if best is None or obj.key < best[0]:
+                    lowest[cloud] = (obj.key, i, cloud, obj)
+        for _, _, cloud, obj in sorted(lowest.values(), key=lambda b: b[:2]):  # services before ingresses
+            first.setdefault(cloud, obj.ref)
     return counts, first
 
 
