@@ -50,6 +50,44 @@ def test_orjson_fast_path_is_taken_for_real_plans(demo_plan):
     assert not jsonplan._orjson_safe({"a": (math.nan,)})
 
 
+def _orjson_raw(value) -> bytes:
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+float_values = st.floats(allow_nan=True, allow_infinity=True) | st.floats(min_value=-1e-3, max_value=1e-3) | st.sampled_from(
+    [1e-05, -1e-05, 9.99999e-05, 1e-07, 5e-324, 1e-4, 1.0001e-4, 0.0, -0.0, 1e16, 1.5e300, 2.2250738585072014e-308])
+float_trees = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | float_values | st.text(max_size=130),
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=6), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(float_trees)
+def test_cheap_float_check_equals_the_walk(value):
+    """The byte scans (orjson's text, marshal's bytes) answer exactly what the Python walk does."""
+    assert jsonplan._floats_as_json(value, _orjson_raw(value)) == jsonplan._orjson_safe(value)
+
+
+@pytest.mark.parametrize("value", [math.nan, -math.nan, math.inf, -math.inf, 1e-05, -3e-7, 5e-324, 9.99e-05])
+@pytest.mark.parametrize("where", [lambda v: v, lambda v: [1, "x" * 127, {"a": (v,)}], lambda v: {"k": [0.5, v, -1]}])
+def test_cheap_float_check_refuses_what_orjson_writes_differently(value, where):
+    tree = where(value)
+    assert not jsonplan._floats_as_json(tree, _orjson_raw(tree))
+    assert jsonplan.dumps(tree) == _reference(tree)
+
+
+def test_cheap_float_check_needs_no_walk_on_real_plans(demo_plan, monkeypatch):
+    tricky = {"plan": demo_plan, "lengths": ["x" * 127, "y" * 255, -1, 32767, 2**31 - 1], "big": [1e16, -1.5e300, 0.0001]}
+    monkeypatch.setattr(jsonplan, "_orjson_safe", lambda value: pytest.fail("walked"))
+    assert not jsonplan._maybe_non_finite(tricky)
+    assert jsonplan._floats_as_json(tricky, _orjson_raw(tricky))
+    assert jsonplan._maybe_non_finite({"plan": demo_plan, "x": [math.inf]})
+
+
 def test_fast_validator_is_installed_and_agrees(demo_plan):
     assert jsonplan._fast_validator() is not None  # jsonschema-rs is a dependency
     jsonplan.validate(demo_plan)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import marshal
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,17 +57,55 @@ def _orjson_safe(value) -> bool:
     return True
 
 
+# orjson writes a float of size below 1e-4 as "0.0000..." or with a negative exponent
+# ("0.00001", "1e-7"), json.dumps as "1e-05": one of these two byte patterns is in the text
+# whenever such a float is (also when a string happens to hold one: then the walk decides).
+_SMALL_FLOAT_EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")  # the literal "e-" first: a fast scan
+# marshal writes a float as b"g" (b"\xe7" when flagged as shared) and its 8 IEEE-754 bytes,
+# little-endian. NaN and the infinities (orjson: null, json: NaN / Infinity) have all 11
+# exponent bits set, so their last two bytes are [\xf0-\xff][\x7f\xff]; in a plan the bytes
+# \x7f and \xff are rare (a 127-character string's length, say), so each is looked at.
+_FLOAT_TYPES = (ord("g"), ord("g") | 0x80)
+
+
+def _maybe_non_finite(value) -> bool:
+    """False when ``value`` holds no NaN or infinity (True: it may, or marshal cannot tell)."""
+    try:
+        packed = marshal.dumps(value, 4)
+    except ValueError:  # a subclass, or nesting deeper than marshal goes
+        return True
+    for last in (b"\x7f", b"\xff"):
+        at = packed.find(last, 8)
+        while at >= 0:
+            if packed[at - 1] >= 0xF0 and packed[at - 8] in _FLOAT_TYPES:
+                return True
+            at = packed.find(last, at + 1)
+    return False
+
+
+def _floats_as_json(value, raw: bytes) -> bool:
+    """``_orjson_safe(value)``, given ``raw`` = orjson's text of ``value``, without a Python
+    step per value in the usual case: when the text shows no small float and marshal's bytes
+    show no NaN or infinity, every float is finite and 0 or at least 1e-4 in size. Anything
+    else (a pattern found, even inside a string; a type marshal refuses) asks the walk."""
+    if raw.find(b"0.0000") < 0 and _SMALL_FLOAT_EXPONENT.search(raw) is None and not _maybe_non_finite(value):
+        return True
+    return _orjson_safe(value)
+
+
 def _orjson_text(value, indent: int) -> bytes | None:
     """What json_text writes, as UTF-8, when orjson can write it (None otherwise)."""
     try:
         import orjson
     except ImportError:
         return None
-    if indent not in (1, 2) or not _orjson_safe(value):
+    if indent not in (1, 2):
         return None
     try:
         raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
     except (TypeError, ValueError):
+        return None
+    if not _floats_as_json(value, raw):
         return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
         raw = _halve_indent(raw)
