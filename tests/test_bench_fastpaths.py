@@ -67,16 +67,19 @@ float_trees = st.recursive(
 
 @settings(max_examples=1500, deadline=None)
 @given(float_trees)
-def test_cheap_float_check_equals_the_walk(value):
-    """The byte scans (orjson's text, marshal's bytes) answer exactly what the Python walk does."""
-    assert jsonplan._floats_as_json(value, _orjson_raw(value)) == jsonplan._orjson_safe(value)
+def test_cheap_float_checks_imply_the_walk(value):
+    """When neither byte scan (orjson's text, marshal's bytes) finds its pattern, the Python walk
+    agrees that orjson writes the floats as json does."""
+    if not jsonplan._maybe_non_finite(value) and not jsonplan._maybe_small_float(_orjson_raw(value)):
+        assert jsonplan._orjson_safe(value)
 
 
 @pytest.mark.parametrize("value", [math.nan, -math.nan, math.inf, -math.inf, 1e-05, -3e-7, 5e-324, 9.99e-05])
 @pytest.mark.parametrize("where", [lambda v: v, lambda v: [1, "x" * 127, {"a": (v,)}], lambda v: {"k": [0.5, v, -1]}])
 def test_cheap_float_check_refuses_what_orjson_writes_differently(value, where):
     tree = where(value)
-    assert not jsonplan._floats_as_json(tree, _orjson_raw(tree))
+    assert jsonplan._maybe_non_finite(tree) or jsonplan._maybe_small_float(_orjson_raw(tree))
+    assert jsonplan._maybe_non_finite(tree) == (not math.isfinite(value))
     assert jsonplan.dumps(tree) == _reference(tree)
 
 
@@ -84,7 +87,8 @@ def test_cheap_float_check_needs_no_walk_on_real_plans(demo_plan, monkeypatch):
     tricky = {"plan": demo_plan, "lengths": ["x" * 127, "y" * 255, -1, 32767, 2**31 - 1], "big": [1e16, -1.5e300, 0.0001]}
     monkeypatch.setattr(jsonplan, "_orjson_safe", lambda value: pytest.fail("walked"))
     assert not jsonplan._maybe_non_finite(tricky)
-    assert jsonplan._floats_as_json(tricky, _orjson_raw(tricky))
+    assert not jsonplan._maybe_small_float(_orjson_raw(tricky))
+    assert jsonplan.dumps(tricky) == _reference(tricky)
     assert jsonplan._maybe_non_finite({"plan": demo_plan, "x": [math.inf]})
 
 

@@ -83,14 +83,9 @@ def _maybe_non_finite(value) -> bool:
     return False
 
 
-def _floats_as_json(value, raw: bytes) -> bool:
-    """``_orjson_safe(value)``, given ``raw`` = orjson's text of ``value``, without a Python
-    step per value in the usual case: when the text shows no small float and marshal's bytes
-    show no NaN or infinity, every float is finite and 0 or at least 1e-4 in size. Anything
-    else (a pattern found, even inside a string; a type marshal refuses) asks the walk."""
-    if raw.find(b"0.0000") < 0 and _SMALL_FLOAT_EXPONENT.search(raw) is None and not _maybe_non_finite(value):
-        return True
-    return _orjson_safe(value)
+def _maybe_small_float(raw: bytes) -> bool:
+    """False when orjson's text ``raw`` holds no float of size below 1e-4 (True: it may)."""
+    return raw.find(b"0.0000") >= 0 or _SMALL_FLOAT_EXPONENT.search(raw) is not None
 
 
 def _orjson_text(value, indent: int) -> bytes | None:
@@ -101,11 +96,16 @@ def _orjson_text(value, indent: int) -> bytes | None:
         return None
     if indent not in (1, 2):
         return None
+    # orjson writes floats as json.dumps does when each is finite and 0 or at least 1e-4 in
+    # size (_orjson_safe). Two byte scans prove it without a Python step per value; only when
+    # one finds its pattern (even inside a string) does the walk decide. marshal's bytes go
+    # before orjson's text is made: a large plan never holds both.
+    finite = not _maybe_non_finite(value)
     try:
         raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
     except (TypeError, ValueError):
         return None
-    if not _floats_as_json(value, raw):
+    if not (finite and not _maybe_small_float(raw)) and not _orjson_safe(value):
         return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
         raw = _halve_indent(raw)
