@@ -533,17 +533,27 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
 
 # --------------------------------------------------------------------------- rendering
 
+_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
 def script_json(data) -> str:
     """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
     so ``</script>`` or ``<!--`` in an inventory string cannot end or change the block."""
     try:
         import orjson
 
-        text = orjson.dumps(data).decode("utf-8")
+        raw = orjson.dumps(data)
     except (ImportError, TypeError):
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+        for char, escape in _SCRIPT_ESCAPES:
+            text = text.replace(char, escape)
+        return text
+    # the same replacements on orjson's UTF-8 bytes (faster than on the decoded text): in
+    # UTF-8 a character's bytes never occur inside another character's, so each replaced
+    # byte sequence is exactly an occurrence of that character
+    for char, escape in _SCRIPT_ESCAPES:
+        raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
+    return raw.decode("utf-8")
 
 
 def _inline(rel: str) -> Markup:

@@ -188,6 +188,10 @@ def _listener(listeners: list[dict], protocol: str) -> str | None:
     return next((lst["name"] for lst in listeners if lst["protocol"] == protocol), None)
 
 
+#: = json.dumps(rule, sort_keys=True), without a new encoder per call
+_rule_text = json.JSONEncoder(sort_keys=True).encode
+
+
 def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route_names: set, limit) -> tuple[list[dict], list[str]]:
     """HTTPRoute records of a Gateway entrypoint and the namespaces its listeners must admit.
 
@@ -201,6 +205,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     http = _listener(listeners, "HTTP")
     tls = set(tls_hosts)
     by_group: dict[tuple, dict] = {}
+    rule_of: dict[str, dict] = {}  # a rule's canonical text (what groups and orders rules) -> the rule
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
         where = f"route {r.get('host')}{r.get('path')}"
@@ -216,7 +221,9 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
         if https_only:
             tls_only_hosts.add(r["host"])
         key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
-        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(json.dumps(rule, sort_keys=True))
+        text = _rule_text(rule)
+        rule_of.setdefault(text, rule)
+        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(text)
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
     records = []
     for (ns, route_name, https_only), hosts in sorted(by_group.items()):
@@ -229,7 +236,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
                   for i in range(0, len(rules), ROUTE_MAX_RULES) for j in range(0, max(len(hs), 1), ROUTE_MAX_HOSTNAMES)]
         for i, (rules, group_hosts) in enumerate(chunks):
             parts = [route_name] + (["tls"] if https_only else []) + ([str(i + 1)] if len(chunks) > 1 else [])
-            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [json.loads(x) for x in rules]))
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [rule_of[x] for x in rules]))
     route_namespaces = {ns for ns, _, _ in by_group}
     if tls_only_hosts and http:
         ns = ep["namespace"]
