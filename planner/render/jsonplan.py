@@ -61,23 +61,24 @@ def _orjson_safe(value) -> bool:
 # ("0.00001", "1e-7"), json.dumps as "1e-05": one of these two byte patterns is in the text
 # whenever such a float is (also when a string happens to hold one: then the walk decides).
 _SMALL_FLOAT_EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")  # the literal "e-" first: a fast scan
-# marshal writes a float as b"g" (b"\xe7" when flagged as shared) and its 8 IEEE-754 bytes,
-# little-endian. NaN and the infinities (orjson: null, json: NaN / Infinity) have all 11
-# exponent bits set, so their last two bytes are [\xf0-\xff][\x7f\xff]; in a plan the bytes
-# \x7f and \xff are rare (a 127-character string's length, say), so each is looked at.
-_FLOAT_TYPES = (ord("g"), ord("g") | 0x80)
+# marshal (version 2) writes a float as b"g" and its 8 IEEE-754 bytes, little-endian. NaN and
+# the infinities (orjson: null, json: NaN / Infinity) have all 11 exponent bits set, so their
+# last two bytes are [\xf0-\xff][\x7f\xff]; a byte \x7f or \xff is rare in a plan (never in
+# UTF-8 text), so each is looked at. Version 2, not 4: no table of shared objects (slow on a
+# large plan, and its reference counts would copy a forked writer's shared pages).
+_FLOAT_TYPE = ord("g")
 
 
 def _maybe_non_finite(value) -> bool:
     """False when ``value`` holds no NaN or infinity (True: it may, or marshal cannot tell)."""
     try:
-        packed = marshal.dumps(value, 4)
+        packed = marshal.dumps(value, 2)
     except ValueError:  # a subclass, or nesting deeper than marshal goes
         return True
     for last in (b"\x7f", b"\xff"):
         at = packed.find(last, 8)
         while at >= 0:
-            if packed[at - 1] >= 0xF0 and packed[at - 8] in _FLOAT_TYPES:
+            if packed[at - 1] >= 0xF0 and packed[at - 8] == _FLOAT_TYPE:
                 return True
             at = packed.find(last, at + 1)
     return False
