@@ -70,7 +70,7 @@ float_trees = st.recursive(
 def test_cheap_float_checks_imply_the_walk(value):
     """When neither byte scan (orjson's text, marshal's bytes) finds its pattern, the Python walk
     agrees that orjson writes the floats as json does."""
-    if not jsonplan._maybe_non_finite(value) and not jsonplan._maybe_small_float(_orjson_raw(value)):
+    if not jsonplan._scan(value).maybe_non_finite and not jsonplan._maybe_small_float(_orjson_raw(value)):
         assert jsonplan._orjson_safe(value)
 
 
@@ -78,18 +78,56 @@ def test_cheap_float_checks_imply_the_walk(value):
 @pytest.mark.parametrize("where", [lambda v: v, lambda v: [1, "x" * 127, {"a": (v,)}], lambda v: {"k": [0.5, v, -1]}])
 def test_cheap_float_check_refuses_what_orjson_writes_differently(value, where):
     tree = where(value)
-    assert jsonplan._maybe_non_finite(tree) or jsonplan._maybe_small_float(_orjson_raw(tree))
-    assert jsonplan._maybe_non_finite(tree) == (not math.isfinite(value))
+    assert jsonplan._scan(tree).maybe_non_finite or jsonplan._maybe_small_float(_orjson_raw(tree))
+    assert jsonplan._scan(tree).maybe_non_finite == (not math.isfinite(value))
     assert jsonplan.dumps(tree) == _reference(tree)
 
 
 def test_cheap_float_check_needs_no_walk_on_real_plans(demo_plan, monkeypatch):
     tricky = {"plan": demo_plan, "lengths": ["x" * 127, "y" * 255, -1, 32767, 2**31 - 1], "big": [1e16, -1.5e300, 0.0001]}
     monkeypatch.setattr(jsonplan, "_orjson_safe", lambda value: pytest.fail("walked"))
-    assert not jsonplan._maybe_non_finite(tricky)
+    assert not jsonplan._scan(tricky).maybe_non_finite
     assert not jsonplan._maybe_small_float(_orjson_raw(tricky))
     assert jsonplan.dumps(tricky) == _reference(tricky)
-    assert jsonplan._maybe_non_finite({"plan": demo_plan, "x": [math.inf]})
+    assert jsonplan._scan({"plan": demo_plan, "x": [math.inf]}).maybe_non_finite
+
+
+spaced = st.recursive(
+    st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6).filter(lambda f: f == 0 or abs(f) >= 1e-4) | st.text(alphabet=" a\n\"é", max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet=" ab", max_size=4), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(spaced)
+def test_indent_halved_without_counting_when_no_string_has_two_spaces(value):
+    """marshal's bytes without b"  " mean no string holds two spaces: the plain replace is exact."""
+    raw = _orjson_raw(value)
+    reference = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    if not jsonplan._scan(value).maybe_double_space:
+        assert jsonplan._halve_indent(raw, strings_single_spaced=True) == reference
+    assert jsonplan._halve_indent(raw) == reference
+    assert jsonplan.json_bytes(value, 1) == reference + b"\n"
+
+
+def test_double_spaces_are_seen(demo_plan):
+    from planner.render.pulumi import program_data
+
+    assert not jsonplan._scan(program_data(demo_plan)).maybe_double_space  # program.json: the fast halving
+    assert jsonplan._scan(demo_plan).maybe_double_space  # its runbook: "pulumi stack init <stack>  # once"
+    assert jsonplan._scan({"a": ["x  y"]}).maybe_double_space
+    assert jsonplan._scan({"a  b": 1}).maybe_double_space
+
+
+def test_write_json_writes_json_bytes(tmp_path, demo_plan):
+    for value, indent in ((demo_plan, 2), (demo_plan, 1), ({"x": math.nan, "y": "a  b"}, 1), ({"x": 1e-05}, 2)):
+        jsonplan.write_json(tmp_path / "out.json", value, indent)
+        assert (tmp_path / "out.json").read_bytes() == jsonplan.json_bytes(value, indent) == _reference_bytes(value, indent)
+
+
+def _reference_bytes(value, indent):
+    return (json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def test_fast_validator_is_installed_and_agrees(demo_plan):

@@ -6,6 +6,7 @@ import marshal
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from planner.resources import schema_path
 
@@ -69,12 +70,23 @@ _SMALL_FLOAT_EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")  # the literal "e-" first
 _FLOAT_TYPE = ord("g")
 
 
-def _maybe_non_finite(value) -> bool:
-    """False when ``value`` holds no NaN or infinity (True: it may, or marshal cannot tell)."""
+class _Scan(NamedTuple):
+    """What marshal's bytes of a value show; True means "may": the exact slow path decides."""
+    maybe_non_finite: bool  # a NaN or an infinity
+    maybe_double_space: bool  # a string (or key) holding two spaces in a row
+
+
+def _scan(value) -> _Scan:
+    """Look at ``value`` through marshal's bytes: strings are there verbatim (UTF-8), floats
+    as b"g" and 8 bytes, containers as a type byte and a length."""
     try:
         packed = marshal.dumps(value, 2)
     except ValueError:  # a subclass, or nesting deeper than marshal goes
-        return True
+        return _Scan(True, True)
+    return _Scan(_non_finite_in(packed), packed.find(b"  ") >= 0)
+
+
+def _non_finite_in(packed: bytes) -> bool:
     for last in (b"\x7f", b"\xff"):
         at = packed.find(last, 8)
         while at >= 0:
@@ -89,8 +101,9 @@ def _maybe_small_float(raw: bytes) -> bool:
     return raw.find(b"0.0000") >= 0 or _SMALL_FLOAT_EXPONENT.search(raw) is not None
 
 
-def _orjson_text(value, indent: int) -> bytes | None:
-    """What json_text writes, as UTF-8, when orjson can write it (None otherwise)."""
+def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
+    """What json_text writes, as UTF-8 (the text, then its final newline), when orjson can
+    write it (None otherwise)."""
     try:
         import orjson
     except ImportError:
@@ -101,26 +114,29 @@ def _orjson_text(value, indent: int) -> bytes | None:
     # size (_orjson_safe). Two byte scans prove it without a Python step per value; only when
     # one finds its pattern (even inside a string) does the walk decide. marshal's bytes go
     # before orjson's text is made: a large plan never holds both.
-    finite = not _maybe_non_finite(value)
+    scan = _scan(value)
     try:
         raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
     except (TypeError, ValueError):
         return None
-    if not (finite and not _maybe_small_float(raw)) and not _orjson_safe(value):
+    if (scan.maybe_non_finite or _maybe_small_float(raw)) and not _orjson_safe(value):
         return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
-        raw = _halve_indent(raw)
-    return raw + b"\n"
+        raw = _halve_indent(raw, strings_single_spaced=not scan.maybe_double_space)
+    return raw, b"\n"
 
 
-def _halve_indent(raw: bytes) -> bytes:
+def _halve_indent(raw: bytes, strings_single_spaced: bool = False) -> bytes:
     """Each line of orjson's indent-2 text keeps half of its leading spaces.
 
     A line at depth d starts with d pairs of spaces, and orjson's text has no other run of
-    spaces unless a string holds one. So when ``raw.count(b"  ")`` equals the pairs counted
-    at the line starts (``"\\n"`` followed by k pairs, for each k), replacing every pair
-    by one space halves exactly the indentation: a few C-level passes instead of a Python
-    step per line. Otherwise, line by line."""
+    spaces unless a string holds one. So when no string does (``strings_single_spaced``, known
+    from marshal's bytes), or when ``raw.count(b"  ")`` equals the pairs counted at the line
+    starts (``"\\n"`` followed by k pairs, for each k), replacing every pair by one space halves
+    exactly the indentation: C-level passes instead of a Python step per line. Otherwise,
+    line by line."""
+    if strings_single_spaced:
+        return raw.replace(b"  ", b" ")
     pairs, k = 0, 1
     while True:
         n = raw.count(b"\n" + b"  " * k)
@@ -133,22 +149,35 @@ def _halve_indent(raw: bytes) -> bytes:
     return b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in raw.split(b"\n")])
 
 
+def _reference_text(value, indent: int) -> str:
+    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def json_text(value, indent: int = 2) -> str:
     """``json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\\n"``, byte for
     byte, through orjson when it can write the same text (~10x faster on large plans)."""
-    raw = _orjson_text(value, indent)
-    if raw is not None:
-        return raw.decode("utf-8")
-    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    parts = _orjson_parts(value, indent)
+    if parts is not None:
+        return b"".join(parts).decode("utf-8")
+    return _reference_text(value, indent)
 
 
 def json_bytes(value, indent: int = 2) -> bytes:
     """``json_text(value, indent).encode("utf-8")``, without decoding and re-encoding orjson's
     output (two copies of a 200 MB plan)."""
-    raw = _orjson_text(value, indent)
-    if raw is not None:
-        return raw
-    return json_text(value, indent).encode("utf-8")
+    parts = _orjson_parts(value, indent)
+    if parts is not None:
+        return b"".join(parts)
+    return _reference_text(value, indent).encode("utf-8")
+
+
+def write_json(path: Path, value, indent: int = 2) -> None:
+    """``path.write_bytes(json_bytes(value, indent))``, without joining a 300 MB text to its
+    final newline (a copy)."""
+    parts = _orjson_parts(value, indent) or (_reference_text(value, indent).encode("utf-8"),)
+    with open(path, "wb") as fh:
+        for part in parts:
+            fh.write(part)
 
 
 def dumps(plan: dict) -> str:
@@ -157,7 +186,7 @@ def dumps(plan: dict) -> str:
 
 def write(plan: dict, path: Path) -> Path:
     validate(plan)
-    path.write_bytes(json_bytes(plan, 2))
+    write_json(path, plan, 2)
     return path
 
 

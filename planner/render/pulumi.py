@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
-from planner.render.jsonplan import json_bytes
+from planner.render.jsonplan import write_json
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -758,12 +758,12 @@ def write(plan: dict, out_dir: Path) -> Path:
     if not re.fullmatch(r"[0-9A-Za-z.+-]*", context["generator_version"]) or data["strategy"] not in ("gateway", "ingress"):
         raise PlannerError(f"plan: unexpected generator version or strategy {context['generator_version']!r}/{data['strategy']!r}")
     files = {
-        # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
-        PROGRAM_DATA: json_bytes(data, indent=1),
         "__main__.py": env.get_template("__main__.py.j2").render(**context),
         "Pulumi.yaml": env.get_template("Pulumi.yaml.j2").render(**context),
         "requirements.txt": env.get_template("requirements.txt.j2").render(**context),
     }
+    # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
+    write_json(out_dir / PROGRAM_DATA, data, indent=1)
     for name, text in files.items():
-        (out_dir / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        (out_dir / name).write_bytes(text.encode("utf-8"))
     return out_dir
