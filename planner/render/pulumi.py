@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
@@ -108,6 +109,14 @@ class RouteError(ValueError):
 
 
 def route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
+    """``(type, value)`` of a plan route's path (see :func:`_route_path`); remembered for
+    strings, as a plan's routes share few paths ("/", "/api"...)."""
+    if (path is None or type(path) is str) and (path_type is None or type(path_type) is str):
+        return _route_path_of_strings(path, path_type)
+    return _route_path(path, path_type)
+
+
+def _route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
     """``(type, value)`` of a plan route's path: ``PathPrefix`` or ``Exact``.
 
     A folded GKE Ingress path ``/*`` or ``/v1/*`` (ImplementationSpecific) is the prefix ``/`` or
@@ -132,6 +141,9 @@ def route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
     if bad:
         raise RouteError(f"path {path!r} cannot be expressed: {bad[0]}")
     return kind, value
+
+
+_route_path_of_strings = lru_cache(maxsize=4096)(_route_path)  # pure: the same answer, or RouteError again
 
 
 def _route_backends(r: dict) -> list[dict]:
@@ -192,6 +204,11 @@ def _listener(listeners: list[dict], protocol: str) -> str | None:
 _rule_text = json.JSONEncoder(sort_keys=True).encode
 
 
+def _where(r: dict) -> str:
+    """A plan route as limitations name it."""
+    return f"route {r.get('host')}{r.get('path')}"
+
+
 def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route_names: set, limit) -> tuple[list[dict], list[str]]:
     """HTTPRoute records of a Gateway entrypoint and the namespaces its listeners must admit.
 
@@ -208,15 +225,14 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     rule_of: dict[str, dict] = {}  # a rule's canonical text (what groups and orders rules) -> the rule
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
-        where = f"route {r.get('host')}{r.get('path')}"
         try:
             rule = route_rule(r)
         except RouteError as exc:
-            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
             continue
         https_only = bool(r.get("https_only"))
         if https_only and (https is None or r.get("host") not in tls):
-            limit(where, "HTTPS_ONLY_NO_LISTENER", f"route is TLS-only but Gateway {name} has no HTTPS listener or certificate for host {r.get('host')!r}; not rendered (it would be served over plain HTTP)")
+            limit(_where(r), "HTTPS_ONLY_NO_LISTENER", f"route is TLS-only but Gateway {name} has no HTTPS listener or certificate for host {r.get('host')!r}; not rendered (it would be served over plain HTTP)")
             continue
         if https_only:
             tls_only_hosts.add(r["host"])
@@ -288,19 +304,18 @@ def _ingress_rules(ep: dict, limit) -> tuple[list[dict], set]:
     """
     rules, tls_only = [], set()
     for r in ep["routes"]:
-        where = f"route {r.get('host')}{r.get('path')}"
         extra = [k for k in _INGRESS_ONLY_PLAIN if r.get(k)] + (["backends"] if len(r.get("backends") or []) > 1 else [])
         backend = (r.get("backends") or [{"service": r.get("service"), "port": r.get("port")}])[0]
         try:
             kind, value = route_path(r.get("path"), r.get("path_type"))
         except RouteError as exc:
-            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer)")
             continue
         if extra:
-            limit(where, "ROUTE_NOT_RENDERED", f"an Ingress path cannot carry {', '.join(extra)}; this route is not rendered (use the gateway strategy or keep its current load balancer)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"an Ingress path cannot carry {', '.join(extra)}; this route is not rendered (use the gateway strategy or keep its current load balancer)")
             continue
         if backend.get("service") is None or backend.get("port") is None:
-            limit(where, "ROUTE_NOT_RENDERED", f"route to service {backend.get('service')!r} has no port; add it to the Ingress by hand")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"route to service {backend.get('service')!r} has no port; add it to the Ingress by hand")
             continue
         if r.get("https_only"):
             tls_only.add(r.get("host"))
