@@ -126,6 +126,30 @@ def test_write_json_writes_json_bytes(tmp_path, demo_plan):
         assert (tmp_path / "out.json").read_bytes() == jsonplan.json_bytes(value, indent) == _reference_bytes(value, indent)
 
 
+piece_trees = st.dictionaries(st.text(alphabet=" aé\u00ff\U0001f600b", max_size=4), spaced | float_trees | st.lists(spaced, max_size=9), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(piece_trees, st.sampled_from([1, 2]))
+def test_written_in_pieces_as_in_one_go(tmp_path_factory, value, indent):
+    """A dict written piece by piece (lists in slices, here of 3 items) is json.dumps' text;
+    a piece the fast path cannot prove sends the whole dict down the one-go path."""
+    path = tmp_path_factory.mktemp("pieces") / "out.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jsonplan, "SLICE", 3)
+        jsonplan.write_json(path, value, indent)
+    assert path.read_bytes() == _reference_bytes(value, indent)
+
+
+def test_real_plans_are_written_in_pieces(tmp_path, demo_plan, monkeypatch):
+    from planner.render.pulumi import program_data
+
+    monkeypatch.setattr(jsonplan, "SLICE", 2)
+    for value, indent in ((demo_plan, 2), (program_data(demo_plan), 1)):
+        assert jsonplan._write_in_pieces(tmp_path / "out.json", value, indent)
+        assert (tmp_path / "out.json").read_bytes() == _reference_bytes(value, indent)
+
+
 def _reference_bytes(value, indent):
     return (json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 

@@ -172,12 +172,91 @@ def json_bytes(value, indent: int = 2) -> bytes:
 
 
 def write_json(path: Path, value, indent: int = 2) -> None:
-    """``path.write_bytes(json_bytes(value, indent))``, without joining a 300 MB text to its
-    final newline (a copy)."""
+    """``path.write_bytes(json_bytes(value, indent))``: a large dict (a plan, the program's data)
+    in pieces (no 300 MB text in memory), anything else, or when a piece needs the exact slow
+    path, in one go."""
+    if _write_in_pieces(path, value, indent):
+        return
     parts = _orjson_parts(value, indent) or (_reference_text(value, indent).encode("utf-8"),)
     with open(path, "wb") as fh:
         for part in parts:
             fh.write(part)
+
+
+#: list values of a dict written in pieces are written this many items at a time
+SLICE = 256
+_OPTIONS = ("OPT_INDENT_2", "OPT_SORT_KEYS", "OPT_PASSTHROUGH_DATACLASS", "OPT_PASSTHROUGH_DATETIME")
+
+
+def _segments(value: dict) -> list:
+    """orjson's indent-2 text of the non-empty dict ``value``, in order, as literal bytes and
+    sub-values: ``(v, False)`` is orjson's text of the entry's value ``v``, ``(items, True)`` the
+    text of a slice of a long list value without its brackets (the items one per line); both
+    one level deeper than orjson writes them alone. The entries come sorted by key, as
+    OPT_SORT_KEYS sorts them (keys are str: code-point order is UTF-8 byte order)."""
+    import orjson
+
+    out: list = [b"{\n"]
+    for n, key in enumerate(sorted(value)):
+        out.append((b",\n  " if n else b"  ") + orjson.dumps(key) + b": ")
+        v = value[key]
+        if type(v) is list and len(v) > SLICE:
+            out.append(b"[\n")
+            for i in range(0, len(v), SLICE):
+                out += [b",\n"] * bool(i) + [(v[i : i + SLICE], True)]
+            out.append(b"\n  ]")
+        else:
+            out.append((v, False))
+    out.append(b"\n}")
+    return out
+
+
+def _piece(segment: tuple, option: int) -> bytes:
+    import orjson
+
+    sub, items = segment
+    raw = orjson.dumps(sub, option=option)
+    if items:  # "[\n" + the items at depth 1 + "\n]": the items, then one level deeper
+        return b"  " + raw[2:-2].replace(b"\n", b"\n  ")
+    return raw.replace(b"\n", b"\n  ")  # orjson escapes a newline inside a string: each is a line break
+
+
+def _write_in_pieces(path: Path, value, indent: int) -> bool:
+    """Write what json_bytes(value, indent) is, piece by piece (False, having written nothing
+    or a part the caller overwrites, when a piece or the dict needs the one-go path).
+
+    The same checks as _orjson_parts, on each piece: marshal's scan of each sub-value (no NaN,
+    infinity, or with indent 1, no string holding two spaces: then halving the indentation is
+    replacing each pair of spaces, piece by piece, as every pair lies inside one piece's
+    indentation), the small-float scan of each piece's text."""
+    try:
+        import orjson
+    except ImportError:
+        return False
+    if indent not in (1, 2) or type(value) is not dict or not value or any(type(k) is not str for k in value):
+        return False
+    if indent == 1 and any("  " in k for k in value):
+        return False
+    segments = _segments(value)
+    for seg in segments:
+        if isinstance(seg, tuple):
+            scan = _scan(seg[0])
+            if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
+                return False
+    option = 0
+    for name in _OPTIONS:
+        option |= getattr(orjson, name)
+    with open(path, "wb") as fh:
+        for seg in segments:
+            try:
+                piece = seg if isinstance(seg, bytes) else _piece(seg, option)
+            except (TypeError, ValueError):
+                return False
+            if _maybe_small_float(piece):
+                return False
+            fh.write(piece.replace(b"  ", b" ") if indent == 1 else piece)
+        fh.write(b"\n")
+    return True
 
 
 def dumps(plan: dict) -> str:
