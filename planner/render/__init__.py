@@ -143,12 +143,6 @@ class _Beside:
         except Exception:  # noqa: BLE001 - an exception class that cannot be rebuilt
             return False, RuntimeError("a forked writer failed with an error that could not be passed back")
 
-    def result(self):
-        ok, value = self.outcome()
-        if not ok:
-            raise value
-        return value
-
 
 def _child_run(fn, args, fd: int) -> None:
     import os
