@@ -435,8 +435,10 @@ def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
     return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], generated: set) -> list[dict]:
-    """The new entrypoints with their routes, cost, and the current cost of the services they replace."""
+def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], generated: set, paged: bool) -> list[dict]:
+    """The new entrypoints with their routes, cost, and the current cost of the services they
+    replace. Paged, the template only counts an entrypoint's routes (app.js draws them from
+    data.lists): they stay the plan's."""
     members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
     for s, (c, _) in zip(plan.get("services", []), svc_cents):
         if s.get("entrypoint"):
@@ -446,7 +448,8 @@ def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], gene
         members = members_of.get(e["name"], [])
         entrypoints.append(dict(
             e, anchor=f"entrypoint-{i}",
-            routes=[dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])], monthly_text=money(e["monthly_usd"]),
+            routes=e.get("routes", []) if paged else [dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])],
+            monthly_text=money(e["monthly_usd"]),
             visibility="internal" if e.get("internal") else "external",
             services_count=len(members),
             replaces_text=money(sum(members, Decimal(0))),
@@ -518,7 +521,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
     comparison = _comparison(plan)
     traffic = _traffic(plan)
     rates, rates_as_of = _rates(plan, as_of)
-    entrypoints = _entrypoints_view(plan, svc_cents, generated)
+    entrypoints = _entrypoints_view(plan, svc_cents, generated, paged)
     existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
     decisions = sorted({s["decision"] for s in services})
