@@ -536,3 +536,11 @@ def test_counts_say_when_load_balancers_are_shared():
     page = report.render(plan)
     assert _testid(page, "lb-count") == "2 load balancers today (shared by 9 Services)"
     assert "1 load balancer (shared by 3 kept Services and 5 new entrypoints)" in page
+
+
+@pytest.mark.parametrize("size", [3, 2500])
+def test_written_report_is_the_rendered_page(tmp_path, size):
+    """write streams jinja2's pieces to the file: the bytes of render's page, small or paged."""
+    plan = synthetic_plan(size)
+    report.write(plan, tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_bytes() == report.render(plan).encode("utf-8")
