@@ -251,6 +251,24 @@ def test_script_json_cannot_end_its_element():
     assert json.loads(text) == value
 
 
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(alphabet=st.sampled_from("<>&/\u2028\u2029é😀\u0026ab\\\"")) | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=20))
+def test_script_json_escapes_on_bytes_as_on_text(value):
+    """The escapes applied to orjson's UTF-8 bytes give the text the escapes on the decoded text gave."""
+    import orjson
+
+    text = orjson.dumps(value).decode("utf-8")
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    assert report.script_json(value) == text
+    assert json.loads(text) == value
+
+
 def test_report_is_offline_and_self_contained(demo):
     _, page = demo
     assert not re.search(r"<(script|img|link|iframe|object|embed)\b[^>]*\b(src|href)=", page)
@@ -518,3 +536,11 @@ def test_counts_say_when_load_balancers_are_shared():
     page = report.render(plan)
     assert _testid(page, "lb-count") == "2 load balancers today (shared by 9 Services)"
     assert "1 load balancer (shared by 3 kept Services and 5 new entrypoints)" in page
+
+
+@pytest.mark.parametrize("size", [3, 2500])
+def test_written_report_is_the_rendered_page(tmp_path, size):
+    """write streams jinja2's pieces to the file: the bytes of render's page, small or paged."""
+    plan = synthetic_plan(size)
+    report.write(plan, tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_bytes() == report.render(plan).encode("utf-8")

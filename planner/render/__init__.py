@@ -56,27 +56,61 @@ def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[
         raise PlannerError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     chosen = ["json"] + [name for name in FORMATS if name in formats and name != "json"]
     program_dir = out / "pulumi"
+    writers = [(FORMATS[name].label, FORMATS[name].write, out / FORMATS[name].filename) for name in chosen]
+    writers.append(("pulumi program", pulumi.write, program_dir))
     before, started = _stats(program_dir), time.time_ns()
-    program = _Beside(pulumi.write, plan, program_dir) if len(plan.get("services") or ()) >= PARALLEL_FROM else None
-    written = []
-    for name in chosen:
-        fmt = FORMATS[name]
-        written.append((fmt.label, fmt.write(plan, out / fmt.filename)))
-    written.append(("pulumi program", program.result() if program else pulumi.write(plan, program_dir)))
+    parallel = len(plan.get("services") or ()) >= PARALLEL_FROM
+    written = list(zip([label for label, _, _ in writers], _write_all(plan, writers, FORKED if parallel else ())))
     files = [Path(path) for _, path in written[:-1]] + _written_since(program_dir, before, started)
     _replace_manifest(out, sorted({f.relative_to(out).as_posix() for f in files if f.is_file() and not f.is_symlink()}))
     return written
 
 
-#: plans of at least this many services write the Pulumi program in a forked process while
-#: this one writes the other formats (the renderers only read the plan; on 2 cores the
-#: program's seconds are hidden behind plan.json and the report)
+#: plans of at least this many services write the Pulumi program and plan.json each in a
+#: forked process while this one writes the other formats (the renderers only read the plan).
+#: On 2 cores: the program (the longest) on one, plan.json and the report on the other.
 PARALLEL_FROM = 5000
+FORKED = ("pulumi program", "plan")
+
+
+def _write_all(plan: dict, writers: list[tuple], forked) -> list[Path]:
+    """``write(plan, path)`` of each (label, write, path), their results in that order. Those
+    labelled in ``forked`` run in forked children, started first; the rest here, in order,
+    stopping at the first error. Every child is waited for, then the first error in the
+    writers' order is raised: the one a serial run would have raised."""
+    import gc
+
+    gc.freeze()  # the plan's objects: no collection (here or in a child) writes to their pages
+    try:
+        children = {label: _Beside(write, plan, path) for label, write, path in writers if label in forked}
+        outcomes = {}
+        for label, write, path in writers:
+            if label not in children:
+                outcomes[label] = _outcome(write, plan, path)
+                if not outcomes[label][0]:
+                    break
+        outcomes.update((label, child.outcome()) for label, child in children.items())
+    finally:
+        gc.unfreeze()
+    results = []
+    for label, _, _ in writers:
+        ok, value = outcomes.get(label, (True, None))
+        if not ok:
+            raise value
+        results.append(value)
+    return results
+
+
+def _outcome(fn, *args) -> tuple[bool, object]:
+    try:
+        return True, fn(*args)
+    except Exception as exc:  # noqa: BLE001 - raised by _write_all once every writer is done
+        return False, exc
 
 
 class _Beside:
-    """``fn(*args)`` in a forked child (POSIX), its result or error collected by :meth:`result`;
-    in this process when fork is unavailable."""
+    """``fn(*args)`` in a forked child (POSIX), its result or error collected by :meth:`outcome`;
+    in this process (when collected) when fork is unavailable."""
 
     def __init__(self, fn, *args):
         import os
@@ -94,20 +128,20 @@ class _Beside:
             _child_run(fn, args, write_fd)
         os.close(write_fd)
 
-    def result(self):
+    def outcome(self) -> tuple[bool, object]:
+        """(True, the result) or (False, the exception to raise)."""
         import os
         import pickle
 
         if self.pid is None:
-            return self.fn(*self.args)
+            return _outcome(self.fn, *self.args)
         with os.fdopen(self.read_fd, "rb") as fh:
             data = fh.read()
         os.waitpid(self.pid, 0)
-        ok, value = pickle.loads(data) if data else (False, ("RuntimeError", "the program writer exited without a result"))
-        if ok:
-            return value
-        kind, message = value
-        raise PlannerError(message) if kind == "PlannerError" else RuntimeError(message)
+        try:
+            return pickle.loads(data) if data else (False, RuntimeError("a forked writer exited without a result"))
+        except Exception:  # noqa: BLE001 - an exception class that cannot be rebuilt
+            return False, RuntimeError("a forked writer failed with an error that could not be passed back")
 
 
 def _child_run(fn, args, fd: int) -> None:
@@ -118,13 +152,18 @@ def _child_run(fn, args, fd: int) -> None:
     code = 0
     try:
         got = (True, fn(*args))
-    except PlannerError as exc:
-        got, code = (False, ("PlannerError", str(exc))), 2
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        got, code = (False, ("RuntimeError", traceback.format_exc())), 1
+    except BaseException as exc:  # noqa: BLE001 - passed to the parent, which raises it
+        code = 2 if isinstance(exc, PlannerError) else 1
+        if not isinstance(exc, PlannerError):
+            exc.add_note("in a forked writer:\n" + traceback.format_exc())
+        got = (False, exc)
     try:
+        try:
+            data = pickle.dumps(got)
+        except Exception:  # noqa: BLE001 - an exception (or result) pickle cannot carry
+            data = pickle.dumps((False, RuntimeError(traceback.format_exc() if got[0] else "".join(traceback.format_exception(got[1])))))
         with os.fdopen(fd, "wb") as fh:
-            fh.write(pickle.dumps(got))
+            fh.write(data)
     finally:
         os._exit(code)
 

@@ -408,130 +408,176 @@ TABLE_COLUMNS = ["id", "cluster", "namespace", "name", "ports", "decision", "rea
 INTERNED_COLUMNS = ["cluster", "namespace", "decision", "entrypoint", "visibility", "risk"]
 
 
+def _is_paged(plan: dict) -> bool:
+    """Whether the long lists travel in the JSON block (see PAGE_LISTS_ABOVE)."""
+    return (sum(len(e.get("routes", [])) for e in plan.get("entrypoints", []))
+            + len(plan.get("existing_entrypoints", [])) + len(plan.get("notes", []))
+            + len(plan.get("dns_changes", []))) > PAGE_LISTS_ABOVE
+
+
+def _notes_view(groups: dict, anchors: dict, paged: bool) -> list[dict]:
+    notes = []
+    for lvl in LEVEL_ORDER:
+        # paged: the template only counts a level's notes (app.js draws them from data.lists)
+        items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
+        notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
+                      "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
+    return notes
+
+
+def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
+    """((decision, reason code), services) pairs, most frequent first."""
+    codes: dict[tuple[str, str], int] = defaultdict(int)
+    for s in services:
+        d = s["decision"]
+        for r in s.get("reasons") or []:
+            codes[(d, r["code"])] += 1
+    return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], generated: set, paged: bool) -> list[dict]:
+    """The new entrypoints with their routes, cost, and the current cost of the services they
+    replace. Paged, the template only counts an entrypoint's routes (app.js draws them from
+    data.lists): they stay the plan's."""
+    members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
+    for s, (c, _) in zip(plan.get("services", []), svc_cents):
+        if s.get("entrypoint"):
+            members_of[s["entrypoint"]].append(c)
+    entrypoints = []
+    for i, e in enumerate(plan.get("entrypoints", [])):
+        members = members_of.get(e["name"], [])
+        entrypoints.append(dict(
+            e, anchor=f"entrypoint-{i}",
+            routes=e.get("routes", []) if paged else [dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])],
+            monthly_text=money(e["monthly_usd"]),
+            visibility="internal" if e.get("internal") else "external",
+            services_count=len(members),
+            replaces_text=money(sum(members, Decimal(0))),
+            routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
+        ))
+    return entrypoints
+
+
+def _charts(head: dict, by_cluster: list[dict], by_namespace: list[dict], reason_counts: list, comparison: list[dict], traffic: dict | None) -> dict:
+    top = reason_counts[:MAX_CHART_GROUPS]
+    return {
+        "total": {"labels": ["Monthly cost"], "current": [float(head["current"])], "proposed": [float(head["proposed"])]},
+        "cluster": _chart_series(by_cluster),
+        "namespace": _chart_series(by_namespace),
+        "reasons": {"labels": [f"{c} ({d})" for (d, c), _ in top], "counts": [n for _, n in top], "decisions": [d for (d, _), _ in top]},
+        "comparison": {"labels": [r["strategy"] for r in comparison],
+                       "monthly": [float(r["monthly"]) for r in comparison],
+                       "current": float(head["current"])} if comparison else None,
+        "traffic": traffic["chart"] if traffic else None,
+    }
+
+
+def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict) -> dict:
+    """The JSON block's data: the load-balancer table's rows, the long lists when paged
+    (``lists_from`` = (groups, anchors)), the charts, and the string table the rows index."""
+    strings = _Strings()
+    data = {
+        "columns": TABLE_COLUMNS,
+        "interned": INTERNED_COLUMNS,
+        "rows": _table_rows(plan, strings, risk, generated),
+        "lists": _lists(plan, *lists_from, strings, generated) if lists_from else None,
+        "charts": charts,
+    }
+    data["strings"] = list(strings)
+    return data
+
+
+def _with_money(rows: list[dict]) -> list[dict]:
+    return [dict(r, current_text=money(r["current"]), proposed_text=money(r["proposed"])) for r in rows]
+
+
 def view_model(plan: dict, as_of: date | None = None) -> dict:
     """Everything the template shows, computed from the plan dict. ``as_of`` is the date rates
     are judged against (default: the newest effective date among the plan's rates)."""
     try:
-        head = headline(plan)
-        services = plan.get("services", [])
-        anchors = _anchor_map(plan)
-        groups = notes_by_level(plan)
-        paged = (sum(len(e.get("routes", [])) for e in plan.get("entrypoints", []))
-                 + len(plan.get("existing_entrypoints", [])) + len(plan.get("notes", []))
-                 + len(plan.get("dns_changes", []))) > PAGE_LISTS_ABOVE
-        notes = []
-        for lvl in LEVEL_ORDER:
-            # paged: the template only counts a level's notes (app.js draws them from data.lists)
-            items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
-            notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
-                          "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
-        svc_cents = _service_cents(services)
-        risk = risks(plan)
-        generated = generated_hosts(plan)
-        moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
-        runbook_steps, placeholders = _runbook(plan)
-        outside = _outside_services(plan, svc_cents)
-        kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
-        by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
-        by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
-                                    else f"{s['cluster']}/{s['namespace']}", svc_cents)
-        codes: dict[tuple[str, str], int] = defaultdict(int)
-        for s in services:
-            d = s["decision"]
-            for r in s.get("reasons") or []:
-                codes[(d, r["code"])] += 1
-        reason_counts = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
-        comparison = _comparison(plan)
-        traffic = _traffic(plan)
-        rates, rates_as_of = _rates(plan, as_of)
-        members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
-        for s, (c, _) in zip(services, svc_cents):
-            if s.get("entrypoint"):
-                members_of[s["entrypoint"]].append(c)
-        entrypoints = []
-        for i, e in enumerate(plan.get("entrypoints", [])):
-            members = members_of.get(e["name"], [])
-            entrypoints.append(dict(
-                e, anchor=f"entrypoint-{i}",
-                routes=[dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])], monthly_text=money(e["monthly_usd"]),
-                visibility="internal" if e.get("internal") else "external",
-                services_count=len(members),
-                replaces_text=money(sum(members, Decimal(0))),
-                routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
-            ))
-        existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
-                    for i, e in enumerate(plan.get("existing_entrypoints", []))]
-        decisions = sorted({s["decision"] for s in services})
-        strings = _Strings()
-        data = {
-            "columns": TABLE_COLUMNS,
-            "interned": INTERNED_COLUMNS,
-            "rows": _table_rows(plan, strings, risk, generated),
-            "lists": _lists(plan, groups, anchors, strings, generated) if paged else None,
-            "charts": {
-                "total": {"labels": ["Monthly cost"], "current": [float(head["current"])], "proposed": [float(head["proposed"])]},
-                "cluster": _chart_series(by_cluster),
-                "namespace": _chart_series(by_namespace),
-                "reasons": {"labels": [f"{c} ({d})" for (d, c), _ in reason_counts[:MAX_CHART_GROUPS]],
-                            "counts": [n for _, n in reason_counts[:MAX_CHART_GROUPS]],
-                            "decisions": [d for (d, _), _ in reason_counts[:MAX_CHART_GROUPS]]},
-                "comparison": {"labels": [r["strategy"] for r in comparison],
-                               "monthly": [float(r["monthly"]) for r in comparison],
-                               "current": float(head["current"])} if comparison else None,
-                "traffic": traffic["chart"] if traffic else None,
-            },
-        }
-        data["strings"] = list(strings)
-        clusters = plan.get("clusters", [])
-        return {
-            "head": head,
-            "title": "Load balancer consolidation plan",
-            "clusters": clusters,
-            "clusters_text": ", ".join(f"{c['name']} ({c.get('cloud', '')} {c.get('project', '')} {c.get('region', '')})"
-                                       for c in clusters),
-            "inputs": plan.get("inputs", {}),
-            "generator": plan.get("generator", {}),
-            "schema_version": plan.get("schema_version", ""),
-            "notes": notes,
-            "notes_total": sum(len(g["items"]) for g in notes),
-            "block_count": len(groups.get("block", [])),
-            "warn_count": len(groups.get("warn", [])),
-            "info_count": len(groups.get("info", [])),
-            "by_cluster": [dict(r, current_text=money(r["current"]), proposed_text=money(r["proposed"])) for r in by_cluster],
-            "by_namespace": [dict(r, current_text=money(r["current"]), proposed_text=money(r["proposed"])) for r in by_namespace],
-            "reason_counts": [{"decision": d, "code": c, "count": n} for (d, c), n in reason_counts],
-            "comparison": comparison,
-            "traffic": traffic,
-            "entrypoints": entrypoints,
-            "existing": existing,
-            "nginx": nginx_migration(plan),
-            "runbook": runbook_steps,
-            "placeholders": placeholders,
-            "move_first": moves,
-            "moves_total": moves_total,
-            "risk_counts": risk_counts,
-            "loss_sentence": loss_sentence(plan),
-            "loss_gib_text": gib_text(loss_above(plan)) if loss_sentence(plan) else None,
-            "migration": migration(plan),
-            "outside": outside,
-            "kept_share_text": money(kept_share) if kept_share else None,
-            "lb_parts": _lb_parts(plan, head),
-            "generated_count": len({h for _, h in generated}),
-            "dns_changes": plan.get("dns_changes", []),
-            "dns_open": len(plan.get("dns_changes", [])) <= OPEN_ROUTES_UP_TO,
-            "paged": paged,
-            "rates": rates,
-            "rates_as_of": rates_as_of,
-            "rates_flagged": sum(1 for r in rates if r["flags"]),
-            "decisions": decisions,
-            "services_count": len(services),
-            "data_json": Markup(script_json(data)),
-        }
+        return _view_model(plan, as_of)
     except (KeyError, TypeError, AttributeError) as exc:
         raise PlannerError(f"plan: cannot render the report: missing or malformed field {exc}") from None
 
 
+def _view_model(plan: dict, as_of: date | None) -> dict:
+    head = headline(plan)
+    services = plan.get("services", [])
+    anchors = _anchor_map(plan)
+    groups = notes_by_level(plan)
+    paged = _is_paged(plan)
+    notes = _notes_view(groups, anchors, paged)
+    svc_cents = _service_cents(services)
+    risk = risks(plan)
+    generated = generated_hosts(plan)
+    moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
+    runbook_steps, placeholders = _runbook(plan)
+    outside = _outside_services(plan, svc_cents)
+    kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
+    by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
+    by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
+                                else f"{s['cluster']}/{s['namespace']}", svc_cents)
+    reason_counts = _reason_counts(services)
+    comparison = _comparison(plan)
+    traffic = _traffic(plan)
+    rates, rates_as_of = _rates(plan, as_of)
+    entrypoints = _entrypoints_view(plan, svc_cents, generated, paged)
+    existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
+                for i, e in enumerate(plan.get("existing_entrypoints", []))]
+    decisions = sorted({s["decision"] for s in services})
+    data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
+                        _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic))
+    clusters = plan.get("clusters", [])
+    return {
+        "head": head,
+        "title": "Load balancer consolidation plan",
+        "clusters": clusters,
+        "clusters_text": ", ".join(f"{c['name']} ({c.get('cloud', '')} {c.get('project', '')} {c.get('region', '')})"
+                                   for c in clusters),
+        "inputs": plan.get("inputs", {}),
+        "generator": plan.get("generator", {}),
+        "schema_version": plan.get("schema_version", ""),
+        "notes": notes,
+        "notes_total": sum(len(g["items"]) for g in notes),
+        "block_count": len(groups.get("block", [])),
+        "warn_count": len(groups.get("warn", [])),
+        "info_count": len(groups.get("info", [])),
+        "by_cluster": _with_money(by_cluster),
+        "by_namespace": _with_money(by_namespace),
+        "reason_counts": [{"decision": d, "code": c, "count": n} for (d, c), n in reason_counts],
+        "comparison": comparison,
+        "traffic": traffic,
+        "entrypoints": entrypoints,
+        "existing": existing,
+        "nginx": nginx_migration(plan),
+        "runbook": runbook_steps,
+        "placeholders": placeholders,
+        "move_first": moves,
+        "moves_total": moves_total,
+        "risk_counts": risk_counts,
+        "loss_sentence": loss_sentence(plan),
+        "loss_gib_text": gib_text(loss_above(plan)) if loss_sentence(plan) else None,
+        "migration": migration(plan),
+        "outside": outside,
+        "kept_share_text": money(kept_share) if kept_share else None,
+        "lb_parts": _lb_parts(plan, head),
+        "generated_count": len({h for _, h in generated}),
+        "dns_changes": plan.get("dns_changes", []),
+        "dns_open": len(plan.get("dns_changes", [])) <= OPEN_ROUTES_UP_TO,
+        "paged": paged,
+        "rates": rates,
+        "rates_as_of": rates_as_of,
+        "rates_flagged": sum(1 for r in rates if r["flags"]),
+        "decisions": decisions,
+        "services_count": len(services),
+        "data_json": Markup(script_json(data)),
+    }
+
+
 # --------------------------------------------------------------------------- rendering
+
+_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
 
 def script_json(data) -> str:
     """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
@@ -539,11 +585,18 @@ def script_json(data) -> str:
     try:
         import orjson
 
-        text = orjson.dumps(data).decode("utf-8")
+        raw = orjson.dumps(data)
     except (ImportError, TypeError):
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+        for char, escape in _SCRIPT_ESCAPES:
+            text = text.replace(char, escape)
+        return text
+    # the same replacements on orjson's UTF-8 bytes (faster than on the decoded text): in
+    # UTF-8 a character's bytes never occur inside another character's, so each replaced
+    # byte sequence is exactly an occurrence of that character
+    for char, escape in _SCRIPT_ESCAPES:
+        raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
+    return raw.decode("utf-8")
 
 
 def _inline(rel: str) -> Markup:
@@ -568,17 +621,28 @@ def _environment():
     return env
 
 
-def render(plan: dict, as_of: date | None = None) -> str:
+def _pieces(plan: dict, as_of: date | None = None):
+    """The page as jinja2 renders it, piece by piece (``render`` joins them); the view model is
+    computed before the first piece."""
     vm = view_model(plan, as_of)
     assets = {
         "css": _inline("report/report.css"),
         "app_js": _inline("report/app.js"),
         "chart_js": _inline("vendor/chart.umd.min.js"),
     }
-    return _environment().get_template(TEMPLATE).render(vm=vm, assets=assets)
+    return _environment().get_template(TEMPLATE).generate(vm=vm, assets=assets)
+
+
+def render(plan: dict, as_of: date | None = None) -> str:
+    return "".join(_pieces(plan, as_of))
 
 
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
+    """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, each piece encoded and written
+    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory."""
     path = Path(path)
-    path.write_bytes(render(plan, as_of).encode("utf-8"))
+    pieces = _pieces(plan, as_of)
+    with open(path, "wb") as fh:
+        for piece in pieces:
+            fh.write(piece.encode("utf-8"))
     return path

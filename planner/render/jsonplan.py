@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import marshal
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from planner.resources import schema_path
 
@@ -55,31 +58,85 @@ def _orjson_safe(value) -> bool:
     return True
 
 
-def _orjson_text(value, indent: int) -> bytes | None:
-    """What json_text writes, as UTF-8, when orjson can write it (None otherwise)."""
+# orjson writes a float of size below 1e-4 as "0.0000..." or with a negative exponent
+# ("0.00001", "1e-7"), json.dumps as "1e-05": one of these two byte patterns is in the text
+# whenever such a float is (also when a string happens to hold one: then the walk decides).
+_SMALL_FLOAT_EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")  # the literal "e-" first: a fast scan
+# marshal (version 2) writes a float as b"g" and its 8 IEEE-754 bytes, little-endian. NaN and
+# the infinities (orjson: null, json: NaN / Infinity) have all 11 exponent bits set, so their
+# last two bytes are [\xf0-\xff][\x7f\xff]; a byte \x7f or \xff is rare in a plan (never in
+# UTF-8 text), so each is looked at. Version 2, not 4: no table of shared objects (slow on a
+# large plan, and its reference counts would copy a forked writer's shared pages).
+_FLOAT_TYPE = ord("g")
+
+
+class _Scan(NamedTuple):
+    """What marshal's bytes of a value show; True means "may": the exact slow path decides."""
+    maybe_non_finite: bool  # a NaN or an infinity
+    maybe_double_space: bool  # a string (or key) holding two spaces in a row
+
+
+def _scan(value) -> _Scan:
+    """Look at ``value`` through marshal's bytes: strings are there verbatim (UTF-8), floats
+    as b"g" and 8 bytes, containers as a type byte and a length."""
+    try:
+        packed = marshal.dumps(value, 2)
+    except ValueError:  # a subclass, or nesting deeper than marshal goes
+        return _Scan(True, True)
+    return _Scan(_non_finite_in(packed), packed.find(b"  ") >= 0)
+
+
+def _non_finite_in(packed: bytes) -> bool:
+    for last in (b"\x7f", b"\xff"):
+        at = packed.find(last, 8)
+        while at >= 0:
+            if packed[at - 1] >= 0xF0 and packed[at - 8] == _FLOAT_TYPE:
+                return True
+            at = packed.find(last, at + 1)
+    return False
+
+
+def _maybe_small_float(raw: bytes) -> bool:
+    """False when orjson's text ``raw`` holds no float of size below 1e-4 (True: it may)."""
+    return raw.find(b"0.0000") >= 0 or _SMALL_FLOAT_EXPONENT.search(raw) is not None
+
+
+def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
+    """What json_text writes, as UTF-8 (the text, then its final newline), when orjson can
+    write it (None otherwise)."""
     try:
         import orjson
     except ImportError:
         return None
-    if indent not in (1, 2) or not _orjson_safe(value):
+    if indent not in (1, 2):
         return None
+    # orjson writes floats as json.dumps does when each is finite and 0 or at least 1e-4 in
+    # size (_orjson_safe). Two byte scans prove it without a Python step per value; only when
+    # one finds its pattern (even inside a string) does the walk decide. marshal's bytes go
+    # before orjson's text is made: a large plan never holds both.
+    scan = _scan(value)
     try:
         raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
     except (TypeError, ValueError):
         return None
+    if (scan.maybe_non_finite or _maybe_small_float(raw)) and not _orjson_safe(value):
+        return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
-        raw = _halve_indent(raw)
-    return raw + b"\n"
+        raw = _halve_indent(raw, strings_single_spaced=not scan.maybe_double_space)
+    return raw, b"\n"
 
 
-def _halve_indent(raw: bytes) -> bytes:
+def _halve_indent(raw: bytes, strings_single_spaced: bool = False) -> bytes:
     """Each line of orjson's indent-2 text keeps half of its leading spaces.
 
     A line at depth d starts with d pairs of spaces, and orjson's text has no other run of
-    spaces unless a string holds one. So when ``raw.count(b"  ")`` equals the pairs counted
-    at the line starts (``"\\n"`` followed by k pairs, for each k), replacing every pair
-    by one space halves exactly the indentation: a few C-level passes instead of a Python
-    step per line. Otherwise, line by line."""
+    spaces unless a string holds one. So when no string does (``strings_single_spaced``, known
+    from marshal's bytes), or when ``raw.count(b"  ")`` equals the pairs counted at the line
+    starts (``"\\n"`` followed by k pairs, for each k), replacing every pair by one space halves
+    exactly the indentation: C-level passes instead of a Python step per line. Otherwise,
+    line by line."""
+    if strings_single_spaced:
+        return raw.replace(b"  ", b" ")
     pairs, k = 0, 1
     while True:
         n = raw.count(b"\n" + b"  " * k)
@@ -92,22 +149,114 @@ def _halve_indent(raw: bytes) -> bytes:
     return b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in raw.split(b"\n")])
 
 
+def _reference_text(value, indent: int) -> str:
+    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def json_text(value, indent: int = 2) -> str:
     """``json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\\n"``, byte for
     byte, through orjson when it can write the same text (~10x faster on large plans)."""
-    raw = _orjson_text(value, indent)
-    if raw is not None:
-        return raw.decode("utf-8")
-    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    parts = _orjson_parts(value, indent)
+    if parts is not None:
+        return b"".join(parts).decode("utf-8")
+    return _reference_text(value, indent)
 
 
 def json_bytes(value, indent: int = 2) -> bytes:
     """``json_text(value, indent).encode("utf-8")``, without decoding and re-encoding orjson's
     output (two copies of a 200 MB plan)."""
-    raw = _orjson_text(value, indent)
-    if raw is not None:
-        return raw
-    return json_text(value, indent).encode("utf-8")
+    parts = _orjson_parts(value, indent)
+    if parts is not None:
+        return b"".join(parts)
+    return _reference_text(value, indent).encode("utf-8")
+
+
+def write_json(path: Path, value, indent: int = 2) -> None:
+    """``path.write_bytes(json_bytes(value, indent))``: a large dict (a plan, the program's data)
+    in pieces (no 300 MB text in memory), anything else, or when a piece needs the exact slow
+    path, in one go."""
+    if _write_in_pieces(path, value, indent):
+        return
+    parts = _orjson_parts(value, indent) or (_reference_text(value, indent).encode("utf-8"),)
+    with open(path, "wb") as fh:
+        for part in parts:
+            fh.write(part)
+
+
+#: list values of a dict written in pieces are written this many items at a time
+SLICE = 256
+_OPTIONS = ("OPT_INDENT_2", "OPT_SORT_KEYS", "OPT_PASSTHROUGH_DATACLASS", "OPT_PASSTHROUGH_DATETIME")
+
+
+def _segments(value: dict) -> list:
+    """orjson's indent-2 text of the non-empty dict ``value``, in order, as literal bytes and
+    sub-values: ``(v, False)`` is orjson's text of the entry's value ``v``, ``(items, True)`` the
+    text of a slice of a long list value without its brackets (the items one per line); both
+    one level deeper than orjson writes them alone. The entries come sorted by key, as
+    OPT_SORT_KEYS sorts them (keys are str: code-point order is UTF-8 byte order)."""
+    import orjson
+
+    out: list = [b"{\n"]
+    for n, key in enumerate(sorted(value)):
+        out.append((b",\n  " if n else b"  ") + orjson.dumps(key) + b": ")
+        v = value[key]
+        if type(v) is list and len(v) > SLICE:
+            out.append(b"[\n")
+            for i in range(0, len(v), SLICE):
+                out += [b",\n"] * bool(i) + [(v[i : i + SLICE], True)]
+            out.append(b"\n  ]")
+        else:
+            out.append((v, False))
+    out.append(b"\n}")
+    return out
+
+
+def _piece(segment: tuple, option: int) -> bytes:
+    import orjson
+
+    sub, items = segment
+    raw = orjson.dumps(sub, option=option)
+    if items:  # "[\n" + the items at depth 1 + "\n]": the items, then one level deeper
+        return b"  " + raw[2:-2].replace(b"\n", b"\n  ")
+    return raw.replace(b"\n", b"\n  ")  # orjson escapes a newline inside a string: each is a line break
+
+
+def _write_in_pieces(path: Path, value, indent: int) -> bool:
+    """Write what json_bytes(value, indent) is, piece by piece (False, having written nothing
+    or a part the caller overwrites, when a piece or the dict needs the one-go path).
+
+    The same checks as _orjson_parts, on each piece: marshal's scan of each sub-value (no NaN,
+    infinity, or with indent 1, no string holding two spaces: then halving the indentation is
+    replacing each pair of spaces, piece by piece, as every pair lies inside one piece's
+    indentation), the small-float scan of each piece's text."""
+    try:
+        import orjson
+    except ImportError:
+        return False
+    if indent not in (1, 2) or type(value) is not dict or not value or any(type(k) is not str for k in value):
+        return False
+    if indent == 1 and any("  " in k for k in value):
+        return False
+    segments = _segments(value)
+    for seg in segments:
+        if isinstance(seg, tuple):
+            scan = _scan(seg[0])
+            if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
+                return False
+    option = 0
+    for name in _OPTIONS:
+        option |= getattr(orjson, name)
+    with open(path, "wb") as fh:
+        for seg in segments:
+            try:
+                piece = seg if isinstance(seg, bytes) else _piece(seg, option)
+            except (TypeError, ValueError):
+                return False
+            if _maybe_small_float(piece):
+                return False
+            fh.write(piece.replace(b"  ", b" ") if indent == 1 else piece)
+        fh.write(b"\n")
+    return True
 
 
 def dumps(plan: dict) -> str:
@@ -116,7 +265,7 @@ def dumps(plan: dict) -> str:
 
 def write(plan: dict, path: Path) -> Path:
     validate(plan)
-    path.write_bytes(json_bytes(plan, 2))
+    write_json(path, plan, 2)
     return path
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
-from planner.render.jsonplan import json_bytes
+from planner.render.jsonplan import write_json
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -108,6 +109,14 @@ class RouteError(ValueError):
 
 
 def route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
+    """``(type, value)`` of a plan route's path (see :func:`_route_path`); remembered for
+    strings, as a plan's routes share few paths ("/", "/api"...)."""
+    if (path is None or type(path) is str) and (path_type is None or type(path_type) is str):
+        return _route_path_of_strings(path, path_type)
+    return _route_path(path, path_type)
+
+
+def _route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
     """``(type, value)`` of a plan route's path: ``PathPrefix`` or ``Exact``.
 
     A folded GKE Ingress path ``/*`` or ``/v1/*`` (ImplementationSpecific) is the prefix ``/`` or
@@ -132,6 +141,9 @@ def route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
     if bad:
         raise RouteError(f"path {path!r} cannot be expressed: {bad[0]}")
     return kind, value
+
+
+_route_path_of_strings = lru_cache(maxsize=4096)(_route_path)  # pure: the same answer, or RouteError again
 
 
 def _route_backends(r: dict) -> list[dict]:
@@ -188,6 +200,15 @@ def _listener(listeners: list[dict], protocol: str) -> str | None:
     return next((lst["name"] for lst in listeners if lst["protocol"] == protocol), None)
 
 
+#: = json.dumps(rule, sort_keys=True), without a new encoder per call
+_rule_text = json.JSONEncoder(sort_keys=True).encode
+
+
+def _where(r: dict) -> str:
+    """A plan route as limitations name it."""
+    return f"route {r.get('host')}{r.get('path')}"
+
+
 def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route_names: set, limit) -> tuple[list[dict], list[str]]:
     """HTTPRoute records of a Gateway entrypoint and the namespaces its listeners must admit.
 
@@ -201,22 +222,24 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     http = _listener(listeners, "HTTP")
     tls = set(tls_hosts)
     by_group: dict[tuple, dict] = {}
+    rule_of: dict[str, dict] = {}  # a rule's canonical text (what groups and orders rules) -> the rule
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
-        where = f"route {r.get('host')}{r.get('path')}"
         try:
             rule = route_rule(r)
         except RouteError as exc:
-            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
             continue
         https_only = bool(r.get("https_only"))
         if https_only and (https is None or r.get("host") not in tls):
-            limit(where, "HTTPS_ONLY_NO_LISTENER", f"route is TLS-only but Gateway {name} has no HTTPS listener or certificate for host {r.get('host')!r}; not rendered (it would be served over plain HTTP)")
+            limit(_where(r), "HTTPS_ONLY_NO_LISTENER", f"route is TLS-only but Gateway {name} has no HTTPS listener or certificate for host {r.get('host')!r}; not rendered (it would be served over plain HTTP)")
             continue
         if https_only:
             tls_only_hosts.add(r["host"])
         key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
-        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(json.dumps(rule, sort_keys=True))
+        text = _rule_text(rule)
+        rule_of.setdefault(text, rule)
+        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(text)
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
     records = []
     for (ns, route_name, https_only), hosts in sorted(by_group.items()):
@@ -229,7 +252,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
                   for i in range(0, len(rules), ROUTE_MAX_RULES) for j in range(0, max(len(hs), 1), ROUTE_MAX_HOSTNAMES)]
         for i, (rules, group_hosts) in enumerate(chunks):
             parts = [route_name] + (["tls"] if https_only else []) + ([str(i + 1)] if len(chunks) > 1 else [])
-            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [json.loads(x) for x in rules]))
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [rule_of[x] for x in rules]))
     route_namespaces = {ns for ns, _, _ in by_group}
     if tls_only_hosts and http:
         ns = ep["namespace"]
@@ -281,19 +304,18 @@ def _ingress_rules(ep: dict, limit) -> tuple[list[dict], set]:
     """
     rules, tls_only = [], set()
     for r in ep["routes"]:
-        where = f"route {r.get('host')}{r.get('path')}"
         extra = [k for k in _INGRESS_ONLY_PLAIN if r.get(k)] + (["backends"] if len(r.get("backends") or []) > 1 else [])
         backend = (r.get("backends") or [{"service": r.get("service"), "port": r.get("port")}])[0]
         try:
             kind, value = route_path(r.get("path"), r.get("path_type"))
         except RouteError as exc:
-            limit(where, "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer)")
             continue
         if extra:
-            limit(where, "ROUTE_NOT_RENDERED", f"an Ingress path cannot carry {', '.join(extra)}; this route is not rendered (use the gateway strategy or keep its current load balancer)")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"an Ingress path cannot carry {', '.join(extra)}; this route is not rendered (use the gateway strategy or keep its current load balancer)")
             continue
         if backend.get("service") is None or backend.get("port") is None:
-            limit(where, "ROUTE_NOT_RENDERED", f"route to service {backend.get('service')!r} has no port; add it to the Ingress by hand")
+            limit(_where(r), "ROUTE_NOT_RENDERED", f"route to service {backend.get('service')!r} has no port; add it to the Ingress by hand")
             continue
         if r.get("https_only"):
             tls_only.add(r.get("host"))
@@ -432,145 +454,167 @@ def _nginx_records(plan: dict, eps_by_name: dict, multi: bool, armor: list, back
                             "cutover_ports": [], "cutover_force": False, "retire": True, "retire_clear_source_ranges": False, "cutover_take_ownership": False, "retire_drop_annotations": []})
 
 
-def program_data(plan: dict) -> dict:
-    """Turn the plan into the records the program loops over (pure; sorted; JSON-safe)."""
-    strategy = plan["inputs"]["strategy"]
-    multi = len(plan.get("clusters", [])) > 1
-    services = {(s["cluster"], s["namespace"], s["name"]): s for s in plan["services"]}
-    consolidated = sorted(k for k, s in services.items() if s["decision"] == "consolidate")
+class _Records:
+    """The program's records while program_data builds them: one list per resource type, the
+    limitations found on the way, and what later steps look up (routed ports, route names)."""
 
-    addresses, namespaces, gateways, http_routes = [], set(), [], []
-    ingresses, managed_certs, backend_objs, armor, frontend_configs = [], [], [], [], []
-    cert_maps, certs, cert_entries, dns, limitations = [], [], [], [], []
-    used_clusters: set[str] = set()
-    routed_ports: dict[tuple, set] = {}
-    route_names: set[tuple] = set()
-    ep_by_name: dict[str, dict] = {}
-    grants: list[dict] = []
+    def __init__(self, plan: dict):
+        self.strategy = plan["inputs"]["strategy"]
+        self.multi = len(plan.get("clusters", [])) > 1
+        self.addresses, self.namespaces, self.gateways, self.http_routes = [], set(), [], []
+        self.ingresses, self.managed_certs, self.backend_objs, self.armor, self.frontend_configs = [], [], [], [], []
+        self.cert_maps, self.certs, self.cert_entries, self.dns, self.limitations = [], [], [], [], []
+        self.grants: list[dict] = []
+        self.patches: list[dict] = []
+        self.used_clusters: set[str] = set()
+        self.routed_ports: dict[tuple, set] = {}
+        self.route_names: set[tuple] = set()
+        self.ep_by_name: dict[str, dict] = {}
 
-    def limit(obj: str, code: str, message: str) -> None:
-        limitations.append({"object": obj, "code": code, "message": message})
+    def limit(self, obj: str, code: str, message: str) -> None:
+        self.limitations.append({"object": obj, "code": code, "message": message})
 
-    for ep in sorted(plan["entrypoints"], key=lambda e: (e["cluster"], e["name"])):
+    def add_entrypoint(self, ep: dict) -> None:
+        """The address, and the Gateway (certificates, routes) or Ingress, of one entrypoint."""
         cl, name, internal = ep["cluster"], ep["name"], ep["internal"]
         ep_key = _key(cl, name)
-        ep_by_name[name] = {"key": ep_key, "internal": internal}
-        used_clusters.add(cl)
+        self.ep_by_name[name] = {"key": ep_key, "internal": internal}
+        self.used_clusters.add(cl)
         # GCP names (and the Gateway / Ingress names GKE derives its own from) stay <= 63
         # characters: a long namespace in "planner-<namespace>" is shortened with a hash suffix
         addr = dict(ep["address"], name=resource_name(ep["address"]["name"]))
-        obj_name = resource_name(name)
-        addresses.append({"key": ep_key, "cluster": cl, "entrypoint": name, "name": addr["name"], "global": bool(addr["global"]), "region": addr.get("region"), "internal": internal})
+        self.addresses.append({"key": ep_key, "cluster": cl, "entrypoint": name, "name": addr["name"], "global": bool(addr["global"]), "region": addr.get("region"), "internal": internal})
+        routed_ports = self.routed_ports
         for r in ep["routes"]:
             for b in _route_backends(r):
                 if b.get("service") is not None and b.get("port") is not None:
                     routed_ports.setdefault((cl, r["namespace"], b["service"]), set()).add(b["port"])
         tls_hosts = sorted(ep["tls_hosts"])
         if tls_hosts and internal:
-            limit(f"{ep['kind']} {name}", "INTERNAL_HTTP_ONLY",
-                  f"internal {ep['kind']} {name} is created with HTTP only: Google-managed certificates for "
-                  f"{'gke-l7-rilb through a certificate map' if ep['kind'] == 'Gateway' else 'gce-internal Ingress (ManagedCertificate)'} "
-                  f"are not supported; hosts {', '.join(tls_hosts)} need a pre-shared regional certificate or a Secret added by hand")
+            self.limit(f"{ep['kind']} {name}", "INTERNAL_HTTP_ONLY",
+                       f"internal {ep['kind']} {name} is created with HTTP only: Google-managed certificates for "
+                       f"{'gke-l7-rilb through a certificate map' if ep['kind'] == 'Gateway' else 'gce-internal Ingress (ManagedCertificate)'} "
+                       f"are not supported; hosts {', '.join(tls_hosts)} need a pre-shared regional certificate or a Secret added by hand")
             tls_hosts = []
         if ep["kind"] == "Gateway":
-            namespaces.add((cl, ep["namespace"]))
-            certmap = None
-            secret_refs = _secret_refs(ep, tls_hosts)  # ingress-nginx migration: kept TLS Secrets
-            if secret_refs:
-                for ref in secret_refs:
-                    if ref["namespace"] != ep["namespace"]:
-                        grants.append({"key": _key(cl, ref["namespace"], name, ref["name"]), "cluster": cl, "namespace": ref["namespace"],
-                                       "name": resource_name(name, ref["name"]), "from_namespace": ep["namespace"], "secret": ref["name"]})
-            elif tls_hosts:
-                certmap = resource_name(name, "certmap")
-                cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
-                for group in _cert_groups(ep, tls_hosts):
-                    cert_key = _key(cl, name, group["name"])
-                    certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"],
-                                  # used when a DNS zone is configured: the certificate is ACTIVE before cutover
-                                  "dns_authorizations": [{"key": _key(cl, name, "auth", h), "name": resource_name("planner", h, "auth"), "domain": h} for h in group["hosts"]]})
-                    for host in group["hosts"]:
-                        cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
-            listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
-            if secret_refs:
-                for lst in listeners:
-                    if lst["protocol"] == "HTTPS":
-                        lst["tls"] = {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": r["name"], "namespace": r["namespace"]} for r in secret_refs]}
-            routes, route_namespaces = _gateway_routes(dict(ep, name=obj_name, gateway_key=ep_key), tls_hosts, listeners, route_names, limit)
-            http_routes += routes
-            gateways.append({
-                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
-                "internal": internal, "address": addr["name"], "address_key": ep_key,
-                "listeners": listeners, "route_namespaces": route_namespaces,
-                "certificate_map": certmap, "certificate_map_key": ep_key if certmap else None,
-            })
-        else:  # Ingress
-            tls_hosts = _certifiable(ep, tls_hosts, limit)
-            cert_names = []
-            groups = _cert_groups(ep, tls_hosts)
-            domain_chunks = [g["hosts"] for g in groups]
-            if len(domain_chunks) > MANAGED_CERTS_PER_INGRESS:
-                left = [h for c in domain_chunks[MANAGED_CERTS_PER_INGRESS:] for h in c]
-                limit(f"Ingress {name}", "MANAGED_CERT_LIMIT", f"an Ingress takes at most {MANAGED_CERTS_PER_INGRESS} ManagedCertificates of {MANAGED_CERT_MAX_DOMAINS} domains; {len(left)} host(s) get no certificate: {', '.join(left)}")
-                domain_chunks = domain_chunks[:MANAGED_CERTS_PER_INGRESS]
-            if len(domain_chunks) > 1:
-                limit(f"Ingress {name}", "MANAGED_CERT_SPLIT", f"{len(tls_hosts)} TLS hosts split over {len(domain_chunks)} ManagedCertificates (at most {MANAGED_CERT_MAX_DOMAINS} domains each)")
-            for group, chunk in zip(groups, domain_chunks):
-                mc = resource_name(group["name"])
-                cert_names.append(mc)
-                managed_certs.append({"key": _key(cl, ep["namespace"], mc), "cluster": cl, "name": mc, "namespace": ep["namespace"], "domains": chunk})
-            rules, tls_only = _ingress_rules(ep, limit)
-            frontend = None
-            if rules and tls_only and tls_only == {r["host"] for r in rules} and tls_only <= set(tls_hosts):
-                # every host is TLS-only: port 80 answers with a 301 to https (FrontendConfig), as the
-                # Gateway's HTTP listener does; no backend is ever served over plain HTTP
-                frontend = resource_name(name, "https-redirect")
-                frontend_configs.append({"key": _key(cl, ep["namespace"], frontend), "cluster": cl, "name": frontend, "namespace": ep["namespace"]})
-            elif tls_only:
-                limit(f"Ingress {name}", "HTTPS_ONLY_MIXED",
-                      f"hosts {', '.join(sorted(h or '*' for h in tls_only))} are TLS-only today, but this Ingress also serves plain-HTTP hosts "
-                      f"(a GKE Ingress redirects to HTTPS for all its hosts or none): they answer on port 80 too; give them their own Ingress or use the gateway strategy")
-            ingresses.append({
-                "key": ep_key, "cluster": cl, "name": obj_name, "namespace": ep["namespace"], "class": ep["class"],
-                "internal": internal, "address": addr["name"], "address_key": ep_key,
-                "managed_certificates": cert_names, "rules": rules, "frontend_config": frontend,
-            })
+            self.gateways.append(self._gateway(ep, ep_key, tls_hosts, addr["name"]))
+        else:
+            self.ingresses.append(self._ingress(ep, ep_key, tls_hosts, addr["name"]))
 
-    # per consolidated service: security policy, backend policy/config, Service patch
-    patches = []
-    eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
-    for key in consolidated:
-        s = services[key]
+    @staticmethod
+    def _entrypoint_record(ep: dict, ep_key: str, address: str) -> dict:
+        return {"key": ep_key, "cluster": ep["cluster"], "name": resource_name(ep["name"]), "namespace": ep["namespace"], "class": ep["class"],
+                "internal": ep["internal"], "address": address, "address_key": ep_key}
+
+    def _gateway(self, ep: dict, ep_key: str, tls_hosts: list[str], address: str) -> dict:
+        """A Gateway record; its TLS (kept Secrets, or a certificate map) and HTTPRoutes on the way."""
+        cl, name = ep["cluster"], ep["name"]
+        self.namespaces.add((cl, ep["namespace"]))
+        certmap = None
+        secret_refs = _secret_refs(ep, tls_hosts)  # ingress-nginx migration: kept TLS Secrets
+        if secret_refs:
+            for ref in secret_refs:
+                if ref["namespace"] != ep["namespace"]:
+                    self.grants.append({"key": _key(cl, ref["namespace"], name, ref["name"]), "cluster": cl, "namespace": ref["namespace"],
+                                        "name": resource_name(name, ref["name"]), "from_namespace": ep["namespace"], "secret": ref["name"]})
+        elif tls_hosts:
+            certmap = resource_name(name, "certmap")
+            self.cert_maps.append({"key": ep_key, "name": certmap, "description": f"planner: TLS hosts of Gateway {name}"})
+            self._certificates(ep, ep_key, tls_hosts)
+        listeners = [dict(lst) for lst in ep["listeners"] if lst["protocol"] == "HTTP" or tls_hosts]
+        if secret_refs:
+            for lst in listeners:
+                if lst["protocol"] == "HTTPS":
+                    lst["tls"] = {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": r["name"], "namespace": r["namespace"]} for r in secret_refs]}
+        routes, route_namespaces = _gateway_routes(dict(ep, name=resource_name(name), gateway_key=ep_key), tls_hosts, listeners, self.route_names, self.limit)
+        self.http_routes += routes
+        return dict(self._entrypoint_record(ep, ep_key, address), listeners=listeners, route_namespaces=route_namespaces,
+                    certificate_map=certmap, certificate_map_key=ep_key if certmap else None)
+
+    def _certificates(self, ep: dict, ep_key: str, tls_hosts: list[str]) -> None:
+        """Certificate Manager certificates of a Gateway's certificate map, and their map entries."""
+        cl, name = ep["cluster"], ep["name"]
+        for group in _cert_groups(ep, tls_hosts):
+            cert_key = _key(cl, name, group["name"])
+            self.certs.append({"key": cert_key, "name": resource_name(group["name"]), "domains": group["hosts"],
+                               # used when a DNS zone is configured: the certificate is ACTIVE before cutover
+                               "dns_authorizations": [{"key": _key(cl, name, "auth", h), "name": resource_name("planner", h, "auth"), "domain": h} for h in group["hosts"]]})
+            for host in group["hosts"]:
+                self.cert_entries.append({"key": _key(cl, name, host), "name": resource_name("planner", host, "entry"), "map": ep_key, "hostname": host, "certificate": cert_key})
+
+    def _ingress(self, ep: dict, ep_key: str, tls_hosts: list[str], address: str) -> dict:
+        """An Ingress record; its ManagedCertificates and FrontendConfig on the way."""
+        cl, name = ep["cluster"], ep["name"]
+        tls_hosts = _certifiable(ep, tls_hosts, self.limit)
+        cert_names = []
+        groups = _cert_groups(ep, tls_hosts)
+        domain_chunks = [g["hosts"] for g in groups]
+        if len(domain_chunks) > MANAGED_CERTS_PER_INGRESS:
+            left = [h for c in domain_chunks[MANAGED_CERTS_PER_INGRESS:] for h in c]
+            self.limit(f"Ingress {name}", "MANAGED_CERT_LIMIT", f"an Ingress takes at most {MANAGED_CERTS_PER_INGRESS} ManagedCertificates of {MANAGED_CERT_MAX_DOMAINS} domains; {len(left)} host(s) get no certificate: {', '.join(left)}")
+            domain_chunks = domain_chunks[:MANAGED_CERTS_PER_INGRESS]
+        if len(domain_chunks) > 1:
+            self.limit(f"Ingress {name}", "MANAGED_CERT_SPLIT", f"{len(tls_hosts)} TLS hosts split over {len(domain_chunks)} ManagedCertificates (at most {MANAGED_CERT_MAX_DOMAINS} domains each)")
+        for group, chunk in zip(groups, domain_chunks):
+            mc = resource_name(group["name"])
+            cert_names.append(mc)
+            self.managed_certs.append({"key": _key(cl, ep["namespace"], mc), "cluster": cl, "name": mc, "namespace": ep["namespace"], "domains": chunk})
+        rules, tls_only = _ingress_rules(ep, self.limit)
+        frontend = None
+        if rules and tls_only and tls_only == {r["host"] for r in rules} and tls_only <= set(tls_hosts):
+            # every host is TLS-only: port 80 answers with a 301 to https (FrontendConfig), as the
+            # Gateway's HTTP listener does; no backend is ever served over plain HTTP
+            frontend = resource_name(name, "https-redirect")
+            self.frontend_configs.append({"key": _key(cl, ep["namespace"], frontend), "cluster": cl, "name": frontend, "namespace": ep["namespace"]})
+        elif tls_only:
+            self.limit(f"Ingress {name}", "HTTPS_ONLY_MIXED",
+                       f"hosts {', '.join(sorted(h or '*' for h in tls_only))} are TLS-only today, but this Ingress also serves plain-HTTP hosts "
+                       f"(a GKE Ingress redirects to HTTPS for all its hosts or none): they answer on port 80 too; give them their own Ingress or use the gateway strategy")
+        return dict(self._entrypoint_record(ep, ep_key, address), managed_certificates=cert_names, rules=rules, frontend_config=frontend)
+
+    def add_service(self, key: tuple, s: dict, ep: dict | None) -> None:
+        """A consolidated service: its security policy, backend policy/config and Service patch."""
         cl, ns, svc = key
         pol = s.get("policies") or {}
-        ep = eps_by_name.get(s["entrypoint"])
         if ep is None:
-            limit(f"Service {cl}/{ns}/{svc}", "ENTRYPOINT_MISSING", f"consolidated into {s['entrypoint']!r}, which is not among the plan's entrypoints; nothing rendered for it")
-            continue
-        used_clusters.add(cl)
-        internal = ep["internal"]
+            self.limit(f"Service {cl}/{ns}/{svc}", "ENTRYPOINT_MISSING", f"consolidated into {s['entrypoint']!r}, which is not among the plan's entrypoints; nothing rendered for it")
+            return
+        self.used_clusters.add(cl)
         ranges = sorted(pol.get("source_ranges") or [])
-        armor_name = None
-        if ranges and internal:
-            limit(f"Service {cl}/{ns}/{svc}", "SOURCE_RANGES_INTERNAL",
-                  f"loadBalancerSourceRanges {', '.join(ranges)} cannot be enforced by a Cloud Armor backend policy on an internal "
-                  f"{ep['kind']}; restrict access by hand (firewall on the clients' side) before cutover")
-        elif ranges:
-            armor_name = resource_name("planner", *( [cl] if multi else []), ns, svc)
-            rules = [{"priority": ARMOR_FIRST_PRIORITY + i, "action": "allow", "ranges": chunk, "description": "allow loadBalancerSourceRanges"} for i, chunk in enumerate(_chunks(ranges, ARMOR_RANGES_PER_RULE))]
-            rules.append({"priority": ARMOR_DEFAULT_PRIORITY, "action": "deny(403)", "ranges": ["*"], "description": "default deny"})
-            armor.append({"key": _key(cl, ns, svc), "name": armor_name, "description": f"planner: loadBalancerSourceRanges of Service {ns}/{svc}", "rules": rules})
+        armor_name = self._service_armor(key, ep, ranges)
         affinity = pol.get("session_affinity")
         timeout = pol.get("timeout_sec")
         config_name = None
         if armor_name or affinity or timeout:
             config_name = resource_name("planner", svc)
-            backend_objs.append({
+            self.backend_objs.append({
                 "key": _key(cl, ns, config_name), "cluster": cl, "name": config_name, "namespace": ns, "service": svc,
                 "kind": "GCPBackendPolicy" if ep["kind"] == "Gateway" else "BackendConfig",
                 "security_policy": armor_name, "security_policy_key": _key(cl, ns, svc) if armor_name else None,
                 "session_affinity": affinity, "timeout_sec": timeout,
             })
+        self.patches.append(self._service_patch(key, s, ep, ranges, config_name))
+
+    def _service_armor(self, key: tuple, ep: dict, ranges: list[str]) -> str | None:
+        """The Cloud Armor policy enforcing a service's loadBalancerSourceRanges (its name), if any."""
+        cl, ns, svc = key
+        if ranges and ep["internal"]:
+            self.limit(f"Service {cl}/{ns}/{svc}", "SOURCE_RANGES_INTERNAL",
+                       f"loadBalancerSourceRanges {', '.join(ranges)} cannot be enforced by a Cloud Armor backend policy on an internal "
+                       f"{ep['kind']}; restrict access by hand (firewall on the clients' side) before cutover")
+            return None
+        if not ranges:
+            return None
+        armor_name = resource_name("planner", *([cl] if self.multi else []), ns, svc)
+        rules = [{"priority": ARMOR_FIRST_PRIORITY + i, "action": "allow", "ranges": chunk, "description": "allow loadBalancerSourceRanges"} for i, chunk in enumerate(_chunks(ranges, ARMOR_RANGES_PER_RULE))]
+        rules.append({"priority": ARMOR_DEFAULT_PRIORITY, "action": "deny(403)", "ranges": ["*"], "description": "default deny"})
+        self.armor.append({"key": _key(cl, ns, svc), "name": armor_name, "description": f"planner: loadBalancerSourceRanges of Service {ns}/{svc}", "rules": rules})
+        return armor_name
+
+    def _service_patch(self, key: tuple, s: dict, ep: dict, ranges: list[str], config_name: str | None) -> dict:
+        """What each phase changes on the Service: annotations, appProtocol, and ClusterIP at retire."""
+        cl, ns, svc = key
+        pol = s.get("policies") or {}
         build_ann: dict[str, str] = {}
         cutover_ann: dict[str, str] = {}
         if ep["kind"] == "Ingress":
@@ -581,7 +625,7 @@ def program_data(plan: dict) -> dict:
             # Added at build, not cutover: the new Ingress serves as soon as it exists, and without
             # this annotation its backend would run without the Cloud Armor policy.
             build_ann["cloud.google.com/backend-config"] = json.dumps({"default": config_name}, sort_keys=True)
-        ports, force, ingress_protocols = _backend_protocol_patch(s, ep, routed_ports.get(key, set()), limit)
+        ports, force, ingress_protocols = _backend_protocol_patch(s, ep, self.routed_ports.get(key, set()), self.limit)
         if ingress_protocols:
             cutover_ann["cloud.google.com/app-protocols"] = json.dumps(ingress_protocols, sort_keys=True)
         from_annotation = bool(ranges) and bool(pol.get("source_ranges_annotation"))
@@ -596,7 +640,7 @@ def program_data(plan: dict) -> dict:
             # the API server removes it.
             cutover_ann[SOURCE_RANGES_ANNOTATION] = ", ".join(ranges)
             drop.append(SOURCE_RANGES_ANNOTATION)
-        patches.append({
+        return {
             "key": _key(cl, ns, svc), "cluster": cl, "namespace": ns, "name": svc,
             "build_annotations": build_ann, "cutover_annotations": cutover_ann,
             "cutover_ports": ports, "cutover_force": force, "retire": True,
@@ -605,76 +649,92 @@ def program_data(plan: dict) -> dict:
             "retire_clear_source_ranges": bool(ranges) and not from_annotation,
             "cutover_take_ownership": from_annotation,
             "retire_drop_annotations": drop,
-        })
+        }
 
-    _nginx_records(plan, eps_by_name, multi, armor, backend_objs, patches, limit)
+    def add_dns(self, plan: dict) -> None:
+        """A record per DNS change (not for hosts planner made up, or routed by several
+        entrypoints), then the hosts handed to external-dns on each Gateway / Ingress."""
+        host_sources = _host_sources(plan)
+        domain_given = bool(plan["inputs"].get("domain_given"))
+        generated: dict[str, list[str]] = {}
+        host_count: dict[str, int] = {}
+        for d in plan.get("dns_changes", []):
+            host_count[d["host"]] = host_count.get(d["host"], 0) + 1
+        for d in sorted(plan.get("dns_changes", []), key=lambda d: (d["host"], d["entrypoint"])):
+            ep = self.ep_by_name.get(d["entrypoint"])
+            conflict = host_count[d["host"]] > 1
+            if conflict:
+                self.limit(f"host {d['host']}", "DNS_HOST_CONFLICT", f"host {d['host']} is routed by several entrypoints; its A record is left to you (listed under manual_dns_changes)")
+            if ep is None:
+                self.limit(f"host {d['host']}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {d['entrypoint']!r}, which the plan does not create")
+                continue
+            sources = host_sources.get((d["entrypoint"], d["host"]), set())
+            # a host planner made up (no annotation, rule or routes file names it) is no DNS name to publish
+            if sources and sources <= {"generated"} and not domain_given:
+                generated.setdefault(d["entrypoint"], []).append(d["host"])
+                continue
+            self.dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict,
+                             "old_addresses": sorted(d.get("old_addresses", [])),
+                             # external-dns already owns the record: hand the host to it, never create a rival record
+                             "external_dns": "external-dns" in sources})
+        for entrypoint, hosts in sorted(generated.items()):
+            self.limit(f"entrypoint {entrypoint}", "DNS_GENERATED_HOSTS",
+                       f"{len(hosts)} host(s) were generated by planner (no external-dns annotation, Ingress rule or routes file names them), so no DNS record is made for them: "
+                       f"{', '.join(hosts[:5])}{' ...' if len(hosts) > 5 else ''}; re-run with --domain or give the Services real hostnames")
+        handed = {}
+        for d in self.dns:
+            if d["external_dns"] and not d["conflict"]:
+                handed.setdefault(d["address_key"], []).append(d["host"])
+        for rec in self.gateways + self.ingresses:
+            rec["external_dns_hosts"] = sorted(handed.get(rec["key"], []))
 
-    host_sources = _host_sources(plan)
-    domain_given = bool(plan["inputs"].get("domain_given"))
-    generated: dict[str, list[str]] = {}
-    host_count: dict[str, int] = {}
-    for d in plan.get("dns_changes", []):
-        host_count[d["host"]] = host_count.get(d["host"], 0) + 1
-    for d in sorted(plan.get("dns_changes", []), key=lambda d: (d["host"], d["entrypoint"])):
-        ep = ep_by_name.get(d["entrypoint"])
-        conflict = host_count[d["host"]] > 1
-        if conflict:
-            limit(f"host {d['host']}", "DNS_HOST_CONFLICT", f"host {d['host']} is routed by several entrypoints; its A record is left to you (listed under manual_dns_changes)")
-        if ep is None:
-            limit(f"host {d['host']}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {d['entrypoint']!r}, which the plan does not create")
-            continue
-        sources = host_sources.get((d["entrypoint"], d["host"]), set())
-        # a host planner made up (no annotation, rule or routes file names it) is no DNS name to publish
-        if sources and sources <= {"generated"} and not domain_given:
-            generated.setdefault(d["entrypoint"], []).append(d["host"])
-            continue
-        dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict,
-                    "old_addresses": sorted(d.get("old_addresses", [])),
-                    # external-dns already owns the record: hand the host to it, never create a rival record
-                    "external_dns": "external-dns" in sources})
-    for entrypoint, hosts in sorted(generated.items()):
-        limit(f"entrypoint {entrypoint}", "DNS_GENERATED_HOSTS",
-              f"{len(hosts)} host(s) were generated by planner (no external-dns annotation, Ingress rule or routes file names them), so no DNS record is made for them: "
-              f"{', '.join(hosts[:5])}{' ...' if len(hosts) > 5 else ''}; re-run with --domain or give the Services real hostnames")
+    def data(self, plan: dict) -> dict:
+        """The program's data: every list sorted by key (gateways, ingresses, DNS in build order)."""
+        folded = [{"cluster": x["cluster"], "namespace": x["namespace"], "name": x["name"], "kind": x["kind"], "folded_into": x.get("folded_into")}
+                  for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"]))
+                  if x.get("decision") == "fold"]
+        by_key = lambda r: r["key"]  # noqa: E731
+        return {
+            "format": DATA_FORMAT,
+            "folded": folded,
+            "generator": dict(plan.get("generator", {})),
+            "strategy": self.strategy,
+            "clusters": sorted(self.used_clusters),
+            # what the stack must point at: the program refuses another project or cluster
+            "targets": _targets(plan, self.used_clusters),
+            "addresses": self.addresses,
+            "namespaces": [{"key": _key(c, n), "cluster": c, "name": n} for c, n in sorted(self.namespaces)],
+            "security_policies": sorted(self.armor, key=by_key),
+            "certificate_maps": self.cert_maps,
+            "certificates": sorted(self.certs, key=by_key),
+            "certificate_map_entries": sorted(self.cert_entries, key=by_key),
+            "gateways": self.gateways,
+            "http_routes": sorted(self.http_routes, key=by_key),
+            "ingresses": self.ingresses,
+            "managed_certificates": sorted(self.managed_certs, key=by_key),
+            "frontend_configs": sorted(self.frontend_configs, key=by_key),
+            "backend_policies": sorted((b for b in self.backend_objs if b["kind"] == "GCPBackendPolicy"), key=by_key),
+            "backend_configs": sorted((b for b in self.backend_objs if b["kind"] == "BackendConfig"), key=by_key),
+            "service_patches": sorted(self.patches, key=by_key),
+            "reference_grants": sorted(self.grants, key=by_key),
+            "dns": self.dns,
+            "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in self.limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
+        }
 
-    handed = {}
-    for d in dns:
-        if d["external_dns"] and not d["conflict"]:
-            handed.setdefault(d["address_key"], []).append(d["host"])
-    for rec in gateways + ingresses:
-        rec["external_dns_hosts"] = sorted(handed.get(rec["key"], []))
 
-    folded = []
-    for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"])):
-        if x.get("decision") == "fold":
-            folded.append({"cluster": x["cluster"], "namespace": x["namespace"], "name": x["name"], "kind": x["kind"], "folded_into": x.get("folded_into")})
-
-    return {
-        "format": DATA_FORMAT,
-        "folded": folded,
-        "generator": dict(plan.get("generator", {})),
-        "strategy": strategy,
-        "clusters": sorted(used_clusters),
-        # what the stack must point at: the program refuses another project or cluster
-        "targets": _targets(plan, used_clusters),
-        "addresses": addresses,
-        "namespaces": [{"key": _key(c, n), "cluster": c, "name": n} for c, n in sorted(namespaces)],
-        "security_policies": sorted(armor, key=lambda r: r["key"]),
-        "certificate_maps": cert_maps,
-        "certificates": sorted(certs, key=lambda r: r["key"]),
-        "certificate_map_entries": sorted(cert_entries, key=lambda r: r["key"]),
-        "gateways": gateways,
-        "http_routes": sorted(http_routes, key=lambda r: r["key"]),
-        "ingresses": ingresses,
-        "managed_certificates": sorted(managed_certs, key=lambda r: r["key"]),
-        "frontend_configs": sorted(frontend_configs, key=lambda r: r["key"]),
-        "backend_policies": sorted((b for b in backend_objs if b["kind"] == "GCPBackendPolicy"), key=lambda r: r["key"]),
-        "backend_configs": sorted((b for b in backend_objs if b["kind"] == "BackendConfig"), key=lambda r: r["key"]),
-        "service_patches": sorted(patches, key=lambda r: r["key"]),
-        "reference_grants": sorted(grants, key=lambda r: r["key"]),
-        "dns": dns,
-        "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
-    }
+def program_data(plan: dict) -> dict:
+    """Turn the plan into the records the program loops over (pure; sorted; JSON-safe)."""
+    records = _Records(plan)
+    services = {(s["cluster"], s["namespace"], s["name"]): s for s in plan["services"]}
+    consolidated = sorted(k for k, s in services.items() if s["decision"] == "consolidate")
+    for ep in sorted(plan["entrypoints"], key=lambda e: (e["cluster"], e["name"])):
+        records.add_entrypoint(ep)
+    eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
+    for key in consolidated:
+        records.add_service(key, services[key], eps_by_name.get(services[key]["entrypoint"]))
+    _nginx_records(plan, eps_by_name, records.multi, records.armor, records.backend_objs, records.patches, records.limit)
+    records.add_dns(plan)
+    return records.data(plan)
 
 
 def _templates():
@@ -713,12 +773,12 @@ def write(plan: dict, out_dir: Path) -> Path:
     if not re.fullmatch(r"[0-9A-Za-z.+-]*", context["generator_version"]) or data["strategy"] not in ("gateway", "ingress"):
         raise PlannerError(f"plan: unexpected generator version or strategy {context['generator_version']!r}/{data['strategy']!r}")
     files = {
-        # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
-        PROGRAM_DATA: json_bytes(data, indent=1),
         "__main__.py": env.get_template("__main__.py.j2").render(**context),
         "Pulumi.yaml": env.get_template("Pulumi.yaml.j2").render(**context),
         "requirements.txt": env.get_template("requirements.txt.j2").render(**context),
     }
+    # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
+    write_json(out_dir / PROGRAM_DATA, data, indent=1)
     for name, text in files.items():
-        (out_dir / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        (out_dir / name).write_bytes(text.encode("utf-8"))
     return out_dir
