@@ -6,9 +6,10 @@ steps that read shared state and return something small. Where ``os.fork`` is mi
 when the caller says the input is too small to be worth a process, ``fn`` runs in this
 process when the result is asked for, so the result is the same either way.
 
-A child's :class:`~planner.model.PlannerError` is raised again in the parent with its message
-(bad input still ends with one line and exit code 2); any other error comes back as a
-RuntimeError carrying the child's traceback.
+A child's exception is raised again in the parent, of its own type: a
+:class:`~planner.model.PlannerError` with its message (bad input still ends with one line and
+exit code 2), any other with the child's traceback added as a note (or, when it cannot be
+pickled, as a RuntimeError carrying that traceback).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def can_fork() -> bool:
 
 class Beside:
     """``fn(*args)`` started now in a forked child (``fork=False`` or no fork: run lazily in
-    this process by :meth:`result`)."""
+    this process by :meth:`outcome` / :meth:`result`)."""
 
     def __init__(self, fn, *args, fork: bool = True):
         self.fn, self.args, self.pid = fn, args, None
@@ -41,29 +42,49 @@ class Beside:
             _child_run(fn, args, write_fd)
         os.close(write_fd)
 
-    def result(self):
+    def outcome(self) -> tuple[bool, object]:
+        """(True, the result) or (False, the exception to raise); waits for the child."""
         if self.pid is None:
-            return self.fn(*self.args)
+            return _outcome(self.fn, *self.args)
         with os.fdopen(self.read_fd, "rb") as fh:
             data = fh.read()
         os.waitpid(self.pid, 0)
-        ok, value = pickle.loads(data) if data else (False, ("RuntimeError", f"{getattr(self.fn, '__name__', 'the child')} exited without a result"))
-        if ok:
-            return value
-        kind, message = value
-        raise PlannerError(message) if kind == "PlannerError" else RuntimeError(message)
+        name = getattr(self.fn, "__name__", "a forked step")
+        try:
+            return pickle.loads(data) if data else (False, RuntimeError(f"{name} exited without a result"))
+        except Exception:  # noqa: BLE001 - an exception class that cannot be rebuilt
+            return False, RuntimeError(f"{name} failed with an error that could not be passed back")
+
+    def result(self):
+        """The result, or the child's exception raised here."""
+        ok, value = self.outcome()
+        if not ok:
+            raise value
+        return value
+
+
+def _outcome(fn, *args) -> tuple[bool, object]:
+    try:
+        return True, fn(*args)
+    except Exception as exc:  # noqa: BLE001 - raised by the caller when it collects the outcome
+        return False, exc
 
 
 def _child_run(fn, args, fd: int) -> None:
     code = 0
     try:
         got = (True, fn(*args))
-    except PlannerError as exc:
-        got, code = (False, ("PlannerError", str(exc))), 2
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        got, code = (False, ("RuntimeError", traceback.format_exc())), 1
+    except BaseException as exc:  # noqa: BLE001 - passed to the parent, which raises it
+        code = 2 if isinstance(exc, PlannerError) else 1
+        if not isinstance(exc, PlannerError):
+            exc.add_note(f"in a forked child ({getattr(fn, '__name__', fn)}):\n" + traceback.format_exc())
+        got = (False, exc)
     try:
+        try:
+            data = pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an exception (or result) pickle cannot carry
+            data = pickle.dumps((False, RuntimeError(traceback.format_exc() if got[0] else "".join(traceback.format_exception(got[1])))))
         with os.fdopen(fd, "wb") as fh:
-            fh.write(pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL))
+            fh.write(data)
     finally:
         os._exit(code)

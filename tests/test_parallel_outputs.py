@@ -59,7 +59,7 @@ def test_forked_errors_are_raised_in_serial_order(tmp_path, monkeypatch):
     with pytest.raises(IsADirectoryError) as err:
         write_outputs(synthetic_plan(3), tmp_path / "out")
     assert err.value.filename == str(tmp_path / "out" / "plan.json")
-    assert any("in a forked writer" in note for note in getattr(err.value, "__notes__", []))
+    assert any("in a forked child" in note for note in getattr(err.value, "__notes__", []))
     assert (tmp_path / "out" / "report.html").is_file()
     assert not (tmp_path / "out" / ".planner-outputs").exists()
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.model import PlannerError
+from planner.parallel import Beside
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,11 @@ def _write_all(plan: dict, writers: list[tuple], forked) -> list[Path]:
 
     gc.freeze()  # the plan's objects: no collection (here or in a child) writes to their pages
     try:
-        children = {label: _Beside(write, plan, path) for label, write, path in writers if label in forked}
+        children = {label: Beside(write, plan, path) for label, write, path in writers if label in forked}
         outcomes = {}
         for label, write, path in writers:
             if label not in children:
-                outcomes[label] = _outcome(write, plan, path)
+                outcomes[label] = Beside(write, plan, path, fork=False).outcome()
                 if not outcomes[label][0]:
                     break
         outcomes.update((label, child.outcome()) for label, child in children.items())
@@ -99,73 +100,6 @@ def _write_all(plan: dict, writers: list[tuple], forked) -> list[Path]:
             raise value
         results.append(value)
     return results
-
-
-def _outcome(fn, *args) -> tuple[bool, object]:
-    try:
-        return True, fn(*args)
-    except Exception as exc:  # noqa: BLE001 - raised by _write_all once every writer is done
-        return False, exc
-
-
-class _Beside:
-    """``fn(*args)`` in a forked child (POSIX), its result or error collected by :meth:`outcome`;
-    in this process (when collected) when fork is unavailable."""
-
-    def __init__(self, fn, *args):
-        import os
-        import sys
-
-        self.fn, self.args, self.pid = fn, args, None
-        if not hasattr(os, "fork"):
-            return
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.read_fd, write_fd = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: run, send (ok, value) back, leave without cleanup handlers
-            os.close(self.read_fd)
-            _child_run(fn, args, write_fd)
-        os.close(write_fd)
-
-    def outcome(self) -> tuple[bool, object]:
-        """(True, the result) or (False, the exception to raise)."""
-        import os
-        import pickle
-
-        if self.pid is None:
-            return _outcome(self.fn, *self.args)
-        with os.fdopen(self.read_fd, "rb") as fh:
-            data = fh.read()
-        os.waitpid(self.pid, 0)
-        try:
-            return pickle.loads(data) if data else (False, RuntimeError("a forked writer exited without a result"))
-        except Exception:  # noqa: BLE001 - an exception class that cannot be rebuilt
-            return False, RuntimeError("a forked writer failed with an error that could not be passed back")
-
-
-def _child_run(fn, args, fd: int) -> None:
-    import os
-    import pickle
-    import traceback
-
-    code = 0
-    try:
-        got = (True, fn(*args))
-    except BaseException as exc:  # noqa: BLE001 - passed to the parent, which raises it
-        code = 2 if isinstance(exc, PlannerError) else 1
-        if not isinstance(exc, PlannerError):
-            exc.add_note("in a forked writer:\n" + traceback.format_exc())
-        got = (False, exc)
-    try:
-        try:
-            data = pickle.dumps(got)
-        except Exception:  # noqa: BLE001 - an exception (or result) pickle cannot carry
-            data = pickle.dumps((False, RuntimeError(traceback.format_exc() if got[0] else "".join(traceback.format_exception(got[1])))))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-    finally:
-        os._exit(code)
 
 
 def _stats(folder: Path) -> dict[Path, tuple]:
