@@ -60,8 +60,7 @@ def design(ev: Evaluator, strategy: str) -> Candidate:
     entries = rule_entries(ev, strategy)
     # the keeping rule's own notes (a PLACEHOLDER_VALUE block): they count in the auto choice
     notes.extend(Note(level, e.ref, code, message) for e in entries if e.verdict.keep for level, code, message in e.verdict.notes)
-    current_fps = list(ev.service_fps)
-    current_fps.extend(inv.extra_footprints)
+    current_fps = ev.current_fps()
     entries = breakeven.apply(entries, current_fps, ev.pricer, inv)
     ngx = nginx.prepare(ev, strategy)  # --migrate-ingress-nginx: None when off
     items, claims = existing.fold_ingresses(inv, ev.pricer, entries, strategy, ev.opts.fold_ingresses, current_fps, skip=ngx.keys if ngx else frozenset())
@@ -93,8 +92,9 @@ def stub(c: Candidate, cloud: str) -> dict:
     return {"notes": [{"level": BLOCK, "object": o, "code": code, "message": m} for o, code, m in sorted(found)], "summary": {"proposed_monthly_usd": usd(c.priced.after.total)}}
 
 
-def finish(ev: Evaluator, c: Candidate) -> dict:
-    """Steps 6-7: the plan document of a designed candidate."""
+def finish(ev: Evaluator, c: Candidate, money: Money | None = None) -> dict:
+    """Steps 6-7: the plan document of a designed candidate (``money``: its
+    :func:`money_by_phase`, when already worked out)."""
     from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
 
     notes, priced = c.notes, c.priced
@@ -104,10 +104,8 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     assemble.entrypoint_notes(c.entrypoints, notes)
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
-    existing_out = assemble.existing_rows(c.items, c.gateways, ev.inv, priced) + nginx.existing_rows(c.design.nginx, ev.inv)
-    # the money by phase and every owner's cost components read the pricing alone: on a large
-    # plan they are worked out beside the service rows
-    money = Beside(money_by_phase, ev, c, [_row_ref(r) for r in existing_out], fork=len(c.entries) >= PARALLEL_FROM)
+    existing_out = existing_rows(ev, c)
+    money = money or money_by_phase(ev, c)
     services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), notes, ev.is_generated, ev.opts.domain)
     migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
     nginx.plan_notes(c.design.nginx, migration, notes)
@@ -120,12 +118,17 @@ def finish(ev: Evaluator, c: Candidate) -> dict:
     }
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration
-    money.result().apply(c, sections)  # before the document: its runbook reads the DNS changes
+    money.apply(c, sections)  # before the document: its runbook reads the DNS changes
     plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
     plan["summary"]["loss_above_gib_per_service_month"] = phases.loss_above(plan)
     return plan
+
+
+def existing_rows(ev: Evaluator, c: Candidate) -> list[dict]:
+    """The ``existing_entrypoints`` rows: today's Ingresses and Gateways, ingress-nginx's."""
+    return assemble.existing_rows(c.items, c.gateways, ev.inv, c.priced) + nginx.existing_rows(c.design.nginx, ev.inv)
 
 
 def _row_ref(row: dict) -> str:
@@ -166,8 +169,9 @@ class Money:
             row["cost_components"] = self.current[_row_ref(row)]
 
 
-def money_by_phase(ev: Evaluator, c: Candidate, existing_refs: list[str]) -> Money:
+def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     """The :class:`Money` of a designed candidate (reads its pricing, never its rows)."""
+    existing_refs = [_row_ref(r) for r in existing_rows(ev, c)]
     priced = c.priced
     moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
     moved |= c.design.nginx.retired if c.design.nginx is not None else set()
@@ -203,30 +207,33 @@ def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
 PARALLEL_FROM = 5000
 
 
-def _auto(ev: Evaluator) -> tuple[Candidate, str]:
-    """``auto``: every strategy designed, the cheapest feasible one chosen from their stubs."""
+def _auto(ev: Evaluator) -> tuple[Candidate, str, Money | None]:
+    """``auto``: every strategy designed, the cheapest feasible one chosen from their stubs;
+    the chosen one's money when already worked out."""
     if len(ev.lbs) >= PARALLEL_FROM and can_fork():
         return _auto_beside(ev)
     candidates = {name: design(ev, name) for name in STRATEGY_ORDER}
     chosen, why = choose({name: stub(c, ev.pricer.cloud) for name, c in candidates.items()})
-    return candidates[chosen], why
+    return candidates[chosen], why, None
 
 
 def _stub_of(ev: Evaluator, strategy: str) -> dict:
     return stub(design(ev, strategy), ev.pricer.cloud)
 
 
-def _auto_beside(ev: Evaluator) -> tuple[Candidate, str]:
+def _auto_beside(ev: Evaluator) -> tuple[Candidate, str, Money | None]:
     """:func:`_auto` with the later strategies designed in children that send back only their
-    stubs (a few block notes and a total). Designing is pure, so a strategy chosen from a
-    child's stub is designed again here and comes out the same (gateway, designed here, is
-    the usual choice)."""
+    stubs (a few block notes and a total). While they design, this process designs the first
+    strategy (gateway, the usual choice) and works out its money (their designs take longer:
+    a forked child pays for every page it writes to). Designing is pure, so a strategy
+    chosen from a child's stub is designed again here and comes out the same."""
     first, *rest = STRATEGY_ORDER
     children = {name: Beside(_stub_of, ev, name) for name in rest}
     c = design(ev, first)
+    money = money_by_phase(ev, c)
     stubs = {first: stub(c, ev.pricer.cloud)} | {name: child.result() for name, child in children.items()}
     chosen, why = choose(stubs)
-    return (c if chosen == first else design(ev, chosen)), why
+    return (c, why, money) if chosen == first else (design(ev, chosen), why, None)
 
 
 def build_plan(inv: Inventory, opts: Options) -> dict:
@@ -238,8 +245,8 @@ def build_plan(inv: Inventory, opts: Options) -> dict:
         return _stamp(build_strategy_plan(inv, opts, opts.strategy), opts.strategy, f"--strategy {opts.strategy} requested", inv)
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
-        chosen, why = _auto(ev)
-        return _stamp(finish(ev, chosen), opts.strategy, why, inv)
+        chosen, why, money = _auto(ev)
+        return _stamp(finish(ev, chosen, money), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)

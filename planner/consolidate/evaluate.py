@@ -212,6 +212,11 @@ class Evaluator:
             out.append(e)
         return out
 
+    def current_fps(self) -> list[Footprint]:
+        """Today's footprints of the LoadBalancer Services and the inventory's extra ones, a
+        new list each time (the design appends today's Ingresses and Gateways to it)."""
+        return [*self.service_fps, *self.inv.extra_footprints]
+
     def price_current(self, current_fps: list[Footprint]) -> Pricing:
         """Today's pricing (``current_fps`` is the same for every strategy: priced once)."""
         if self._before is None:
