@@ -18,7 +18,7 @@ version and seed match), then one fresh Python process per N runs the stages the
 * ``plan``    — the rest of ``build_plan`` with the CLI's default ``--strategy auto`` (every
   strategy is planned and the cheapest feasible kept): rules, routes, summary, notes;
 * ``write``   — ``planner.render.write_outputs`` as the CLI calls it: plan.json (schema
-  validation + dump; the validation share is shown separately as ``(validate)``), the report
+  validation + dump; the validation alone, timed apart, is ``(validate)``), the report
   and the Pulumi program, the writers side by side in forked processes on large plans.
 
 Work done in forked children (the second strategy's design, the plan's money, the writers)
@@ -203,9 +203,10 @@ def child_stages(data: Path, out: Path) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
-    val_clock = _Clock()
-    jsonplan.validate = val_clock.wrap(jsonplan.validate)
     st.run("write", write_outputs, plan, out)
+    t = time.perf_counter()  # the schema validation inside plan.json's writer (a forked child at scale), timed apart
+    jsonplan.validate(plan)
+    validate_s = time.perf_counter() - t
     sizes = {"plan.json": (out / "plan.json").stat().st_size}
     sizes["report.html"] = (out / "report.html").stat().st_size if "html" not in errors and (out / "report.html").exists() else 0
     prog = out / "pulumi"
@@ -215,7 +216,7 @@ def child_stages(data: Path, out: Path) -> dict:
         "cpu": {k: st.cpu[k] for k in STAGES},
         "children_cpu": {k: round(v, 3) for k, v in st.children.items()},
         "errors": errors,
-        "validate_s": val_clock.wall,
+        "validate_s": validate_s,
         "rss_mb": _rss_mb(),
         "reader": how,
         "services": plan["summary"]["services_total"],
