@@ -206,7 +206,7 @@ class GcpPricer:
         if extras:
             self._price_armor(out, extras, by_owner)
             self._price_certificates(out, extras, by_owner)
-        out.by_owner = dict(sorted(by_owner.items()))
+        out.by_owner = dict(by_owner)  # read by owner (get) and summed in exact cents: its order is no output
         return out
 
     def _price_rules(self, out: Pricing, pool: str, region: str, fps: list[Footprint], by_owner: dict) -> None:
