@@ -104,8 +104,8 @@ def finish(ev: Evaluator, c: Candidate, money: Money | None = None) -> dict:
     assemble.entrypoint_notes(c.entrypoints, notes)
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
-    existing_out = existing_rows(ev, c)
     money = money or money_by_phase(ev, c)
+    existing_out = money.existing_rows
     services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), notes, ev.is_generated, ev.opts.domain)
     migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
     nginx.plan_notes(c.design.nginx, migration, notes)
@@ -138,16 +138,17 @@ def _row_ref(row: dict) -> str:
 
 @dataclass(frozen=True)
 class Money:
-    """What the plan's rows need from its pricing alone: the money by phase (phase rows,
-    overlap and payback), leftover addresses, the cost components of every entrypoint
-    (proposed side), service and existing entrypoint (today's side) by pricing owner, each
-    moving service's marginal saving, and the DNS changes."""
+    """What the plan needs from its pricing alone: the money by phase (phase rows, overlap
+    and payback), leftover addresses, the ``existing_entrypoints`` rows, the cost components
+    of every entrypoint (proposed side), service and existing entrypoint (today's side) by
+    pricing owner, each moving service's marginal saving, and the DNS changes."""
 
     phases: list[dict]
     overlap: Decimal
     payback: float | None
     overlap_days: int
     leftovers: list[dict]
+    existing_rows: list[dict]  # costed by apply
     proposed: dict[str, list[dict]]  # new entrypoint owner -> components
     current: dict[str, list[dict]]  # service / existing entrypoint ref -> components
     marginal: dict[str, float]  # moving service ref -> marginal_savings_monthly_usd
@@ -171,7 +172,7 @@ class Money:
 
 def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     """The :class:`Money` of a designed candidate (reads its pricing, never its rows)."""
-    existing_refs = [_row_ref(r) for r in existing_rows(ev, c)]
+    existing_out = existing_rows(ev, c)
     priced = c.priced
     moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
     moved |= c.design.nginx.retired if c.design.nginx is not None else set()
@@ -182,11 +183,11 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
     proposed = pricing.owner_components(priced.after, ep_owners, weights)
     # today's side: what each service and existing entrypoint costs now
-    refs = {e.ref for e in c.entries} | set(existing_refs)
+    refs = {e.ref for e in c.entries} | {_row_ref(r) for r in existing_out}
     current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
     marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
     dns = assemble.dns_changes(c.entrypoints, ev.lbs)
-    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, proposed, current, marginal, dns)
+    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
 
 
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
-from planner.consolidate.rules import Context, Verdict, context_facts, unmatched_mesh_gateways, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, uses_entrypoint, uses_strategy, valid_hostname
+from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, unmatched_mesh_gateways, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
 from planner.pricers import get_pricer
