@@ -55,9 +55,7 @@ def worker_reads(monkeypatch):
             ahead.take = recording_take
         return ahead
 
-    monkeypatch.setattr(inventory, "start_read_ahead", start_and_wait)
-    monkeypatch.setattr("planner.inventory.fleet.start_read_ahead", start_and_wait)
-    monkeypatch.setattr("planner.inventory.sources.start_read_ahead", start_and_wait)
+    monkeypatch.setattr(inventory, "start_read_ahead", start_and_wait)  # reading_ahead's
     yield taken
 
 
@@ -204,7 +202,7 @@ def test_worker_read_of_any_services_equals_one_process(tmp_path_factory, per_fi
             _wait_worker_took_all(ahead)
             return ahead
 
-        mp.setattr("planner.inventory.fleet.start_read_ahead", start_and_wait)
+        mp.setattr(inventory, "start_read_ahead", start_and_wait)
         with_worker = read()
     with pytest.MonkeyPatch.context() as mp:
         _in_process(mp)

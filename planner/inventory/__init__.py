@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
@@ -190,11 +191,7 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
             for doc, source in iter_object_pairs(path) if pairs is None else pairs:
                 if type(doc) is Service:  # read ahead: service_fast's row of a Service naming its namespace
                     n_services += 1
-                    key = (name, doc.namespace, doc.name)
-                    if key not in seen_services:
-                        seen_services[key] = len(services)
-                        services.append(doc)
-                    else:
+                    if not _append_new(seen_services, services, doc):
                         _add_row(inv, seen_services, "Service", doc, False)
                     continue
                 if not isinstance(doc, dict):
@@ -206,12 +203,8 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
                 if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
                     n_services += 1
                     obj = service_fast(doc, name, source)
-                    if obj is not None and (obj.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)):
-                        key = (name, obj.namespace, obj.name)
-                        if key not in seen_services:
-                            seen_services[key] = len(services)
-                            services.append(obj)
-                            continue
+                    if obj is not None and (obj.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)) and _append_new(seen_services, services, obj):
+                        continue
                     kind = "Service"
                 else:
                     kind = _kind_of(doc)
@@ -252,6 +245,15 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
     return inv
 
 
+def _append_new(seen: dict, collection: list, obj) -> bool:
+    """Append ``obj`` when its key is not read yet (True); a duplicate is left to the caller."""
+    if obj.key in seen:
+        return False
+    seen[obj.key] = len(collection)
+    collection.append(obj)
+    return True
+
+
 def _add_object(inv: Inventory, seen: dict, kind: str, doc: dict, cluster: str, source, namespace: str | None) -> None:
     """Parse one object of a used kind (the full path) and add it, or its notes, to ``inv``.
     A second read of an object already seen is counted once when only server-set fields differ
@@ -285,8 +287,7 @@ def _add_row(inv: Inventory, seen: dict, kind: str, obj, note_default: bool) -> 
         return
     if note_default:
         inv.notes.append(_defaulted_note(obj))
-    seen[obj.key] = len(collection)
-    collection.append(obj)
+    _append_new(seen, collection, obj)
 
 
 def parse_ahead(path: str, cluster: str) -> list[tuple[object, object]]:
@@ -319,6 +320,18 @@ def start_read_ahead(entries: list[tuple[list[str], str]]) -> ReadAhead | None:
                 continue  # raised again in its place, when the reader comes to it
             tasks += [(f, cluster) for f in files]
     return read_ahead(tasks, parse_ahead)
+
+
+@contextmanager
+def reading_ahead(entries: list[tuple[list[str], str]]):
+    """:func:`start_read_ahead` for a ``with`` block: its worker (or None), stopped when the
+    block ends, also on an error."""
+    ahead = start_read_ahead(entries)
+    try:
+        yield ahead
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 _KEY = attrgetter("cluster", "namespace", "name")

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.inventory import check_namespace, read_inventory, sort_inventory, start_read_ahead
+from planner.inventory import check_namespace, read_inventory, reading_ahead, sort_inventory
 from planner.inventory.loader import load_config
 from planner.model import Cluster, Inventory, PlannerError
 
@@ -119,14 +119,10 @@ def read_fleet(path: str, inventory: Inventory | None = None) -> tuple[Inventory
     caller, which reads them once every cluster's objects are known)."""
     fleet = parse_fleet(path)
     inv = inventory if inventory is not None else Inventory()
-    ahead = start_read_ahead([(list(fc.inventory), fc.cluster.name) for fc in fleet])  # the second core
-    try:
+    with reading_ahead([(list(fc.inventory), fc.cluster.name) for fc in fleet]) as ahead:  # the second core
         for fc in fleet:
             read_inventory(list(fc.inventory), fc.cluster, inv, sort=False, namespace=fc.namespace, ahead=ahead)
             if fc.migrate_ingress_nginx:
                 inv.nginx_clusters.add(fc.cluster.name)
-    finally:
-        if ahead is not None:
-            ahead.close()
     sort_inventory(inv)  # once, not after each cluster (quadratic at hundreds of clusters)
     return inv, fleet

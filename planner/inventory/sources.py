@@ -5,7 +5,7 @@ usage (it names objects), then the gcloud listing (it matches objects and uses t
 """
 from __future__ import annotations
 
-from planner.inventory import check_namespace, read_inventory, start_read_ahead
+from planner.inventory import check_namespace, read_inventory, reading_ahead
 from planner.inventory.fleet import read_fleet
 from planner.inventory.gcloud import read_forwarding_rules
 from planner.inventory.routes import add_annotation_routes, read_routes_file
@@ -43,12 +43,8 @@ def assemble_inventory(args, default_paths: list[str], rate_table=None) -> Inven
         paths = args.inventory or default_paths
         cluster = Cluster(name=args.cluster or "main", cloud="gcp", project=args.project or "my-project", region=args.region or "us-central1")
         namespace = check_namespace(getattr(args, "namespace", None), "--namespace")
-        ahead = start_read_ahead([(list(paths), cluster.name)])  # the second core, for many large files
-        try:
+        with reading_ahead([(list(paths), cluster.name)]) as ahead:  # the second core, for many large files
             inv = read_inventory(paths, cluster, namespace=namespace, ahead=ahead)
-        finally:
-            if ahead is not None:
-                ahead.close()
         default_cluster = cluster.name
     if getattr(args, "usage", None):
         read_usage(args.usage, inv, default_cluster=default_cluster)
