@@ -116,7 +116,7 @@ def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
     # before orjson's text is made: a large plan never holds both.
     scan = _scan(value)
     try:
-        raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
+        raw = orjson.dumps(value, option=_orjson_option())
     except (TypeError, ValueError):
         return None
     if (scan.maybe_non_finite or _maybe_small_float(raw)) and not _orjson_safe(value):
@@ -185,7 +185,14 @@ def write_json(path: Path, value, indent: int = 2) -> None:
 
 #: list values of a dict written in pieces are written this many items at a time
 SLICE = 256
-_OPTIONS = ("OPT_INDENT_2", "OPT_SORT_KEYS", "OPT_PASSTHROUGH_DATACLASS", "OPT_PASSTHROUGH_DATETIME")
+
+
+def _orjson_option() -> int:
+    """orjson's options for json.dumps(indent=2, sort_keys=True)'s text (dataclasses and
+    datetimes passed through: they fail as json.dumps fails)."""
+    import orjson
+
+    return orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _segments(value: dict) -> list:
@@ -243,9 +250,7 @@ def _write_in_pieces(path: Path, value, indent: int) -> bool:
             scan = _scan(seg[0])
             if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
                 return False
-    option = 0
-    for name in _OPTIONS:
-        option |= getattr(orjson, name)
+    option = _orjson_option()
     with open(path, "wb") as fh:
         for seg in segments:
             try:
