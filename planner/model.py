@@ -327,6 +327,16 @@ class Footprint:
     certificates: int = 0
     certificate_maps: int = 0
 
+    def like(self, **changes) -> "Footprint":
+        """``dataclasses.replace(self, **changes)`` without its per-call field checks and the
+        frozen ``__init__``'s setattr per field (footprints are made per Service: a template
+        per shape, copied with its owner). Only field names may be changed."""
+        if not changes.keys() <= self.__dict__.keys():
+            raise TypeError(f"Footprint has no field(s) {', '.join(sorted(changes.keys() - self.__dict__.keys()))}")
+        copy = object.__new__(Footprint)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
 
 @dataclass(frozen=True)
 class Rate:

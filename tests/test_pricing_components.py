@@ -321,3 +321,76 @@ def test_docs_list_every_rate_with_its_source(cloud):
         for rate in table.region_rates(region):
             row = f"| {cloud} | {region} | `{rate.key.split('/')[-1]}` | {rate.usd} | {rate.unit} | {rate.effective} | {'**unsure**' if rate.unsure else 'no'} | {rate.source.replace('|', '/')}"
             assert row in doc, row
+
+
+# --- allocate's largest-remainder order, grouped by remainder (equivalence with the plain sort)
+from decimal import ROUND_DOWN as _DOWN
+
+from hypothesis import given, settings, strategies as st
+
+from planner.pricers import base as _base
+
+
+def _allocate_by_sorting(amount, weights):
+    """allocate as first written: every owner sorted by (remainder, name)."""
+    total_w = sum(weights.values())
+    amount = amount.quantize(_base.CENT, rounding=_base.ROUND_HALF_UP)
+    if total_w == 0:
+        return {k: _base.Decimal(0) for k in weights}
+    rem, floor = {}, {}
+    for k, w in weights.items():
+        raw = amount * w / total_w
+        floor[k] = raw.quantize(_base.CENT, rounding=_DOWN)
+        rem[k] = -(raw - floor[k])
+    left = int(((amount - sum(floor.values())) / _base.CENT).to_integral_value())
+    for k in sorted(weights, key=lambda k: (rem[k], k))[:left]:
+        floor[k] += _base.CENT
+    return floor
+
+
+@settings(max_examples=300, deadline=None)
+@given(cents=st.integers(0, 10_000_000), weights=st.dictionaries(st.text("abcé", min_size=1, max_size=4), st.integers(0, 7), min_size=1, max_size=40))
+def test_allocate_equals_sorting_every_owner(cents, weights):
+    amount = _base.Decimal(cents) / 1000  # sub-cent amounts too: rounded half up first
+    got = _base.allocate(amount, weights)
+    assert got == _allocate_by_sorting(amount, weights)
+    assert list(got) == list(weights)
+    if sum(weights.values()):
+        assert sum(got.values()) == amount.quantize(_base.CENT, rounding=_base.ROUND_HALF_UP)
+
+
+def test_allocate_ties_go_to_owner_names_in_order():
+    # $1.00 over three equal owners: 33 cents each, the cent left goes to the first name
+    assert _base.allocate(_base.Decimal("1.00"), {"b": 1, "a": 1, "c": 1}) == {"b": _base.Decimal("0.33"), "a": _base.Decimal("0.34"), "c": _base.Decimal("0.33")}
+    # weights 1 and 2 of $0.10 (3.33 and 6.67 cents): floors 3 + 6, the cent to the larger remainder (weight 2)
+    assert _base.allocate(_base.Decimal("0.10"), {"x": 1, "y": 2}) == {"x": _base.Decimal("0.03"), "y": _base.Decimal("0.07")}
+
+
+def test_footprint_like_equals_replace_and_stays_frozen():
+    import dataclasses
+
+    from planner.model import Footprint, Usage
+
+    fp = Footprint(owner="", cloud="gcp", project="p", region="r", kind="passthrough", forwarding_rules=2)
+    got = fp.like(owner="Service c/ns/a", usage=Usage(_base.Decimal(3), _base.Decimal(4)))
+    want = dataclasses.replace(fp, owner="Service c/ns/a", usage=Usage(_base.Decimal(3), _base.Decimal(4)))
+    assert got == want and hash(got) == hash(want) and repr(got) == repr(want)
+    assert fp.owner == "" and fp.usage is None  # the template is untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.owner = "x"
+    with pytest.raises(TypeError, match="no field"):
+        fp.like(ownr="typo")
+
+
+def test_gcp_service_footprints_are_copies_of_one_template_per_shape():
+    from planner.model import Cluster, Port, Service, Source
+    from planner.pricers.gcp import GcpPricer
+
+    pricer = GcpPricer()
+    cl = Cluster("c", project="p", region="us-central1")
+    mk = lambda name, ports: Service("c", "ns", name, "LoadBalancer", ports, Source("f", 1))
+    a = pricer.service_footprint(mk("a", (Port(80), Port(53, "UDP"))), cl, None)
+    b = pricer.service_footprint(mk("b", (Port(443), Port(54, "UDP"))), cl, None)
+    assert (a.owner, a.forwarding_rules, a.region, a.project, a.kind) == ("Service c/ns/a", 2, "us-central1", "p", "passthrough")
+    assert b.owner == "Service c/ns/b" and a.owner == "Service c/ns/a"  # copies, not one object
+    assert len(pricer._passthrough) == 1

@@ -58,7 +58,7 @@ class Pricing:
 
     @property
     def total(self) -> Decimal:
-        return sum((v for v in self.by_owner.values()), Decimal(0))
+        return sum(self.by_owner.values(), Decimal(0))
 
 
 _QUANTITY = Decimal("0.000001")
@@ -111,10 +111,24 @@ def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
     left = int(((amount - sum(floor.values())) / CENT).to_integral_value())
     if left == 0:
         return floor
-    order = sorted(weights, key=lambda k: (per_weight[weights[k]][1], k))
-    for k in order[:left]:
+    for k in _largest_remainders(weights, per_weight, left):
         floor[k] += CENT
     return floor
+
+
+def _largest_remainders(weights: dict[str, int], per_weight: dict[int, tuple[Decimal, Decimal]], n: int) -> list[str]:
+    """The first ``n`` owners in ``(per_weight[weight][1], owner)`` order (the largest remainders
+    first, ties by owner name): owners grouped by that remainder (a few distinct weights), the
+    groups in order, names sorted within the groups needed only."""
+    by_rem: dict[Decimal, list[str]] = defaultdict(list)
+    for k, w in weights.items():
+        by_rem[per_weight[w][1]].append(k)
+    out: list[str] = []
+    for rem in sorted(by_rem):
+        out += sorted(by_rem[rem])
+        if len(out) >= n:
+            break
+    return out[:n]
 
 
 def settle(exact: dict[str, Decimal]) -> dict[str, Decimal]:

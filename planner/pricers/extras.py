@@ -38,9 +38,7 @@ def _with_usage(fp: Footprint, usage: Usage) -> Footprint:
     100,000 services; see bench/). Falls back to ``replace`` for anything unusual."""
     if type(fp) is not Footprint or hasattr(Footprint, "__post_init__"):
         return replace(fp, usage=usage)
-    copy = object.__new__(Footprint)
-    copy.__dict__.update(fp.__dict__, usage=usage)
-    return copy
+    return fp.like(usage=usage)
 
 
 def traffic_scenarios(pricer, current_fps: list[Footprint], proposed_fps: list[Footprint], entrypoint_members: dict[str, int], idle: tuple[Decimal, Decimal] | None = None) -> list[dict]:

@@ -70,12 +70,17 @@ class GcpPricer:
 
     def __init__(self, table: RateTable | None = None):
         self.table = table or load_table("gcp")
+        self._passthrough: dict[tuple, Footprint] = {}  # (project, region, rules) -> owner-less footprint
 
     # --- what each object costs as a load balancer (footprints) ---------------------------
     def service_footprint(self, svc: Service, cluster: Cluster, usage: Usage | None) -> Footprint:
         """A GKE LoadBalancer Service: one regional forwarding rule per protocol."""
         rules = max(1, len({p.protocol for p in svc.ports}))
-        return Footprint(owner=svc.ref, cloud="gcp", project=cluster.project, region=cluster.region, kind="passthrough", forwarding_rules=rules, usage=usage)
+        shape = (cluster.project, cluster.region, rules)
+        template = self._passthrough.get(shape)
+        if template is None:
+            template = self._passthrough[shape] = Footprint(owner="", cloud="gcp", project=cluster.project, region=cluster.region, kind="passthrough", forwarding_rules=rules)
+        return template.like(owner=svc.ref, usage=usage)
 
     def ingress_footprint(self, ing: Ingress, cluster: Cluster, usage: Usage | None) -> Footprint | None:
         """A GKE Ingress: class gce → global external ALB (one rule for HTTP unless
