@@ -6,6 +6,7 @@ import gc
 import os
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from planner import __version__
@@ -230,7 +231,7 @@ def cmd_analyze(args) -> int:
         print(line)
     for line in _comparison_lines(plan):
         print(line)
-    levels = {lvl: sum(1 for n in plan["notes"] if n["level"] == lvl) for lvl in ("block", "warn", "info")}
+    levels = Counter(n["level"] for n in plan["notes"])  # one pass over every note (100k+ on a large fleet)
     print(f"notes:          {levels['block']} block, {levels['warn']} warn, {levels['info']} info (see the report)")
     for n in plan["notes"]:
         if n["level"] == "block":
