@@ -218,14 +218,27 @@ def _segments(value: dict) -> list:
     return out
 
 
-def _piece(segment: tuple, option: int) -> bytes:
+#: orjson's indent-2 text of ``[v]`` is ``v``'s text one level deeper between b"[\n  " and b"\n]";
+#: of ``[items]``, the items two levels deeper between b"[\n  [\n" and b"\n  ]\n]". Halved (indent
+#: 1), the wrappers are b"[\n " ... b"\n]" and b"[\n [\n" ... b"\n ]\n]". (head, tail) lengths:
+_WRAPPER = {(False, 2): (4, 2), (True, 2): (6, 6), (False, 1): (3, 2), (True, 1): (5, 5)}
+
+
+def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
+    """The text of one segment (see _segments) at its depth, or None when the small-float scan
+    cannot prove it equal to json's. orjson writes the segment inside a one-item list, which
+    puts it at the depth it has in the dict (no pass re-indenting its lines); the wrapper is
+    cut off by a view, not a copy."""
     import orjson
 
     sub, items = segment
-    raw = orjson.dumps(sub, option=option)
-    if items:  # "[\n" + the items at depth 1 + "\n]": the items, then one level deeper
-        return b"  " + raw[2:-2].replace(b"\n", b"\n  ")
-    return raw.replace(b"\n", b"\n  ")  # orjson escapes a newline inside a string: each is a line break
+    raw = orjson.dumps([sub], option=option)
+    if _maybe_small_float(raw):  # the wrapper holds neither pattern
+        return None
+    if indent == 1:  # no string holds two spaces (checked by the caller): each pair is indentation
+        raw = raw.replace(b"  ", b" ")
+    head, tail = _WRAPPER[(items, indent)]
+    return memoryview(raw)[head : len(raw) - tail]
 
 
 def _write_in_pieces(path: Path, value, indent: int) -> bool:
@@ -253,13 +266,16 @@ def _write_in_pieces(path: Path, value, indent: int) -> bool:
     option = _orjson_option()
     with open(path, "wb") as fh:
         for seg in segments:
+            if isinstance(seg, bytes):
+                fh.write(seg.replace(b"  ", b" ") if indent == 1 else seg)
+                continue
             try:
-                piece = seg if isinstance(seg, bytes) else _piece(seg, option)
+                piece = _piece(seg, option, indent)
             except (TypeError, ValueError):
                 return False
-            if _maybe_small_float(piece):
+            if piece is None:
                 return False
-            fh.write(piece.replace(b"  ", b" ") if indent == 1 else piece)
+            fh.write(piece)
         fh.write(b"\n")
     return True
 
