@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -42,7 +42,7 @@ from planner.render.view import (
     ports_text,
     rate,
     risks,
-    service_ref,
+    service_refs,
 )
 from planner.resources import templates_dir
 
@@ -283,11 +283,10 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     return list(extra.values())
 
 
-def _anchor_map(plan: dict) -> dict[str, str]:
-    """Object strings (as notes name them) → the id of the element showing that object."""
-    anchors = {}
-    for i, s in enumerate(plan.get("services", [])):
-        anchors[service_ref(s)] = f"svc-{i}"
+def _anchor_map(plan: dict, refs: list[str]) -> dict[str, str]:
+    """Object strings (as notes name them) → the id of the element showing that object
+    (``refs``: :func:`service_refs` of the plan)."""
+    anchors = {ref: f"svc-{i}" for i, ref in enumerate(refs)}
     for i, e in enumerate(plan.get("existing_entrypoints", [])):
         anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
     for i, e in enumerate(plan.get("entrypoints", [])):
@@ -314,7 +313,7 @@ def _costs(cur_raw, new_raw, memo: dict) -> tuple:
     return hit
 
 
-def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set) -> list[list]:
+def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set, refs: list[str]) -> list[list]:
     """Compact rows for the load-balancer table (one per Service of type LoadBalancer); the
     columns in INTERNED_COLUMNS and the reasons' codes and messages are indices into ``strings``.
     A kept service shows no saving (its share of a pool may shrink, but it does not move)."""
@@ -326,8 +325,7 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set)
         moved = s["decision"] == "consolidate"
         if not moved:
             sav, sav_text = 0.0, "—"
-        ref = service_ref(s) if generated else ""
-        gen = [h for h in s.get("hosts") or [] if (ref, h) in generated] if generated else []
+        gen = [h for h in s.get("hosts") or [] if (refs[i], h) in generated] if generated else []
         rows.append([
             f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
             [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
@@ -427,11 +425,7 @@ def _notes_view(groups: dict, anchors: dict, paged: bool) -> list[dict]:
 
 def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
     """((decision, reason code), services) pairs, most frequent first."""
-    codes: dict[tuple[str, str], int] = defaultdict(int)
-    for s in services:
-        d = s["decision"]
-        for r in s.get("reasons") or []:
-            codes[(d, r["code"])] += 1
+    codes = Counter((s["decision"], r["code"]) for s in services for r in s.get("reasons") or [])
     return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -472,14 +466,14 @@ def _charts(head: dict, by_cluster: list[dict], by_namespace: list[dict], reason
     }
 
 
-def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict) -> dict:
+def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict, refs: list[str]) -> dict:
     """The JSON block's data: the load-balancer table's rows, the long lists when paged
     (``lists_from`` = (groups, anchors)), the charts, and the string table the rows index."""
     strings = _Strings()
     data = {
         "columns": TABLE_COLUMNS,
         "interned": INTERNED_COLUMNS,
-        "rows": _table_rows(plan, strings, risk, generated),
+        "rows": _table_rows(plan, strings, risk, generated, refs),
         "lists": _lists(plan, *lists_from, strings, generated) if lists_from else None,
         "charts": charts,
     }
@@ -503,13 +497,14 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
 def _view_model(plan: dict, as_of: date | None) -> dict:
     head = headline(plan)
     services = plan.get("services", [])
-    anchors = _anchor_map(plan)
+    refs = service_refs(plan)
+    anchors = _anchor_map(plan, refs)
     groups = notes_by_level(plan)
     paged = _is_paged(plan)
     notes = _notes_view(groups, anchors, paged)
     svc_cents = _service_cents(services)
-    risk = risks(plan)
-    generated = generated_hosts(plan)
+    risk = risks(plan, refs)
+    generated = generated_hosts(plan, refs)
     moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
     runbook_steps, placeholders = _runbook(plan)
     outside = _outside_services(plan, svc_cents)
@@ -526,7 +521,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
     decisions = sorted({s["decision"] for s in services})
     data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
-                        _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic))
+                        _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic), refs)
     clusters = plan.get("clusters", [])
     return {
         "head": head,
