@@ -96,7 +96,7 @@ def _non_finite_in(packed: bytes) -> bool:
     return False
 
 
-def _maybe_small_float(raw: bytes) -> bool:
+def maybe_small_float(raw: bytes) -> bool:
     """False when orjson's text ``raw`` holds no float of size below 1e-4 (True: it may)."""
     return raw.find(b"0.0000") >= 0 or _SMALL_FLOAT_EXPONENT.search(raw) is not None
 
@@ -119,7 +119,7 @@ def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
         raw = orjson.dumps(value, option=_orjson_option())
     except (TypeError, ValueError):
         return None
-    if (scan.maybe_non_finite or _maybe_small_float(raw)) and not _orjson_safe(value):
+    if (scan.maybe_non_finite or maybe_small_float(raw)) and not _orjson_safe(value):
         return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
         raw = _halve_indent(raw, strings_single_spaced=not scan.maybe_double_space)
@@ -233,7 +233,7 @@ def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
 
     sub, items = segment
     raw = orjson.dumps([sub], option=option)
-    if _maybe_small_float(raw):  # the wrapper holds neither pattern
+    if maybe_small_float(raw):  # the wrapper holds neither pattern
         return None
     if indent == 1:  # no string holds two spaces (checked by the caller): each pair is indentation
         raw = raw.replace(b"  ", b" ")

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
-from planner.render.jsonplan import write_json
+from planner.render.jsonplan import maybe_small_float, write_json
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -200,8 +200,37 @@ def _listener(listeners: list[dict], protocol: str) -> str | None:
     return next((lst["name"] for lst in listeners if lst["protocol"] == protocol), None)
 
 
-#: = json.dumps(rule, sort_keys=True), without a new encoder per call
-_rule_text = json.JSONEncoder(sort_keys=True).encode
+#: = json.dumps(rule, sort_keys=True, separators=(",", ":")), without a new encoder per call
+_compact_rule_text = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def _rule_key(rule: dict) -> bytes:
+    """A rule's canonical text, what groups and orders the rules: ``_compact_rule_text(rule)``
+    as ASCII bytes. It sorts as json.dumps' spaced text does (a separator's space is never
+    where two texts first differ: the text before it ends in the same separator in both).
+
+    orjson writes the same bytes when its text is ASCII without DEL (json escapes DEL and every
+    non-ASCII character; the other control characters both escape alike), holds no ``null``
+    (orjson writes NaN and the infinities as null) and no float below 1e-4 in size; anything
+    else, or a value orjson refuses, takes json's encoder."""
+    import orjson
+
+    try:
+        raw = orjson.dumps(rule, option=_rule_option())
+    except TypeError:
+        raw = None
+    if raw is not None and raw.isascii() and b"\x7f" not in raw and b"null" not in raw and not maybe_small_float(raw):
+        return raw
+    return _compact_rule_text(rule).encode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _rule_option() -> int:
+    """orjson's options for json's text: sorted keys; dataclasses, datetimes and subclasses of
+    the JSON types passed through (then refused: json's encoder decides)."""
+    import orjson
+
+    return orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _where(r: dict) -> str:
@@ -222,7 +251,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     http = _listener(listeners, "HTTP")
     tls = set(tls_hosts)
     by_group: dict[tuple, dict] = {}
-    rule_of: dict[str, dict] = {}  # a rule's canonical text (what groups and orders rules) -> the rule
+    rule_of: dict[bytes, dict] = {}  # a rule's canonical text (_rule_key) -> the rule
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
         try:
@@ -237,7 +266,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
         if https_only:
             tls_only_hosts.add(r["host"])
         key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
-        text = _rule_text(rule)
+        text = _rule_key(rule)
         rule_of.setdefault(text, rule)
         by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(text)
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
