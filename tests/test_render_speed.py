@@ -5,11 +5,12 @@ references change no view."""
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.render import jsonplan, view
+from planner.render import jsonplan, pulumi, view
 from planner.render.pulumi import _rule_key
 
 leaves = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
@@ -83,3 +84,15 @@ def test_risks_are_derived_from_notes_when_a_plan_gives_none(demo_plan):
     derived = view.risks(bare, view.service_refs(bare))
     assert derived[0] == {"level": "high", "because": ["PINNED_IP"]}
     assert derived[1:] == view.risks(dict(bare, services=bare["services"][1:]))
+
+
+def _two_pass_slug(raw: str) -> str:
+    """The slug as resource_name built it before: runs of [^a-z0-9-] to "-", then runs of "-" to one."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", raw.lower())).strip("-")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ9-_.*/ é\u0130K"), max_size=12))
+def test_one_pass_slug_is_the_two_pass_slug(raw):
+    assert pulumi._SLUG.sub("-", raw.lower()).strip("-") == _two_pass_slug(raw)
+

@@ -76,14 +76,15 @@ class _Scan(NamedTuple):
     maybe_double_space: bool  # a string (or key) holding two spaces in a row
 
 
-def _scan(value) -> _Scan:
+def _scan(value, spaces: bool = True) -> _Scan:
     """Look at ``value`` through marshal's bytes: strings are there verbatim (UTF-8), floats
-    as b"g" and 8 bytes, containers as a type byte and a length."""
+    as b"g" and 8 bytes, containers as a type byte and a length. ``spaces=False``: the caller
+    needs no answer about double spaces (indent 2), so it is not looked for (True: "may")."""
     try:
         packed = marshal.dumps(value, 2)
     except ValueError:  # a subclass, or nesting deeper than marshal goes
         return _Scan(True, True)
-    return _Scan(_non_finite_in(packed), packed.find(b"  ") >= 0)
+    return _Scan(_non_finite_in(packed), not spaces or packed.find(b"  ") >= 0)
 
 
 def _non_finite_in(packed: bytes) -> bool:
@@ -114,7 +115,7 @@ def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
     # size (_orjson_safe). Two byte scans prove it without a Python step per value; only when
     # one finds its pattern (even inside a string) does the walk decide. marshal's bytes go
     # before orjson's text is made: a large plan never holds both.
-    scan = _scan(value)
+    scan = _scan(value, spaces=indent == 1)
     try:
         raw = orjson.dumps(value, option=_orjson_option())
     except (TypeError, ValueError):
@@ -260,7 +261,7 @@ def _write_in_pieces(path: Path, value, indent: int) -> bool:
     segments = _segments(value)
     for seg in segments:
         if isinstance(seg, tuple):
-            scan = _scan(seg[0])
+            scan = _scan(seg[0], spaces=indent == 1)
             if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
                 return False
     option = _orjson_option()

@@ -38,8 +38,9 @@ GATEWAY_API = "gateway.networking.k8s.io/v1"
 PLACEHOLDER_PROJECT = Cluster.__dataclass_fields__["project"].default
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
-_SLUG = re.compile(r"[^a-z0-9-]+")
-_DASHES = re.compile(r"-{2,}")
+# each run of characters other than [a-z0-9] becomes one "-": what replacing each run of
+# characters other than [a-z0-9-] by "-", then each run of dashes by one, gives
+_SLUG = re.compile(r"[^a-z0-9]+")
 # exactly the names resource_name() returns unchanged (lower-case, starts with a letter, no
 # leading, trailing or doubled "-"): checked first, as most parts are already safe
 _SAFE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -59,8 +60,7 @@ def resource_name(*parts: str, limit: int = 63) -> str:
     raw = "-".join(parts)
     if len(raw) <= limit and _SAFE.fullmatch(raw):
         return raw
-    slug = _SLUG.sub("-", raw.lower())
-    slug = _DASHES.sub("-", slug).strip("-")
+    slug = _SLUG.sub("-", raw.lower()).strip("-")
     if not slug or not slug[0].isalpha():
         slug = "p-" + slug if slug else "p"
     if slug == raw and len(slug) <= limit:
