@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +97,27 @@ def _two_pass_slug(raw: str) -> str:
 def test_one_pass_slug_is_the_two_pass_slug(raw):
     assert pulumi._SLUG.sub("-", raw.lower()).strip("-") == _two_pass_slug(raw)
 
+
+
+def test_report_written_from_the_json_blocks_bytes_is_the_rendered_page(tmp_path, demo_plan, monkeypatch):
+    from planner.render import html
+
+    hostile = dict(demo_plan, notes=[dict(n, message=n["message"] + " </script> é\u2028") for n in demo_plan["notes"]])
+    for plan in (demo_plan, hostile):
+        page = html.render(plan).encode("utf-8")
+        with monkeypatch.context() as mp:  # the block's bytes are written as they are, never decoded
+            mp.setattr(html._ScriptJSON, "__html__", lambda self: pytest.fail("decoded"))
+            html.write(plan, tmp_path / "report.html")
+        assert (tmp_path / "report.html").read_bytes() == page
+    text = html.view_model(demo_plan)["data_json"].__html__()
+    monkeypatch.setattr(html, "_pieces", lambda vm: iter(["<p>", f"x{vm['data_json']}y", "</p>"]))  # the mark beside text
+    html.write(demo_plan, tmp_path / "mid.html")
+    assert (tmp_path / "mid.html").read_bytes() == f"<p>x{text}y</p>".encode("utf-8")
+
+
+def test_the_data_mark_is_in_no_template_or_asset():
+    from planner.render import html
+    from planner.resources import templates_dir
+
+    for rel in (html.TEMPLATE, "report/report.css", "report/app.js", "vendor/chart.umd.min.js"):
+        assert html.DATA_MARK not in (templates_dir() / rel).read_text(encoding="utf-8")

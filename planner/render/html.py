@@ -565,7 +565,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
         "rates_flagged": sum(1 for r in rates if r["flags"]),
         "decisions": decisions,
         "services_count": len(services),
-        "data_json": Markup(script_json(data)),
+        "data_json": _ScriptJSON(data),
     }
 
 
@@ -577,6 +577,25 @@ _SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u202
 def script_json(data) -> str:
     """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
     so ``</script>`` or ``<!--`` in an inventory string cannot end or change the block."""
+    return _ScriptJSON(data).__html__()
+
+
+class _ScriptJSON:
+    """:func:`script_json`'s text, kept as orjson's escaped UTF-8 bytes when orjson wrote it:
+    the template gets the text (``__html__``, as markup), :func:`write` writes the bytes as
+    they are (no 40 MB decoded into text and encoded back)."""
+
+    def __init__(self, data):
+        self.value = _script_json_value(data)
+
+    def __html__(self) -> str:
+        return self.value.decode("utf-8") if isinstance(self.value, bytes) else self.value
+
+    def utf8(self) -> bytes:
+        return self.value if isinstance(self.value, bytes) else self.value.encode("utf-8")
+
+
+def _script_json_value(data) -> bytes | str:
     try:
         import orjson
 
@@ -591,7 +610,7 @@ def script_json(data) -> str:
     # byte sequence is exactly an occurrence of that character
     for char, escape in _SCRIPT_ESCAPES:
         raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
-    return raw.decode("utf-8")
+    return raw
 
 
 def _inline(rel: str) -> Markup:
@@ -616,10 +635,8 @@ def _environment():
     return env
 
 
-def _pieces(plan: dict, as_of: date | None = None):
-    """The page as jinja2 renders it, piece by piece (``render`` joins them); the view model is
-    computed before the first piece."""
-    vm = view_model(plan, as_of)
+def _pieces(vm: dict):
+    """The page as jinja2 renders the view model ``vm``, piece by piece."""
     assets = {
         "css": _inline("report/report.css"),
         "app_js": _inline("report/app.js"),
@@ -629,15 +646,28 @@ def _pieces(plan: dict, as_of: date | None = None):
 
 
 def render(plan: dict, as_of: date | None = None) -> str:
-    return "".join(_pieces(plan, as_of))
+    return "".join(_pieces(view_model(plan, as_of)))
+
+
+#: what the template writes for the JSON block while write() renders (no inventory string can
+#: hold it: autoescape turns every "<" of one into "&lt;"; no template or asset holds it)
+DATA_MARK = Markup("<planner-data-block/>")
 
 
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
     """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, each piece encoded and written
-    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory."""
+    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory.
+    The JSON block is written from its UTF-8 bytes where the template placed DATA_MARK."""
     path = Path(path)
-    pieces = _pieces(plan, as_of)
+    vm = view_model(plan, as_of)
+    data = vm["data_json"]
+    pieces = _pieces(dict(vm, data_json=DATA_MARK))
     with open(path, "wb") as fh:
         for piece in pieces:
-            fh.write(piece.encode("utf-8"))
+            if piece == DATA_MARK:
+                fh.write(data.utf8())
+            elif DATA_MARK in piece:  # the template wrote it beside other text
+                fh.write(str(piece).replace(DATA_MARK, data.__html__()).encode("utf-8"))  # str: Markup.replace escapes
+            else:
+                fh.write(piece.encode("utf-8"))
     return path
