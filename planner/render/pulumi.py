@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
@@ -157,7 +159,7 @@ def route_rule(r: dict) -> dict:
     kind, value = route_path(r.get("path"), r.get("path_type"))
     match: dict = {"path": {"type": kind, "value": value}}
     if r.get("headers"):
-        match["headers"] = [{"type": "Exact", "name": h["name"], "value": h["value"]} for h in sorted(r["headers"], key=lambda h: (h["name"], h["value"]))]
+        match["headers"] = [{"type": "Exact", "name": h["name"], "value": h["value"]} for h in sorted(r["headers"], key=itemgetter("name", "value"))]
     rule: dict = {"matches": [match]}
     filters = []
     if r.get("redirect"):
@@ -180,7 +182,7 @@ def route_rule(r: dict) -> dict:
             if "weight" in b and b["weight"] is not None:
                 ref["weight"] = int(b["weight"])
             refs.append(ref)
-        rule["backendRefs"] = sorted(refs, key=lambda x: (x["name"], x["port"]))
+        rule["backendRefs"] = sorted(refs, key=itemgetter("name", "port"))
         if r.get("rewrite") is not None:
             route_path(r["rewrite"], "Exact")
             path = ({"type": "ReplacePrefixMatch", "replacePrefixMatch": r["rewrite"]} if kind == "PathPrefix"
@@ -382,7 +384,7 @@ def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list
     ports, force, ingress_protocols = [], False, {}
     if not want:
         return ports, force, ingress_protocols
-    for p in sorted(s["ports"], key=lambda p: (p["port"], p["protocol"])):
+    for p in sorted(s["ports"], key=itemgetter("port", "protocol")):
         if p["port"] not in routed:
             continue
         if p.get("app_protocol") != want:
@@ -409,7 +411,7 @@ def _host_sources(plan: dict) -> dict[tuple, set]:
 def _targets(plan: dict, used: set) -> list[dict]:
     """Project, location and GKE context name of each cluster the program touches."""
     out = []
-    for c in sorted(plan.get("clusters", []), key=lambda c: c["name"]):
+    for c in sorted(plan.get("clusters", []), key=itemgetter("name")):
         if c["name"] not in used:
             continue
         project, location = c.get("project"), c.get("location") or c.get("region")
@@ -427,7 +429,7 @@ def _secret_refs(ep: dict, tls_hosts: list[str]) -> list[dict]:
     covered = {h for c in certs for h in c["hosts"]}
     if not certs or not set(tls_hosts) <= covered:
         return []
-    return sorted(({"name": c["secret"], "namespace": c["namespace"]} for c in certs), key=lambda r: (r["namespace"], r["name"]))
+    return sorted(({"name": c["secret"], "namespace": c["namespace"]} for c in certs), key=itemgetter("namespace", "name"))
 
 
 def _nginx_records(plan: dict, eps_by_name: dict, multi: bool, armor: list, backend_objs: list, patches: list, limit) -> None:
@@ -686,10 +688,8 @@ class _Records:
         host_sources = _host_sources(plan)
         domain_given = bool(plan["inputs"].get("domain_given"))
         generated: dict[str, list[str]] = {}
-        host_count: dict[str, int] = {}
-        for d in plan.get("dns_changes", []):
-            host_count[d["host"]] = host_count.get(d["host"], 0) + 1
-        for d in sorted(plan.get("dns_changes", []), key=lambda d: (d["host"], d["entrypoint"])):
+        host_count = Counter(d["host"] for d in plan.get("dns_changes", []))
+        for d in sorted(plan.get("dns_changes", []), key=itemgetter("host", "entrypoint")):
             ep = self.ep_by_name.get(d["entrypoint"])
             conflict = host_count[d["host"]] > 1
             if conflict:
@@ -720,9 +720,9 @@ class _Records:
     def data(self, plan: dict) -> dict:
         """The program's data: every list sorted by key (gateways, ingresses, DNS in build order)."""
         folded = [{"cluster": x["cluster"], "namespace": x["namespace"], "name": x["name"], "kind": x["kind"], "folded_into": x.get("folded_into")}
-                  for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"]))
+                  for x in sorted(plan.get("existing_entrypoints", []), key=itemgetter("cluster", "namespace", "name"))
                   if x.get("decision") == "fold"]
-        by_key = lambda r: r["key"]  # noqa: E731
+        by_key = itemgetter("key")
         return {
             "format": DATA_FORMAT,
             "folded": folded,
@@ -747,7 +747,7 @@ class _Records:
             "service_patches": sorted(self.patches, key=by_key),
             "reference_grants": sorted(self.grants, key=by_key),
             "dns": self.dns,
-            "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in self.limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
+            "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in self.limitations}.values(), key=itemgetter("object", "code", "message")),
         }
 
 
@@ -756,7 +756,7 @@ def program_data(plan: dict) -> dict:
     records = _Records(plan)
     services = {(s["cluster"], s["namespace"], s["name"]): s for s in plan["services"]}
     consolidated = sorted(k for k, s in services.items() if s["decision"] == "consolidate")
-    for ep in sorted(plan["entrypoints"], key=lambda e: (e["cluster"], e["name"])):
+    for ep in sorted(plan["entrypoints"], key=itemgetter("cluster", "name")):
         records.add_entrypoint(ep)
     eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
     for key in consolidated:
