@@ -65,9 +65,13 @@ def test_a_piece_is_its_value_at_its_depth(value, items, indent):
     assert bytes(jsonplan._piece((items, True), option, indent)) == ",\n".join(lines).encode("utf-8")
 
 
-def test_a_piece_with_a_small_float_is_refused():
+def test_a_piece_that_needs_the_exact_path_is_refused():
     assert jsonplan._piece(([1, {"x": 1e-05}], True), jsonplan._orjson_option(), 2) is None
     assert jsonplan._piece((-2e-7, False), jsonplan._orjson_option(), 1) is None
+    assert jsonplan._piece(({"x": [float("nan")]}, False), jsonplan._orjson_option(), 2) is None
+    assert jsonplan._piece((["a  b"], True), jsonplan._orjson_option(), 1) is None  # two spaces: halving would touch them
+    assert jsonplan._piece((["a  b"], True), jsonplan._orjson_option(), 2) is not None
+    assert jsonplan._piece(([2**64], True), jsonplan._orjson_option(), 2) is None  # orjson refuses it
 
 
 def test_shared_service_refs_change_no_view(demo_plan):

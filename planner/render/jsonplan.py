@@ -226,17 +226,27 @@ _WRAPPER = {(False, 2): (4, 2), (True, 2): (6, 6), (False, 1): (3, 2), (True, 1)
 
 
 def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
-    """The text of one segment (see _segments) at its depth, or None when the small-float scan
-    cannot prove it equal to json's. orjson writes the segment inside a one-item list, which
-    puts it at the depth it has in the dict (no pass re-indenting its lines); the wrapper is
-    cut off by a view, not a copy."""
+    """The text of one segment (see _segments) at its depth, or None when it needs the exact
+    slow path: the same checks as _orjson_parts, on the segment. marshal's scan of it (no NaN
+    or infinity; with indent 1, no string holding two spaces: then halving the indentation is
+    replacing each pair of spaces, as every pair lies inside one piece's indentation) goes
+    just before orjson's pass over the same objects, while they are in the CPU's caches.
+
+    orjson writes the segment inside a one-item list, which puts it at the depth it has in the
+    dict (no pass re-indenting its lines); the wrapper is cut off by a view, not a copy."""
     import orjson
 
     sub, items = segment
-    raw = orjson.dumps([sub], option=option)
+    scan = _scan(sub, spaces=indent == 1)
+    if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
+        return None
+    try:
+        raw = orjson.dumps([sub], option=option)
+    except (TypeError, ValueError):
+        return None
     if maybe_small_float(raw):  # the wrapper holds neither pattern
         return None
-    if indent == 1:  # no string holds two spaces (checked by the caller): each pair is indentation
+    if indent == 1:
         raw = raw.replace(b"  ", b" ")
     head, tail = _WRAPPER[(items, indent)]
     return memoryview(raw)[head : len(raw) - tail]
@@ -244,36 +254,22 @@ def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
 
 def _write_in_pieces(path: Path, value, indent: int) -> bool:
     """Write what json_bytes(value, indent) is, piece by piece (False, having written nothing
-    or a part the caller overwrites, when a piece or the dict needs the one-go path).
-
-    The same checks as _orjson_parts, on each piece: marshal's scan of each sub-value (no NaN,
-    infinity, or with indent 1, no string holding two spaces: then halving the indentation is
-    replacing each pair of spaces, piece by piece, as every pair lies inside one piece's
-    indentation), the small-float scan of each piece's text."""
+    or a part the caller overwrites, when a piece or the dict needs the one-go path)."""
     try:
-        import orjson
+        import orjson  # noqa: F401 - the pieces are orjson's text
     except ImportError:
         return False
     if indent not in (1, 2) or type(value) is not dict or not value or any(type(k) is not str for k in value):
         return False
     if indent == 1 and any("  " in k for k in value):
         return False
-    segments = _segments(value)
-    for seg in segments:
-        if isinstance(seg, tuple):
-            scan = _scan(seg[0], spaces=indent == 1)
-            if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
-                return False
     option = _orjson_option()
     with open(path, "wb") as fh:
-        for seg in segments:
-            if isinstance(seg, bytes):
+        for seg in _segments(value):
+            if isinstance(seg, bytes):  # keys and punctuation
                 fh.write(seg.replace(b"  ", b" ") if indent == 1 else seg)
                 continue
-            try:
-                piece = _piece(seg, option, indent)
-            except (TypeError, ValueError):
-                return False
+            piece = _piece(seg, option, indent)
             if piece is None:
                 return False
             fh.write(piece)
