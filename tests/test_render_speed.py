@@ -125,3 +125,8 @@ def test_the_data_mark_is_in_no_template_or_asset():
 
     for rel in (html.TEMPLATE, "report/report.css", "report/app.js", "vendor/chart.umd.min.js"):
         assert html.DATA_MARK not in (templates_dir() / rel).read_text(encoding="utf-8")
+
+
+def test_keys_join_the_parts_as_text():
+    assert pulumi._key("c", "ns", "web") == "c/ns/web"
+    assert pulumi._key("c", 8080, None, True) == "c/8080/None/True"

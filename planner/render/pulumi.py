@@ -73,8 +73,11 @@ def resource_name(*parts: str, limit: int = 63) -> str:
 
 
 def _key(*parts: object) -> str:
-    """Pulumi logical name: unique per resource type, readable."""
-    return "/".join(map(str, parts))
+    """Pulumi logical name: unique per resource type, readable (``"/".join(map(str, parts))``)."""
+    try:
+        return "/".join(parts)  # every part a str, as a plan's names are
+    except TypeError:
+        return "/".join(map(str, parts))
 
 
 def _chunks(items: list, size: int) -> list[list]:
