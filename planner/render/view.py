@@ -43,7 +43,7 @@ def service_ref(svc: dict) -> str:
 
 def service_refs(plan: dict) -> list[str]:
     """:func:`service_ref` of each service, in plan order (computed once, shared by the views)."""
-    return [f"Service {s['cluster']}/{s['namespace']}/{s['name']}" for s in plan.get("services", [])]
+    return list(map(service_ref, plan.get("services", [])))
 
 
 def ports_text(svc: dict) -> str:
