@@ -70,7 +70,7 @@ float_trees = st.recursive(
 def test_cheap_float_checks_imply_the_walk(value):
     """When neither byte scan (orjson's text, marshal's bytes) finds its pattern, the Python walk
     agrees that orjson writes the floats as json does."""
-    if not jsonplan._scan(value).maybe_non_finite and not jsonplan._maybe_small_float(_orjson_raw(value)):
+    if not jsonplan._scan(value).maybe_non_finite and not jsonplan.maybe_small_float(_orjson_raw(value)):
         assert jsonplan._orjson_safe(value)
 
 
@@ -78,7 +78,7 @@ def test_cheap_float_checks_imply_the_walk(value):
 @pytest.mark.parametrize("where", [lambda v: v, lambda v: [1, "x" * 127, {"a": (v,)}], lambda v: {"k": [0.5, v, -1]}])
 def test_cheap_float_check_refuses_what_orjson_writes_differently(value, where):
     tree = where(value)
-    assert jsonplan._scan(tree).maybe_non_finite or jsonplan._maybe_small_float(_orjson_raw(tree))
+    assert jsonplan._scan(tree).maybe_non_finite or jsonplan.maybe_small_float(_orjson_raw(tree))
     assert jsonplan._scan(tree).maybe_non_finite == (not math.isfinite(value))
     assert jsonplan.dumps(tree) == _reference(tree)
 
@@ -87,7 +87,7 @@ def test_cheap_float_check_needs_no_walk_on_real_plans(demo_plan, monkeypatch):
     tricky = {"plan": demo_plan, "lengths": ["x" * 127, "y" * 255, -1, 32767, 2**31 - 1], "big": [1e16, -1.5e300, 0.0001]}
     monkeypatch.setattr(jsonplan, "_orjson_safe", lambda value: pytest.fail("walked"))
     assert not jsonplan._scan(tricky).maybe_non_finite
-    assert not jsonplan._maybe_small_float(_orjson_raw(tricky))
+    assert not jsonplan.maybe_small_float(_orjson_raw(tricky))
     assert jsonplan.dumps(tricky) == _reference(tricky)
     assert jsonplan._scan({"plan": demo_plan, "x": [math.inf]}).maybe_non_finite
 

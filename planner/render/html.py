@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -42,7 +42,7 @@ from planner.render.view import (
     ports_text,
     rate,
     risks,
-    service_ref,
+    service_refs,
 )
 from planner.resources import templates_dir
 
@@ -283,11 +283,10 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     return list(extra.values())
 
 
-def _anchor_map(plan: dict) -> dict[str, str]:
-    """Object strings (as notes name them) → the id of the element showing that object."""
-    anchors = {}
-    for i, s in enumerate(plan.get("services", [])):
-        anchors[service_ref(s)] = f"svc-{i}"
+def _anchor_map(plan: dict, refs: list[str]) -> dict[str, str]:
+    """Object strings (as notes name them) → the id of the element showing that object
+    (``refs``: :func:`service_refs` of the plan)."""
+    anchors = {ref: f"svc-{i}" for i, ref in enumerate(refs)}
     for i, e in enumerate(plan.get("existing_entrypoints", [])):
         anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
     for i, e in enumerate(plan.get("entrypoints", [])):
@@ -314,7 +313,7 @@ def _costs(cur_raw, new_raw, memo: dict) -> tuple:
     return hit
 
 
-def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set) -> list[list]:
+def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set, refs: list[str]) -> list[list]:
     """Compact rows for the load-balancer table (one per Service of type LoadBalancer); the
     columns in INTERNED_COLUMNS and the reasons' codes and messages are indices into ``strings``.
     A kept service shows no saving (its share of a pool may shrink, but it does not move)."""
@@ -326,8 +325,7 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set)
         moved = s["decision"] == "consolidate"
         if not moved:
             sav, sav_text = 0.0, "—"
-        ref = service_ref(s) if generated else ""
-        gen = [h for h in s.get("hosts") or [] if (ref, h) in generated] if generated else []
+        gen = [h for h in s.get("hosts") or [] if (refs[i], h) in generated] if generated else []
         rows.append([
             f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
             [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
@@ -427,11 +425,7 @@ def _notes_view(groups: dict, anchors: dict, paged: bool) -> list[dict]:
 
 def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
     """((decision, reason code), services) pairs, most frequent first."""
-    codes: dict[tuple[str, str], int] = defaultdict(int)
-    for s in services:
-        d = s["decision"]
-        for r in s.get("reasons") or []:
-            codes[(d, r["code"])] += 1
+    codes = Counter((s["decision"], r["code"]) for s in services for r in s.get("reasons") or [])
     return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -472,14 +466,14 @@ def _charts(head: dict, by_cluster: list[dict], by_namespace: list[dict], reason
     }
 
 
-def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict) -> dict:
+def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict, refs: list[str]) -> dict:
     """The JSON block's data: the load-balancer table's rows, the long lists when paged
     (``lists_from`` = (groups, anchors)), the charts, and the string table the rows index."""
     strings = _Strings()
     data = {
         "columns": TABLE_COLUMNS,
         "interned": INTERNED_COLUMNS,
-        "rows": _table_rows(plan, strings, risk, generated),
+        "rows": _table_rows(plan, strings, risk, generated, refs),
         "lists": _lists(plan, *lists_from, strings, generated) if lists_from else None,
         "charts": charts,
     }
@@ -503,13 +497,14 @@ def view_model(plan: dict, as_of: date | None = None) -> dict:
 def _view_model(plan: dict, as_of: date | None) -> dict:
     head = headline(plan)
     services = plan.get("services", [])
-    anchors = _anchor_map(plan)
+    refs = service_refs(plan)
+    anchors = _anchor_map(plan, refs)
     groups = notes_by_level(plan)
     paged = _is_paged(plan)
     notes = _notes_view(groups, anchors, paged)
     svc_cents = _service_cents(services)
-    risk = risks(plan)
-    generated = generated_hosts(plan)
+    risk = risks(plan, refs)
+    generated = generated_hosts(plan, refs)
     moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
     runbook_steps, placeholders = _runbook(plan)
     outside = _outside_services(plan, svc_cents)
@@ -526,7 +521,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
     decisions = sorted({s["decision"] for s in services})
     data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
-                        _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic))
+                        _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic), refs)
     clusters = plan.get("clusters", [])
     return {
         "head": head,
@@ -570,7 +565,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
         "rates_flagged": sum(1 for r in rates if r["flags"]),
         "decisions": decisions,
         "services_count": len(services),
-        "data_json": Markup(script_json(data)),
+        "data_json": _ScriptJSON(data),
     }
 
 
@@ -582,6 +577,25 @@ _SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u202
 def script_json(data) -> str:
     """JSON safe to place inside a <script> element: no ``<``, ``>`` or ``&`` survive literally,
     so ``</script>`` or ``<!--`` in an inventory string cannot end or change the block."""
+    return _ScriptJSON(data).__html__()
+
+
+class _ScriptJSON:
+    """:func:`script_json`'s text, kept as orjson's escaped UTF-8 bytes when orjson wrote it:
+    the template gets the text (``__html__``, as markup), :func:`write` writes the bytes as
+    they are (no 40 MB decoded into text and encoded back)."""
+
+    def __init__(self, data):
+        self.value = _script_json_value(data)
+
+    def __html__(self) -> str:
+        return self.value.decode("utf-8") if isinstance(self.value, bytes) else self.value
+
+    def utf8(self) -> bytes:
+        return self.value if isinstance(self.value, bytes) else self.value.encode("utf-8")
+
+
+def _script_json_value(data) -> bytes | str:
     try:
         import orjson
 
@@ -596,7 +610,7 @@ def script_json(data) -> str:
     # byte sequence is exactly an occurrence of that character
     for char, escape in _SCRIPT_ESCAPES:
         raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
-    return raw.decode("utf-8")
+    return raw
 
 
 def _inline(rel: str) -> Markup:
@@ -621,10 +635,8 @@ def _environment():
     return env
 
 
-def _pieces(plan: dict, as_of: date | None = None):
-    """The page as jinja2 renders it, piece by piece (``render`` joins them); the view model is
-    computed before the first piece."""
-    vm = view_model(plan, as_of)
+def _pieces(vm: dict):
+    """The page as jinja2 renders the view model ``vm``, piece by piece."""
     assets = {
         "css": _inline("report/report.css"),
         "app_js": _inline("report/app.js"),
@@ -634,15 +646,28 @@ def _pieces(plan: dict, as_of: date | None = None):
 
 
 def render(plan: dict, as_of: date | None = None) -> str:
-    return "".join(_pieces(plan, as_of))
+    return "".join(_pieces(view_model(plan, as_of)))
+
+
+#: what the template writes for the JSON block while write() renders (no inventory string can
+#: hold it: autoescape turns every "<" of one into "&lt;"; no template or asset holds it)
+DATA_MARK = Markup("<planner-data-block/>")
 
 
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
     """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, each piece encoded and written
-    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory."""
+    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory.
+    The JSON block is written from its UTF-8 bytes where the template placed DATA_MARK."""
     path = Path(path)
-    pieces = _pieces(plan, as_of)
+    vm = view_model(plan, as_of)
+    data = vm["data_json"]
+    pieces = _pieces(dict(vm, data_json=DATA_MARK))
     with open(path, "wb") as fh:
         for piece in pieces:
-            fh.write(piece.encode("utf-8"))
+            if piece == DATA_MARK:
+                fh.write(data.utf8())
+            elif DATA_MARK in piece:  # the template wrote it beside other text
+                fh.write(str(piece).replace(DATA_MARK, data.__html__()).encode("utf-8"))  # str: Markup.replace escapes
+            else:
+                fh.write(piece.encode("utf-8"))
     return path

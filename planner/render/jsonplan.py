@@ -76,14 +76,15 @@ class _Scan(NamedTuple):
     maybe_double_space: bool  # a string (or key) holding two spaces in a row
 
 
-def _scan(value) -> _Scan:
+def _scan(value, spaces: bool = True) -> _Scan:
     """Look at ``value`` through marshal's bytes: strings are there verbatim (UTF-8), floats
-    as b"g" and 8 bytes, containers as a type byte and a length."""
+    as b"g" and 8 bytes, containers as a type byte and a length. ``spaces=False``: the caller
+    needs no answer about double spaces (indent 2), so it is not looked for (True: "may")."""
     try:
         packed = marshal.dumps(value, 2)
     except ValueError:  # a subclass, or nesting deeper than marshal goes
         return _Scan(True, True)
-    return _Scan(_non_finite_in(packed), packed.find(b"  ") >= 0)
+    return _Scan(_non_finite_in(packed), not spaces or packed.find(b"  ") >= 0)
 
 
 def _non_finite_in(packed: bytes) -> bool:
@@ -96,7 +97,7 @@ def _non_finite_in(packed: bytes) -> bool:
     return False
 
 
-def _maybe_small_float(raw: bytes) -> bool:
+def maybe_small_float(raw: bytes) -> bool:
     """False when orjson's text ``raw`` holds no float of size below 1e-4 (True: it may)."""
     return raw.find(b"0.0000") >= 0 or _SMALL_FLOAT_EXPONENT.search(raw) is not None
 
@@ -114,12 +115,12 @@ def _orjson_parts(value, indent: int) -> tuple[bytes, bytes] | None:
     # size (_orjson_safe). Two byte scans prove it without a Python step per value; only when
     # one finds its pattern (even inside a string) does the walk decide. marshal's bytes go
     # before orjson's text is made: a large plan never holds both.
-    scan = _scan(value)
+    scan = _scan(value, spaces=indent == 1)
     try:
         raw = orjson.dumps(value, option=_orjson_option())
     except (TypeError, ValueError):
         return None
-    if (scan.maybe_non_finite or _maybe_small_float(raw)) and not _orjson_safe(value):
+    if (scan.maybe_non_finite or maybe_small_float(raw)) and not _orjson_safe(value):
         return None
     if indent == 1:  # orjson indents by 2: keep half of each line's leading spaces
         raw = _halve_indent(raw, strings_single_spaced=not scan.maybe_double_space)
@@ -218,48 +219,60 @@ def _segments(value: dict) -> list:
     return out
 
 
-def _piece(segment: tuple, option: int) -> bytes:
+#: orjson's indent-2 text of ``[v]`` is ``v``'s text one level deeper between b"[\n  " and b"\n]";
+#: of ``[items]``, the items two levels deeper between b"[\n  [\n" and b"\n  ]\n]". Halved (indent
+#: 1), the wrappers are b"[\n " ... b"\n]" and b"[\n [\n" ... b"\n ]\n]". (head, tail) lengths:
+_WRAPPER = {(False, 2): (4, 2), (True, 2): (6, 6), (False, 1): (3, 2), (True, 1): (5, 5)}
+
+
+def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
+    """The text of one segment (see _segments) at its depth, or None when it needs the exact
+    slow path: the same checks as _orjson_parts, on the segment. marshal's scan of it (no NaN
+    or infinity; with indent 1, no string holding two spaces: then halving the indentation is
+    replacing each pair of spaces, as every pair lies inside one piece's indentation) goes
+    just before orjson's pass over the same objects, while they are in the CPU's caches.
+
+    orjson writes the segment inside a one-item list, which puts it at the depth it has in the
+    dict (no pass re-indenting its lines); the wrapper is cut off by a view, not a copy."""
     import orjson
 
     sub, items = segment
-    raw = orjson.dumps(sub, option=option)
-    if items:  # "[\n" + the items at depth 1 + "\n]": the items, then one level deeper
-        return b"  " + raw[2:-2].replace(b"\n", b"\n  ")
-    return raw.replace(b"\n", b"\n  ")  # orjson escapes a newline inside a string: each is a line break
+    scan = _scan(sub, spaces=indent == 1)
+    if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
+        return None
+    try:
+        raw = orjson.dumps([sub], option=option)
+    except (TypeError, ValueError):
+        return None
+    if maybe_small_float(raw):  # the wrapper holds neither pattern
+        return None
+    if indent == 1:
+        raw = raw.replace(b"  ", b" ")
+    head, tail = _WRAPPER[(items, indent)]
+    return memoryview(raw)[head : len(raw) - tail]
 
 
 def _write_in_pieces(path: Path, value, indent: int) -> bool:
     """Write what json_bytes(value, indent) is, piece by piece (False, having written nothing
-    or a part the caller overwrites, when a piece or the dict needs the one-go path).
-
-    The same checks as _orjson_parts, on each piece: marshal's scan of each sub-value (no NaN,
-    infinity, or with indent 1, no string holding two spaces: then halving the indentation is
-    replacing each pair of spaces, piece by piece, as every pair lies inside one piece's
-    indentation), the small-float scan of each piece's text."""
+    or a part the caller overwrites, when a piece or the dict needs the one-go path)."""
     try:
-        import orjson
+        import orjson  # noqa: F401 - the pieces are orjson's text
     except ImportError:
         return False
     if indent not in (1, 2) or type(value) is not dict or not value or any(type(k) is not str for k in value):
         return False
     if indent == 1 and any("  " in k for k in value):
         return False
-    segments = _segments(value)
-    for seg in segments:
-        if isinstance(seg, tuple):
-            scan = _scan(seg[0])
-            if scan.maybe_non_finite or (indent == 1 and scan.maybe_double_space):
-                return False
     option = _orjson_option()
     with open(path, "wb") as fh:
-        for seg in segments:
-            try:
-                piece = seg if isinstance(seg, bytes) else _piece(seg, option)
-            except (TypeError, ValueError):
+        for seg in _segments(value):
+            if isinstance(seg, bytes):  # keys and punctuation
+                fh.write(seg.replace(b"  ", b" ") if indent == 1 else seg)
+                continue
+            piece = _piece(seg, option, indent)
+            if piece is None:
                 return False
-            if _maybe_small_float(piece):
-                return False
-            fh.write(piece.replace(b"  ", b" ") if indent == 1 else piece)
+            fh.write(piece)
         fh.write(b"\n")
     return True
 

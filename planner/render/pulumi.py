@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
-from planner.render.jsonplan import write_json
+from planner.render.jsonplan import maybe_small_float, write_json
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -38,8 +40,9 @@ GATEWAY_API = "gateway.networking.k8s.io/v1"
 PLACEHOLDER_PROJECT = Cluster.__dataclass_fields__["project"].default
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
-_SLUG = re.compile(r"[^a-z0-9-]+")
-_DASHES = re.compile(r"-{2,}")
+# each run of characters other than [a-z0-9] becomes one "-": what replacing each run of
+# characters other than [a-z0-9-] by "-", then each run of dashes by one, gives
+_SLUG = re.compile(r"[^a-z0-9]+")
 # exactly the names resource_name() returns unchanged (lower-case, starts with a letter, no
 # leading, trailing or doubled "-"): checked first, as most parts are already safe
 _SAFE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -59,8 +62,7 @@ def resource_name(*parts: str, limit: int = 63) -> str:
     raw = "-".join(parts)
     if len(raw) <= limit and _SAFE.fullmatch(raw):
         return raw
-    slug = _SLUG.sub("-", raw.lower())
-    slug = _DASHES.sub("-", slug).strip("-")
+    slug = _SLUG.sub("-", raw.lower()).strip("-")
     if not slug or not slug[0].isalpha():
         slug = "p-" + slug if slug else "p"
     if slug == raw and len(slug) <= limit:
@@ -71,8 +73,11 @@ def resource_name(*parts: str, limit: int = 63) -> str:
 
 
 def _key(*parts: object) -> str:
-    """Pulumi logical name: unique per resource type, readable."""
-    return "/".join(map(str, parts))
+    """Pulumi logical name: unique per resource type, readable (``"/".join(map(str, parts))``)."""
+    try:
+        return "/".join(parts)  # every part a str, as a plan's names are
+    except TypeError:
+        return "/".join(map(str, parts))
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -157,7 +162,7 @@ def route_rule(r: dict) -> dict:
     kind, value = route_path(r.get("path"), r.get("path_type"))
     match: dict = {"path": {"type": kind, "value": value}}
     if r.get("headers"):
-        match["headers"] = [{"type": "Exact", "name": h["name"], "value": h["value"]} for h in sorted(r["headers"], key=lambda h: (h["name"], h["value"]))]
+        match["headers"] = [{"type": "Exact", "name": h["name"], "value": h["value"]} for h in sorted(r["headers"], key=itemgetter("name", "value"))]
     rule: dict = {"matches": [match]}
     filters = []
     if r.get("redirect"):
@@ -180,7 +185,7 @@ def route_rule(r: dict) -> dict:
             if "weight" in b and b["weight"] is not None:
                 ref["weight"] = int(b["weight"])
             refs.append(ref)
-        rule["backendRefs"] = sorted(refs, key=lambda x: (x["name"], x["port"]))
+        rule["backendRefs"] = sorted(refs, key=itemgetter("name", "port"))
         if r.get("rewrite") is not None:
             route_path(r["rewrite"], "Exact")
             path = ({"type": "ReplacePrefixMatch", "replacePrefixMatch": r["rewrite"]} if kind == "PathPrefix"
@@ -200,8 +205,37 @@ def _listener(listeners: list[dict], protocol: str) -> str | None:
     return next((lst["name"] for lst in listeners if lst["protocol"] == protocol), None)
 
 
-#: = json.dumps(rule, sort_keys=True), without a new encoder per call
-_rule_text = json.JSONEncoder(sort_keys=True).encode
+#: = json.dumps(rule, sort_keys=True, separators=(",", ":")), without a new encoder per call
+_compact_rule_text = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def _rule_key(rule: dict) -> bytes:
+    """A rule's canonical text, what groups and orders the rules: ``_compact_rule_text(rule)``
+    as ASCII bytes. It sorts as json.dumps' spaced text does (a separator's space is never
+    where two texts first differ: the text before it ends in the same separator in both).
+
+    orjson writes the same bytes when its text is ASCII without DEL (json escapes DEL and every
+    non-ASCII character; the other control characters both escape alike), holds no ``null``
+    (orjson writes NaN and the infinities as null) and no float below 1e-4 in size; anything
+    else, or a value orjson refuses, takes json's encoder."""
+    import orjson
+
+    try:
+        raw = orjson.dumps(rule, option=_rule_option())
+    except TypeError:
+        raw = None
+    if raw is not None and raw.isascii() and b"\x7f" not in raw and b"null" not in raw and not maybe_small_float(raw):
+        return raw
+    return _compact_rule_text(rule).encode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _rule_option() -> int:
+    """orjson's options for json's text: sorted keys; dataclasses, datetimes and subclasses of
+    the JSON types passed through (then refused: json's encoder decides)."""
+    import orjson
+
+    return orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _where(r: dict) -> str:
@@ -222,7 +256,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     http = _listener(listeners, "HTTP")
     tls = set(tls_hosts)
     by_group: dict[tuple, dict] = {}
-    rule_of: dict[str, dict] = {}  # a rule's canonical text (what groups and orders rules) -> the rule
+    rule_of: dict[bytes, dict] = {}  # a rule's canonical text (_rule_key) -> the rule
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
         try:
@@ -237,7 +271,7 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
         if https_only:
             tls_only_hosts.add(r["host"])
         key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
-        text = _rule_text(rule)
+        text = _rule_key(rule)
         rule_of.setdefault(text, rule)
         by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(text)
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
@@ -353,7 +387,7 @@ def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list
     ports, force, ingress_protocols = [], False, {}
     if not want:
         return ports, force, ingress_protocols
-    for p in sorted(s["ports"], key=lambda p: (p["port"], p["protocol"])):
+    for p in sorted(s["ports"], key=itemgetter("port", "protocol")):
         if p["port"] not in routed:
             continue
         if p.get("app_protocol") != want:
@@ -380,7 +414,7 @@ def _host_sources(plan: dict) -> dict[tuple, set]:
 def _targets(plan: dict, used: set) -> list[dict]:
     """Project, location and GKE context name of each cluster the program touches."""
     out = []
-    for c in sorted(plan.get("clusters", []), key=lambda c: c["name"]):
+    for c in sorted(plan.get("clusters", []), key=itemgetter("name")):
         if c["name"] not in used:
             continue
         project, location = c.get("project"), c.get("location") or c.get("region")
@@ -398,7 +432,7 @@ def _secret_refs(ep: dict, tls_hosts: list[str]) -> list[dict]:
     covered = {h for c in certs for h in c["hosts"]}
     if not certs or not set(tls_hosts) <= covered:
         return []
-    return sorted(({"name": c["secret"], "namespace": c["namespace"]} for c in certs), key=lambda r: (r["namespace"], r["name"]))
+    return sorted(({"name": c["secret"], "namespace": c["namespace"]} for c in certs), key=itemgetter("namespace", "name"))
 
 
 def _nginx_records(plan: dict, eps_by_name: dict, multi: bool, armor: list, backend_objs: list, patches: list, limit) -> None:
@@ -657,10 +691,8 @@ class _Records:
         host_sources = _host_sources(plan)
         domain_given = bool(plan["inputs"].get("domain_given"))
         generated: dict[str, list[str]] = {}
-        host_count: dict[str, int] = {}
-        for d in plan.get("dns_changes", []):
-            host_count[d["host"]] = host_count.get(d["host"], 0) + 1
-        for d in sorted(plan.get("dns_changes", []), key=lambda d: (d["host"], d["entrypoint"])):
+        host_count = Counter(d["host"] for d in plan.get("dns_changes", []))
+        for d in sorted(plan.get("dns_changes", []), key=itemgetter("host", "entrypoint")):
             ep = self.ep_by_name.get(d["entrypoint"])
             conflict = host_count[d["host"]] > 1
             if conflict:
@@ -691,9 +723,9 @@ class _Records:
     def data(self, plan: dict) -> dict:
         """The program's data: every list sorted by key (gateways, ingresses, DNS in build order)."""
         folded = [{"cluster": x["cluster"], "namespace": x["namespace"], "name": x["name"], "kind": x["kind"], "folded_into": x.get("folded_into")}
-                  for x in sorted(plan.get("existing_entrypoints", []), key=lambda x: (x["cluster"], x["namespace"], x["name"]))
+                  for x in sorted(plan.get("existing_entrypoints", []), key=itemgetter("cluster", "namespace", "name"))
                   if x.get("decision") == "fold"]
-        by_key = lambda r: r["key"]  # noqa: E731
+        by_key = itemgetter("key")
         return {
             "format": DATA_FORMAT,
             "folded": folded,
@@ -718,7 +750,7 @@ class _Records:
             "service_patches": sorted(self.patches, key=by_key),
             "reference_grants": sorted(self.grants, key=by_key),
             "dns": self.dns,
-            "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in self.limitations}.values(), key=lambda r: (r["object"], r["code"], r["message"])),
+            "limitations": sorted({(x["object"], x["code"], x["message"]): x for x in self.limitations}.values(), key=itemgetter("object", "code", "message")),
         }
 
 
@@ -727,7 +759,7 @@ def program_data(plan: dict) -> dict:
     records = _Records(plan)
     services = {(s["cluster"], s["namespace"], s["name"]): s for s in plan["services"]}
     consolidated = sorted(k for k, s in services.items() if s["decision"] == "consolidate")
-    for ep in sorted(plan["entrypoints"], key=lambda e: (e["cluster"], e["name"])):
+    for ep in sorted(plan["entrypoints"], key=itemgetter("cluster", "name")):
         records.add_entrypoint(ep)
     eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
     for key in consolidated:

@@ -6,6 +6,7 @@ grouping) in ``Decimal``, so templates and formatters never compute.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 CENT = Decimal("0.01")
 LEVEL_ORDER = ("block", "warn", "info")
@@ -38,6 +39,11 @@ def rate(value) -> str:
 def service_ref(svc: dict) -> str:
     """The object string notes use for a Service: ``Service cluster/namespace/name``."""
     return f"Service {svc['cluster']}/{svc['namespace']}/{svc['name']}"
+
+
+def service_refs(plan: dict) -> list[str]:
+    """:func:`service_ref` of each service, in plan order (computed once, shared by the views)."""
+    return list(map(service_ref, plan.get("services", [])))
 
 
 def ports_text(svc: dict) -> str:
@@ -89,8 +95,9 @@ def notes_by_level(plan: dict) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {lvl: [] for lvl in LEVEL_ORDER}
     for n in plan.get("notes", []):
         groups.setdefault(n["level"], []).append(n)
+    by_text = itemgetter("code", "object", "message")  # the same tuples as a lambda, built in C
     for lvl in groups:
-        groups[lvl].sort(key=lambda n: (n["code"], n["object"], n["message"]))
+        groups[lvl].sort(key=by_text)
     return groups
 
 
@@ -142,30 +149,43 @@ def _service_codes(plan: dict) -> dict[str, set[str]]:
 _NO_RISK = {"level": "low", "because": []}
 
 
-def risks(plan: dict) -> list[dict]:
+def risks(plan: dict, refs: list[str] | None = None) -> list[dict]:
     """``{"level", "because"}`` per service, in plan order: ``services[].risk`` when present,
     else derived from the codes in :data:`RISK_BY_CODE` on the service (its reasons and notes;
-    the plan-wide BACKEND_TIMEOUT_DEFAULT counts for moved services without a timeout)."""
-    by_object = _service_codes(plan)
-    plan_default = any(n.get("code") == "BACKEND_TIMEOUT_DEFAULT" and n.get("object") == "plan" for n in plan.get("notes", []))
+    the plan-wide BACKEND_TIMEOUT_DEFAULT counts for moved services without a timeout).
+    ``refs``: :func:`service_refs` of the plan, when the caller has them."""
+    services = plan.get("services", [])
     out = []
-    for s in plan.get("services", []):
+    derive = None  # the notes' codes, read at the first service without a given risk
+    for i, s in enumerate(services):
         given = s.get("risk")
         if isinstance(given, dict) and given.get("level") in RISK_ORDER:
-            out.append({"level": given["level"], "because": sorted(str(c) for c in given.get("because") or [])})
+            out.append({"level": given["level"], "because": sorted(map(str, given.get("because") or []))})
             continue
+        if derive is None:
+            derive = _derived_risk(plan)
+        out.append(derive(s, refs[i] if refs is not None else service_ref(s)))
+    return out
+
+
+def _derived_risk(plan: dict):
+    """``risk(service, its ref)`` from the codes of its reasons and of the plan's notes."""
+    by_object = _service_codes(plan)
+    plan_default = any(n.get("code") == "BACKEND_TIMEOUT_DEFAULT" and n.get("object") == "plan" for n in plan.get("notes", []))
+
+    def risk(s: dict, ref: str) -> dict:
         codes = {r["code"] for r in s.get("reasons") or [] if r.get("code") in RISK_BY_CODE}
         if by_object:
-            codes |= by_object.get(service_ref(s), set())
+            codes |= by_object.get(ref, set())
         if (plan_default and s.get("decision") == "consolidate"
                 and not (s.get("policies") or {}).get("timeout_sec") and "WEBSOCKET_TIMEOUT" not in codes):
             codes.add("BACKEND_TIMEOUT_DEFAULT")
         if not codes:
-            out.append(_NO_RISK)
-            continue
+            return _NO_RISK
         because = sorted(codes, key=lambda c: (-RISK_ORDER[RISK_BY_CODE[c]], c))
-        out.append({"level": RISK_BY_CODE[because[0]], "because": because})
-    return out
+        return {"level": RISK_BY_CODE[because[0]], "because": because}
+
+    return risk
 
 
 def _savings(plan: dict) -> list[Decimal]:
@@ -307,18 +327,18 @@ def nginx_migration(plan: dict) -> list[dict]:
     return out
 
 
-def generated_hosts(plan: dict) -> set[tuple[str, str]]:
+def generated_hosts(plan: dict, refs: list[str] | None = None) -> set[tuple[str, str]]:
     """(service note object, host) pairs whose host planner generated (``<name>.<ns>.<domain>``):
     a HOST_GENERATED note on the service (all its hosts, or the ones the message names), or a
-    route with ``source == "generated"``."""
+    route with ``source == "generated"``. ``refs``: :func:`service_refs`, when the caller has them."""
     out = set()
     noted = {n["object"]: n.get("message", "") for n in plan.get("notes", []) if n.get("code") == "HOST_GENERATED"}
-    for s in plan.get("services", []):
-        ref = service_ref(s)
-        if ref in noted:
-            hosts = s.get("hosts") or []
-            named = [h for h in hosts if h in noted[ref]]
-            out.update((ref, h) for h in (named or hosts))
+    if noted:
+        for s, ref in zip(plan.get("services", []), service_refs(plan) if refs is None else refs):
+            if ref in noted:
+                hosts = s.get("hosts") or []
+                named = [h for h in hosts if h in noted[ref]]
+                out.update((ref, h) for h in (named or hosts))
     for e in plan.get("entrypoints", []):
         for r in e.get("routes", []):
             if r.get("source") == "generated" and r.get("host"):
