@@ -1,0 +1,108 @@
+"""The reader's shortcuts give exactly what the object-by-object read gives.
+
+* ``entries.pack`` / ``unpack`` (the worker's hand-over): the same Services, field for field
+  and type for type, and every other entry untouched.
+* ``_ClusterRead._add_run`` (a run of Service rows appended at once when no key in it is read
+  yet): the inventory, notes and errors of adding the rows one by one.
+* ``entries.parse_file`` stops at a parse error with the entries before it: the reader adds
+  them before raising, so an error they cause (a conflicting duplicate) still comes first.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import planner.inventory as inventory
+from planner.inventory import entries as entries_mod
+from planner.model import Cluster, PlannerError
+from tests.test_inventory_fastpaths import _typed
+from tests.test_inventory_fastpaths import services as service_docs
+from tests.test_read_ahead import _state, _svc
+
+SETTINGS = settings(max_examples=200, suppress_health_check=list(HealthCheck), deadline=None)
+v1_services = service_docs.map(lambda d: dict(d, apiVersion="v1", kind="Service"))
+other_docs = st.sampled_from([
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "shop"}, "spec": {}},
+    {"metadata": {"name": "kindless"}},
+    "not an object",
+])
+documents = st.one_of(v1_services, v1_services, other_docs)
+# few names and namespaces, so that files repeat keys (duplicates, identical or not)
+named_services = st.builds(
+    lambda name, ns, stype, ip: _svc(name, ns=ns, stype=stype, **({"status": {"loadBalancer": {"ingress": [{"ip": ip}]}}} if ip else {})),
+    st.sampled_from(["web", "api", "db"]), st.sampled_from(["shop", "data", None]), st.sampled_from(["LoadBalancer", "ClusterIP"]),
+    st.sampled_from([None, "34.1.1.1", "34.2.2.2"]),
+)
+
+
+def _write(tmp, files: list[list]) -> list[str]:
+    paths = []
+    for i, docs in enumerate(files):
+        path = tmp / f"f{i}.json"
+        path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+        paths.append(str(path))
+    return paths
+
+
+def _one_by_one(self, run):
+    """_add_run without its shortcut: every row through _append_new / _add_row."""
+    services, seen = self.inv.services, self.seen["Service"]
+    for svc in run:
+        if not inventory._append_new(seen, services, svc):
+            inventory._add_row(self.inv, seen, "Service", svc, False)
+    self.counts["Service"] += len(run)
+    return len(run)
+
+
+def _read_state(paths, namespace=None):
+    try:
+        return _state(inventory.read_inventory(paths, Cluster(name="c"), namespace=namespace))
+    except PlannerError as exc:
+        return ("error", str(exc))
+
+
+@SETTINGS
+@given(st.lists(documents, max_size=12))
+def test_pack_unpack_gives_the_same_entries(tmp_path_factory, docs):
+    (path,) = _write(tmp_path_factory.mktemp("pack"), [docs])
+    entries, error = entries_mod.parse_file(path, "c")
+    assert error is None
+    back = entries_mod.unpack(entries_mod.pack(entries))
+    assert len(back) == len(entries)
+    for got, want in zip(back, entries):
+        if type(want) is list:
+            assert [_typed(s) for s in got] == [_typed(s) for s in want] and [list(vars(s)) for s in got] == [list(vars(s)) for s in want]
+        else:
+            assert got is want
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.one_of(named_services, named_services, documents), max_size=8), min_size=1, max_size=3), st.sampled_from([None, "ops"]))
+def test_a_run_added_at_once_is_the_one_by_one_read(tmp_path_factory, files, namespace):
+    paths = _write(tmp_path_factory.mktemp("runs"), files)
+    at_once = _read_state(paths, namespace)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(inventory._ClusterRead, "_add_run", _one_by_one)
+        assert _read_state(paths, namespace) == at_once
+
+
+def test_objects_before_a_parse_error_are_added_first(tmp_path):
+    conflict = tmp_path / "conflict.yaml"
+    conflict.write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: NodePort, ports: [{port: 80}]}\n---\n"
+        "kind: [unclosed\n"
+    )
+    with pytest.raises(PlannerError, match="also defined, differently"):
+        inventory.read_inventory([str(conflict)], Cluster(name="c"))
+    entries, error = entries_mod.parse_file(str(conflict), "c")
+    assert isinstance(error, PlannerError) and [len(e) for e in entries] == [2]  # one run of both rows
+    fine = tmp_path / "fine.yaml"
+    fine.write_text(conflict.read_text().replace("NodePort", "LoadBalancer"))
+    with pytest.raises(PlannerError) as exc:
+        inventory.read_inventory([str(fine)], Cluster(name="c"))
+    assert str(exc.value).startswith(f"{fine}:")
