@@ -6,21 +6,29 @@
   yet): the inventory, notes and errors of adding the rows one by one.
 * ``entries.parse_file`` stops at a parse error with the entries before it: the reader adds
   them before raising, so an error they cause (a conflicting duplicate) still comes first.
+* ``ReadAhead`` loads the worker's finished results when this process claims a file of its
+  own: the same results, taken in their turn.
 """
 from __future__ import annotations
 
+import array
+import fcntl
 import json
+import os
+import termios
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import planner.inventory as inventory
+import planner.inventory.ahead as ahead_mod
 from planner.inventory import entries as entries_mod
 from planner.model import Cluster, PlannerError
 from tests.test_inventory_fastpaths import _typed
 from tests.test_inventory_fastpaths import services as service_docs
-from tests.test_read_ahead import _state, _svc
+from tests.test_read_ahead import _state, _svc, _wait_worker_took_all
 
 SETTINGS = settings(max_examples=200, suppress_health_check=list(HealthCheck), deadline=None)
 v1_services = service_docs.map(lambda d: dict(d, apiVersion="v1", kind="Service"))
@@ -106,3 +114,32 @@ def test_objects_before_a_parse_error_are_added_first(tmp_path):
     with pytest.raises(PlannerError) as exc:
         inventory.read_inventory([str(fine)], Cluster(name="c"))
     assert str(exc.value).startswith(f"{fine}:")
+
+
+def _echo(path, marker):
+    """The worker's parse: its arguments; on ``m``, only once ``marker`` exists."""
+    while path == "m" and not os.path.exists(marker):
+        time.sleep(0.005)
+    return [path]
+
+
+def _pipe_bytes(fd: int) -> int:
+    buf = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return buf[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="read-ahead needs fork")
+def test_results_finished_meanwhile_are_loaded_when_this_process_claims_a_file(tmp_path):
+    marker = str(tmp_path / "go")
+    tasks = [(p, marker) for p in ("a", "m", "b", "z")]
+    with ahead_mod.ReadAhead(tasks, _echo, load=tuple) as ra:
+        _wait_worker_took_all(ra, down_to=1)  # the worker claims z, b, then waits in m
+        deadline = time.monotonic() + 30
+        while _pipe_bytes(ra._notify) < 2 * ahead_mod._HEAD.size:  # until z and b are written
+            assert time.monotonic() < deadline, "the worker never wrote its results"
+            time.sleep(0.005)
+        assert ra.take("a", marker) is None  # claimed here: first loads what the worker has finished
+        assert ra._loaded == {2: ("b",), 3: ("z",)}
+        open(marker, "w").close()
+        assert [ra.take(p, marker) for p in ("m", "b", "z")] == [("m",), ("b",), ("z",)] and ra._loaded == {}

@@ -197,8 +197,6 @@ class _ClusterRead:
         error = None
         if entries is None:
             entries, error = parse_file(path, self.name)
-        else:
-            entries = unpack(entries)
         kinded = 0
         for entry in entries:
             kinded += self._add_run(entry) if type(entry) is list else self._add_document(*entry)
@@ -323,7 +321,7 @@ def start_read_ahead(entries: list[tuple[list[str], str]]) -> ReadAhead | None:
             except PlannerError:
                 continue  # raised again in its place, when the reader comes to it
             tasks += [(f, cluster) for f in files]
-    return read_ahead(tasks, parse_for_worker)
+    return read_ahead(tasks, parse_for_worker, unpack)
 
 
 @contextmanager
