@@ -6,6 +6,8 @@
   yet): the inventory, notes and errors of adding the rows one by one.
 * ``entries.parse_file`` stops at a parse error with the entries before it: the reader adds
   them before raising, so an error they cause (a conflicting duplicate) still comes first.
+* ``loader.ListItems``: the items of an indented JSON List, parsed one by one, are the items
+  of the whole text's parse (or the split gives up, NotSplit, and the whole text decides).
 * ``ReadAhead`` loads the worker's finished results when this process claims a file of its
   own: the same results, taken in their turn.
 """
@@ -25,8 +27,9 @@ from hypothesis import strategies as st
 import planner.inventory as inventory
 import planner.inventory.ahead as ahead_mod
 from planner.inventory import entries as entries_mod
+from planner.inventory import loader
 from planner.model import Cluster, PlannerError
-from tests.test_inventory_fastpaths import _typed
+from tests.test_inventory_fastpaths import _typed, canon
 from tests.test_inventory_fastpaths import services as service_docs
 from tests.test_read_ahead import _state, _svc, _wait_worker_took_all
 
@@ -143,3 +146,63 @@ def test_results_finished_meanwhile_are_loaded_when_this_process_claims_a_file(t
         assert ra._loaded == {2: ("b",), 3: ("z",)}
         open(marker, "w").close()
         assert [ra.take(p, marker) for p in ("m", "b", "z")] == [("m",), ("b",), ("z",)] and ra._loaded == {}
+
+
+# --- an indented JSON List's items parsed one by one (loader.ListItems) -------------------------
+
+item_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 2**70), st.floats(allow_nan=True), st.text(max_size=6),
+              st.sampled_from(["\x00planner-items", "items", '"items": [', "},\n{", "]"])),
+    lambda k: st.one_of(st.lists(k, max_size=3), st.dictionaries(st.sampled_from(["items", "kind", "a", "b"]), k, max_size=3)), max_leaves=8)
+objects = st.dictionaries(st.sampled_from(["kind", "metadata", "spec", "items", "x"]), item_values, min_size=1, max_size=4)
+list_items = st.lists(st.one_of(objects, objects, item_values, st.fixed_dictionaries({"kind": st.sampled_from(["Service", "List"]), "items": st.lists(item_values, max_size=2)})), max_size=5)
+SPLIT_FRAGMENTS = ['"\\u0000planner-items"', '\\\\', 'NaN', '1' * 25, '"items": [\n', ',\n    {', ',\n        {', '}\n    ]', '}\n]', '\n', ' ', ',', '{', '}', '[', ']']
+
+
+@st.composite
+def list_texts(draw):
+    doc = {"apiVersion": "v1", "kind": draw(st.sampled_from(["List", "ServiceList", "ConfigMap", 5, None])), "items": draw(list_items)}
+    if draw(st.booleans()):
+        doc["metadata"] = {"items": draw(list_items)}  # an "items" array that is not the List's
+    if doc["kind"] is None:
+        del doc["kind"]
+    keys = list(doc)
+    doc = {k: doc[k] for k in draw(st.permutations(keys))}
+    text = json.dumps(doc, indent=draw(st.sampled_from([1, 2, 4, 8])), ensure_ascii=draw(st.booleans()), allow_nan=True)
+    for _ in range(draw(st.integers(0, 2))):
+        i = draw(st.integers(0, len(text)))
+        text = text[:i] + draw(st.sampled_from(SPLIT_FRAGMENTS)) + text[i + draw(st.integers(0, 2)):]
+    return text
+
+
+def _pairs(path, split):
+    try:
+        return ("ok", [(canon(doc), str(source)) for doc, source in loader.iter_object_pairs(path, split=split)])
+    except loader.NotSplit:
+        return ("not split",)
+    except PlannerError as exc:
+        return ("error", str(exc))
+
+
+@settings(max_examples=700, suppress_health_check=list(HealthCheck), deadline=None)
+@given(list_texts())
+def test_split_list_items_are_the_whole_parse(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("split") / "l.json"
+    path.write_text(text)
+    split = _pairs(str(path), True)
+    whole = _pairs(str(path), False)
+    assert split == whole or split == ("not split",)
+    if split == ("not split",):  # what parse_file then does: the whole text decides
+        assert whole != ("not split",)
+
+
+def test_kubectl_lists_are_split(tmp_path):
+    doc = {"apiVersion": "v1", "items": [_svc("web"), _svc("db", stype="ClusterIP")], "kind": "List", "metadata": {"resourceVersion": ""}}
+    path = tmp_path / "k.json"
+    path.write_text(json.dumps(doc, indent=4) + "\n")
+    data = path.read_bytes()
+    got = loader._split_list(data, loader._scan(data))
+    assert isinstance(got["items"], loader.ListItems) and list(got["items"]) == doc["items"]
+    assert [d for d, _ in loader.iter_object_pairs(str(path), split=True)] == doc["items"]
+    entries, error = entries_mod.parse_file(str(path), "c")
+    assert error is None and [s.name for s in entries[0]] == ["web", "db"]

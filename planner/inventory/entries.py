@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from planner.inventory.kube import service_fast
-from planner.inventory.loader import iter_object_pairs
+from planner.inventory.loader import NotSplit, iter_object_pairs
 from planner.model import Service
 
 DEFAULT_NAMESPACE = "default"
@@ -47,11 +47,19 @@ def fast_row(doc, cluster: str, source) -> Service | None:
 def parse_file(path: str, cluster: str) -> tuple[list, Exception | None]:
     """The entries of ``path`` read as objects of ``cluster``, and the error that stopped the
     read (None when it read to the end): the entries before an error are still the reader's,
-    added before the error is raised, as a read object by object would."""
+    added before the error is raised, as a read object by object would. The items of an
+    indented JSON List are parsed one by one (see loader.ListItems)."""
+    try:
+        return _entries(iter_object_pairs(path, split=True), cluster)
+    except NotSplit:  # an item did not parse on its own: the whole text decides
+        return _entries(iter_object_pairs(path), cluster)
+
+
+def _entries(pairs, cluster: str) -> tuple[list, Exception | None]:
     entries: list = []
     run: list | None = None
     try:
-        for doc, source in iter_object_pairs(path):
+        for doc, source in pairs:
             svc = fast_row(doc, cluster, source)
             if svc is None:
                 entries.append((doc, source))
@@ -61,6 +69,8 @@ def parse_file(path: str, cluster: str) -> tuple[list, Exception | None]:
                 entries.append(run)
             else:
                 run.append(svc)
+    except NotSplit:
+        raise
     except Exception as exc:  # noqa: BLE001 - raised by the reader, after what came before it
         return entries, exc
     return entries, None
