@@ -193,7 +193,7 @@ class ListItems:
     a piece that does not parse raises NotSplit (the whole text is then parsed, and refused
     or accepted, as without the split)."""
 
-    def __init__(self, pieces: list[bytes]):
+    def __init__(self, pieces: list[memoryview]):
         self._pieces = pieces
 
     def __iter__(self):
@@ -222,7 +222,7 @@ def _split_list(data: bytes, scan: tuple[bool, bool]):
     indent = indent[: len(indent) - len(indent.lstrip(b" "))]  # the first item's
     if key_indent.strip(b" ") or not indent or data[opened + len(indent):opened + len(indent) + 1] != b"{":
         return None
-    close = data.find(b"\n" + indent + b"}\n" + key_indent + b"]", opened)
+    close = data.rfind(b"\n" + indent + b"}\n" + key_indent + b"]", opened)  # from the end: the tail is short
     if close < 0:
         return None
     start, end = opened + len(indent), close + len(indent) + 2  # the items, first brace to last
@@ -234,10 +234,24 @@ def _split_list(data: bytes, scan: tuple[bool, bool]):
         return None
     if not str(doc.get("kind", "List")).endswith("List"):  # read as a List by iter_object_pairs only then
         return None
-    pieces = data[start:end].split(b",\n" + indent + b"{")
-    pieces[1:] = [b"{" + piece for piece in pieces[1:]]
-    doc["items"] = ListItems(pieces)
+    doc["items"] = ListItems(_pieces(data, start, end, indent))
     return doc
+
+
+def _pieces(data: bytes, start: int, end: int, indent: bytes) -> list[memoryview]:
+    """The items' texts between ``start`` and ``end``: cut where one item's closing brace, on
+    a line of its own at ``indent``, is followed by a comma and the next item's opening brace
+    (views of ``data``, not copies)."""
+    view = memoryview(data)
+    between = b"\n" + indent + b"},\n" + indent + b"{"
+    pieces = []
+    at = start
+    while (cut := data.find(between, at, end)) >= 0:
+        cut += len(indent) + 2  # after the closing brace
+        pieces.append(view[at:cut])
+        at = cut + len(indent) + 2  # the next opening brace
+    pieces.append(view[at:end])
+    return pieces
 
 
 def _depth_ok(value, limit: int = MAX_DEPTH) -> bool:
