@@ -169,10 +169,16 @@ def list_texts(draw):
     keys = list(doc)
     doc = {k: doc[k] for k in draw(st.permutations(keys))}
     text = json.dumps(doc, indent=draw(st.sampled_from([1, 2, 4, 8])), ensure_ascii=draw(st.booleans()), allow_nan=True)
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
         i = draw(st.integers(0, len(text)))
         text = text[:i] + draw(st.sampled_from(SPLIT_FRAGMENTS)) + text[i + draw(st.integers(0, 2)):]
-    return text
+    data = text.encode()
+    if draw(st.sampled_from([False] * 5 + [True])):  # not UTF-8, binary, a byte-order mark: the errors come first
+        i = draw(st.integers(0, len(data)))
+        data = data[:i] + draw(st.sampled_from([b"\xff", b"\x00", b"\xc3", b"\xed\xa0\x80"])) + data[i:]
+    if draw(st.sampled_from([False] * 9 + [True])):
+        data = b"\xef\xbb\xbf" + data
+    return data
 
 
 def _pairs(path, split):
@@ -186,9 +192,9 @@ def _pairs(path, split):
 
 @settings(max_examples=700, suppress_health_check=list(HealthCheck), deadline=None)
 @given(list_texts())
-def test_split_list_items_are_the_whole_parse(tmp_path_factory, text):
+def test_split_list_items_are_the_whole_parse(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("split") / "l.json"
-    path.write_text(text)
+    path.write_bytes(data)
     split = _pairs(str(path), True)
     whole = _pairs(str(path), False)
     assert split == whole or split == ("not split",)

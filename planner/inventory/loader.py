@@ -206,6 +206,16 @@ class ListItems:
             yield item
 
 
+def _split_json(data: bytes) -> tuple[dict | None, tuple[bool, bool] | None]:
+    """(:func:`_split_list` of a JSON text that starts with ``{``, the raw scan when made). The
+    bytes decode without an error (valid UTF-8: decoded already, or ASCII) and are not binary
+    (no NUL in the first 8 KiB): the split is tried where the reader would parse JSON."""
+    if _orjson is None or data[:1] != b"{" or b"\x00" in data[:8192]:
+        return None, None
+    scan = _scan(data)
+    return _split_list(data, scan), scan
+
+
 def _split_list(data: bytes, scan: tuple[bool, bool]):
     """An indented JSON List (kubectl's ``-o json``, ``json.dumps(indent=...)``) as the document
     with ListItems for ``items``; None when the text is not of that shape, not proven alike
@@ -323,24 +333,28 @@ def decode(path: str, data: bytes) -> str:
         raise PlannerError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
-def parse_documents(path: str, text: str, data: bytes | None = None, split: bool = False) -> Iterator[tuple[object, int | None, dict[tuple[int, ...], int], bool]]:
+def parse_documents(path: str, text: str | None, data: bytes | None = None, split: bool = False) -> Iterator[tuple[object, int | None, dict[tuple[int, ...], int], bool]]:
     """Yield (document, line of the document, {list-item index path: line}, shallow) for each
     document (index paths: ``(i,)`` for ``items[i]``, ``(i, j)`` for ``items[i].items[j]`` of a
     List in a List); shallow: known to pass the depth check (the check may be skipped).
     ``data``: the bytes ``text`` was decoded from, when at hand (spares encoding it again).
     ``split``: an indented JSON List comes with :class:`ListItems` as its items (the caller
-    catches NotSplit, see :func:`iter_object_pairs`)."""
+    catches NotSplit, see :func:`iter_object_pairs`); ``text`` may then be None when ``data``
+    is ASCII (its own decoding): it is decoded only when the List is not split."""
+    scan = None
+    if split:
+        doc, scan = _split_json(data)
+        if doc is not None:
+            yield doc, None, {}, True
+            return
+    if text is None:
+        text = decode(path, data)
     first = _first_char(text)
     if not first:
         raise PlannerError(f"{path}: empty file")
     if first == "/":
         _refuse_leading_comment(path, text)
     if first in "{[":
-        scan = _scan(data) if split and data is not None and _orjson is not None else None
-        doc = _split_list(data, scan) if scan is not None else None
-        if doc is not None:
-            yield doc, None, {}, True
-            return
         doc, shallow = _fast_json(text, data, scan)
         if doc is _SLOW:
             try:
@@ -482,9 +496,9 @@ def iter_object_pairs(path: str, split: bool = False) -> Iterator[tuple[object, 
     file are parsed one by one as they are taken (:class:`ListItems`); NotSplit, raised while
     taking them, means the file is to be read again without ``split``."""
     data = read_bytes(path)
-    text = decode(path, data)
-    found_any = False
     split = split and path != "-" and os.path.isfile(path)
+    text = None if split and data.isascii() else decode(path, data)  # ASCII: decoded if not split
+    found_any = False
     for doc, line, item_lines, shallow in parse_documents(path, text, data, split):
         if doc is None:  # empty YAML document (``---`` twice, comments only)
             continue
