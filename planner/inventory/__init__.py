@@ -178,7 +178,7 @@ class _ClusterRead:
     def __init__(self, inv: Inventory, cluster: Cluster, namespace: str | None):
         if cluster.name in inv.clusters and inv.clusters[cluster.name] != cluster:
             raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
-        self.inv, self.cluster, self.name, self.namespace = inv, cluster, cluster.name, namespace
+        self.inv, self.name, self.namespace = inv, cluster.name, namespace
         # a cluster not yet in the inventory owns none of its objects: nothing to look up or count
         self.fresh = cluster.name not in inv.clusters
         self.start = len(inv.services)

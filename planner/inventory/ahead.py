@@ -7,9 +7,10 @@ lock, by whichever side gets to it first), so the two halves balance however lon
 takes. The worker writes each file's result as one pickle into an anonymous in-memory file and
 says where on a pipe (a few bytes, so it never waits for this process); this process unpickles
 it, and uses it when its turn comes, so objects, notes and errors arise in the same order as a
-read in one process. Each time this process claims a file of its own, it first loads the results
-the worker has finished meanwhile (unpickled and rebuilt by ``load``): that work is done while the
-worker still parses, not all at the end, so the two sides finish together. (A pipe carrying the pickles themselves stalled the worker: it fills in 64 KiB, and the
+read in one process. Each time this process claims a file of its own, it first loads the
+results the worker has finished meanwhile (unpickled and rebuilt by ``load``): that work is
+done while the worker still parses, not all at the end, so the two sides finish together.
+(A pipe carrying the pickles themselves stalled the worker: it fills in 64 KiB, and the
 thread draining it waits for the GIL behind this process's parsing.)
 
 Exactness: the worker only runs a pure function of the file (``parse``). When it fails for
