@@ -5,6 +5,8 @@ only where useful (status addresses) and never carried into generated code.
 """
 from __future__ import annotations
 
+import sys
+
 from planner.model import (
     WARN,
     BackendConfig,
@@ -58,6 +60,7 @@ _PORTED_TYPES = ("LoadBalancer", "NodePort", "ClusterIP")
 _PORTS_CACHE: dict[tuple, tuple[Port, ...]] = {}
 _PORTS_CACHE_MAX = 65536
 _new = object.__new__
+_intern = sys.intern
 
 
 def parse_service(doc: dict, cluster: str, source: Source) -> tuple[Service | None, list[Note]]:
@@ -135,19 +138,22 @@ def service_fast(doc: dict, cluster: str, source: Source) -> Service | None:
     # fill the instance dict in field order, so it stays a compact key-sharing dict
     d = svc.__dict__
     d["cluster"] = cluster
-    d["namespace"] = ns if isinstance(ns, str) and ns else "default"
-    d["name"] = name
-    d["type"] = stype
+    # strings that repeat across Services (namespaces, types, policies, label values) are made
+    # one object each (sys.intern; exact str only): less memory, and the read-ahead worker's
+    # pickles refer to a string once instead of writing it again
+    d["namespace"] = (_intern(ns) if type(ns) is str else ns) if isinstance(ns, str) and ns else "default"
+    d["name"] = _intern(name) if type(name) is str else name
+    d["type"] = _intern(stype) if type(stype) is str else stype
     d["ports"] = ports
     d["source"] = source
     d["annotations"] = {sk: str(v) for k, v in ann.items() if v is not None and (sk := str(k)) not in DROPPED_ANNOTATIONS} if isinstance(ann, dict) else {}
-    d["labels"] = {str(k): str(v) for k, v in labels.items() if v is not None} if isinstance(labels, dict) else {}
-    d["selector"] = {str(k): str(v) for k, v in selector.items() if v is not None} if isinstance(selector, dict) else {}
+    d["labels"] = {str(k): _intern(str(v)) for k, v in labels.items() if v is not None} if isinstance(labels, dict) else {}
+    d["selector"] = {str(k): _intern(str(v)) for k, v in selector.items() if v is not None} if isinstance(selector, dict) else {}
     d["load_balancer_ip"] = lb_ip if isinstance(lb_ip, str) and lb_ip else None
     d["load_balancer_source_ranges"], from_annotation = source_ranges(ranges, d["annotations"])
     d["load_balancer_class"] = lb_class if isinstance(lb_class, str) else None
-    d["external_traffic_policy"] = etp if isinstance(etp, str) else None
-    d["session_affinity"] = affinity if isinstance(affinity, str) else None
+    d["external_traffic_policy"] = (_intern(etp) if type(etp) is str else etp) if isinstance(etp, str) else None
+    d["session_affinity"] = (_intern(affinity) if type(affinity) is str else affinity) if isinstance(affinity, str) else None
     d["status_addresses"] = addresses
     d["source_ranges_from_annotation"] = from_annotation
     return svc
