@@ -21,10 +21,10 @@ from planner.inventory.kube import (
     parse_ingress,
     parse_istio_gateway,
     parse_service,
-    service_fast,
 )
 from planner.inventory.ahead import ReadAhead, read_ahead
-from planner.inventory.loader import expand_paths, iter_object_pairs
+from planner.inventory.entries import DEFAULT_NAMESPACE, namespace_missing, parse_file, parse_for_worker, unpack
+from planner.inventory.loader import expand_paths
 from planner.model import INFO, WARN, Cluster, Inventory, Note, PlannerError, Service
 from planner.nginx.detect import parse_ingress_class
 
@@ -66,7 +66,6 @@ SERVER_FIELDS = {"Service": ("status_addresses",), "Ingress": ("status_addresses
 _MIXED_SERVER_FIELDS = frozenset({"Gateway"})
 #: A Kubernetes namespace name (RFC 1123 label).
 NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-DEFAULT_NAMESPACE = "default"
 
 PARSERS = {
     "Service": parse_service, "Ingress": parse_ingress, "Gateway": parse_gateway, "HTTPRoute": parse_httproute,
@@ -132,15 +131,6 @@ def check_namespace(namespace: str | None, where: str) -> str | None:
     return namespace
 
 
-def _namespace_missing(doc: dict) -> bool:
-    """True when the object names no namespace (the parsers then use ``default``)."""
-    meta = doc.get("metadata")
-    if not isinstance(meta, dict):
-        return False
-    ns = meta.get("namespace")
-    return not (isinstance(ns, str) and ns)
-
-
 def _unpriced_lb(doc: dict, cluster: str, namespace: str | None, source) -> Note | None:
     """The ``LB_NOT_PRICED`` note for an object of UNPRICED_LB_KINDS, else None."""
     what = UNPRICED_LB_KINDS.get((doc.get("kind"), _group(doc)))
@@ -168,81 +158,109 @@ def read_inventory(paths: list[str], cluster: Cluster, inventory: Inventory | No
     ``ahead``: files a forked worker parses (:func:`start_read_ahead`); the others, and without
     it all, are parsed here."""
     inv = inventory if inventory is not None else Inventory()
-    # a cluster not yet in the inventory owns none of its objects: nothing to look up or count
-    fresh = cluster.name not in inv.clusters
-    start = len(inv.services)
-    if cluster.name in inv.clusters and inv.clusters[cluster.name] != cluster:
-        raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
-    inv.clusters.setdefault(cluster.name, cluster)
-    counts: Counter[str] = Counter(inv.kind_counts)
-    # key -> index in its collection (a duplicate may replace the first read: addresses merged)
-    seen = {kind: {} if fresh else {o.key: i for i, o in enumerate(getattr(inv, attr))} for kind, attr in COLLECTIONS.items()}
-    unused: Counter[str] = Counter()
-    name = cluster.name
-    seen_services = seen["Service"]
-    services = inv.services
+    read = _ClusterRead(inv, cluster, namespace)
     for item in paths:
         files = expand_paths([item])
         kinded = 0
         for path in files:
-            inv.files.append(path)
-            n_services = 0  # core v1 Services, counted here rather than one by one in counts
-            pairs = ahead.take(path, name) if ahead is not None else None
-            for doc, source in iter_object_pairs(path) if pairs is None else pairs:
-                if type(doc) is Service:  # read ahead: service_fast's row of a Service naming its namespace
-                    n_services += 1
-                    if not _append_new(seen_services, services, doc):
-                        _add_row(inv, seen_services, "Service", doc, False)
-                    continue
-                if not isinstance(doc, dict):
-                    inv.notes.append(Note(WARN, str(source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
-                    counts["<not an object>"] += 1
-                    continue
-                # fast path: a v1 Service (most objects), parsed without a note; one that names
-                # no namespace takes the full path (its namespace is assumed)
-                if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
-                    n_services += 1
-                    obj = service_fast(doc, name, source)
-                    if obj is not None and (obj.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)) and _append_new(seen_services, services, obj):
-                        continue
-                    kind = "Service"
-                else:
-                    kind = _kind_of(doc)
-                    counts[kind] += 1
-                    if kind == "<no kind>":
-                        inv.notes.append(Note(WARN, str(source), "NO_KIND", "document has no 'kind'; not a Kubernetes object, skipped"))
-                        continue
-                    kinded += 1
-                    if kind not in PARSERS:
-                        note = _unpriced_lb(doc, name, namespace, source)
-                        if note is None:
-                            unused[kind] += 1
-                        else:
-                            inv.notes.append(note)
-                        continue
-                _add_object(inv, seen[kind], kind, doc, name, source, namespace)
-            if n_services:
-                counts["Service"] += n_services
-                kinded += n_services
+            kinded += read.add_file(path, ahead)
         if item != "-" and Path(item).is_dir() and kinded == 0:
             raise PlannerError(f"{item}: directory holds no Kubernetes objects ({len(files)} file(s) read)")
-    for kind, n in sorted(unused.items()):
-        inv.notes.append(Note(INFO, f"cluster {cluster.name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
-    classes = sorted(ic.name for ic in inv.ingress_classes if ic.cluster == cluster.name)
-    if classes:
-        inv.notes.append(Note(INFO, f"cluster {cluster.name}", "INGRESS_CLASS_READ", f"{len(classes)} IngressClass object(s) read ({', '.join(classes[:10])}): they tell which controller serves an Ingress without a class (the default class) and which classes are ingress-nginx's; not load balancers themselves"))
-    if fresh:  # every Service from start on is this cluster's
-        non_lb = Counter(map(_TYPE, inv.services[start:]))
-        non_lb.pop("LoadBalancer", None)
-    else:
-        non_lb = Counter(s.type for s in inv.services if s.cluster == cluster.name and s.type != "LoadBalancer")
-    for stype, n in sorted(non_lb.items()):
-        inv.notes.append(Note(INFO, f"cluster {cluster.name}", "SERVICE_NOT_LOAD_BALANCER", f"{n} {stype} Service(s) read; they buy no load balancer"))
-    _note_dangling_routes(inv, cluster.name)
-    inv.kind_counts = dict(sorted(counts.items()))
+    read.finish()
     if sort:
         sort_inventory(inv)
     return inv
+
+
+class _ClusterRead:
+    """One cluster's files being added to an Inventory: what is counted and seen so far."""
+
+    def __init__(self, inv: Inventory, cluster: Cluster, namespace: str | None):
+        if cluster.name in inv.clusters and inv.clusters[cluster.name] != cluster:
+            raise PlannerError(f"cluster {cluster.name!r} is given twice with different project/region")
+        self.inv, self.name, self.namespace = inv, cluster.name, namespace
+        # a cluster not yet in the inventory owns none of its objects: nothing to look up or count
+        self.fresh = cluster.name not in inv.clusters
+        self.start = len(inv.services)
+        inv.clusters.setdefault(cluster.name, cluster)
+        self.counts: Counter[str] = Counter(inv.kind_counts)
+        self.unused: Counter[str] = Counter()  # kinds planner does not read
+        # key -> index in its collection (a duplicate may replace the first read: addresses merged)
+        self.seen = {kind: {} if self.fresh else {o.key: i for i, o in enumerate(getattr(inv, attr))} for kind, attr in COLLECTIONS.items()}
+
+    def add_file(self, path: str, ahead: ReadAhead | None) -> int:
+        """Add one file's objects (read ahead by the worker, or parsed here); the number of
+        Kubernetes objects in it. An error that stopped the parse is raised after the
+        objects before it are added, as a read object by object would."""
+        self.inv.files.append(path)
+        entries = ahead.take(path, self.name) if ahead is not None else None
+        error = None
+        if entries is None:
+            entries, error = parse_file(path, self.name)
+        kinded = 0
+        for entry in entries:
+            kinded += self._add_run(entry) if type(entry) is list else self._add_document(*entry)
+        if error is not None:
+            raise error
+        return kinded
+
+    def _add_run(self, run: list[Service]) -> int:
+        """Add a run of Service rows: all at once when no key in it is read yet (the usual
+        case), else one by one (a duplicate is merged or refused by _add_row)."""
+        services, seen = self.inv.services, self.seen["Service"]
+        keys = dict(zip(map(_KEY, run), range(len(services), len(services) + len(run))))
+        if len(keys) == len(run) and seen.keys().isdisjoint(keys):
+            seen.update(keys)
+            services.extend(run)
+        else:
+            for svc in run:
+                if not _append_new(seen, services, svc):
+                    _add_row(self.inv, seen, "Service", svc, False)
+        self.counts["Service"] += len(run)
+        return len(run)
+
+    def _add_document(self, doc, source) -> int:
+        """Add one object by the full path (or its note); 1 when it is a Kubernetes object."""
+        inv = self.inv
+        if not isinstance(doc, dict):
+            inv.notes.append(Note(WARN, str(source), "NOT_AN_OBJECT", "List item is not an object; skipped"))
+            self.counts["<not an object>"] += 1
+            return 0
+        kind = "Service" if doc.get("kind") == "Service" and doc.get("apiVersion") == "v1" else _kind_of(doc)
+        self.counts[kind] += 1
+        if kind == "<no kind>":
+            inv.notes.append(Note(WARN, str(source), "NO_KIND", "document has no 'kind'; not a Kubernetes object, skipped"))
+            return 0
+        if kind not in PARSERS:
+            note = _unpriced_lb(doc, self.name, self.namespace, source)
+            if note is None:
+                self.unused[kind] += 1
+            else:
+                inv.notes.append(note)
+            return 1
+        _add_object(inv, self.seen[kind], kind, doc, self.name, source, self.namespace)
+        return 1
+
+    def finish(self) -> None:
+        """The cluster's notes on what was read but not used, and its kind counts."""
+        inv, name = self.inv, self.name
+        for kind, n in sorted(self.unused.items()):
+            inv.notes.append(Note(INFO, f"cluster {name}", "KIND_NOT_USED", f"{n} {kind} object(s) read; planner does not price this kind"))
+        classes = sorted(ic.name for ic in inv.ingress_classes if ic.cluster == name)
+        if classes:
+            inv.notes.append(Note(INFO, f"cluster {name}", "INGRESS_CLASS_READ", f"{len(classes)} IngressClass object(s) read ({', '.join(classes[:10])}): they tell which controller serves an Ingress without a class (the default class) and which classes are ingress-nginx's; not load balancers themselves"))
+        for stype, n in sorted(self._non_lb_counts().items()):
+            inv.notes.append(Note(INFO, f"cluster {name}", "SERVICE_NOT_LOAD_BALANCER", f"{n} {stype} Service(s) read; they buy no load balancer"))
+        _note_dangling_routes(inv, name)
+        inv.kind_counts = dict(sorted(self.counts.items()))
+
+    def _non_lb_counts(self) -> Counter[str]:
+        """The cluster's Services that are not LoadBalancers, by type."""
+        if self.fresh:  # every Service from start on is this cluster's
+            non_lb = Counter(map(_TYPE, self.inv.services[self.start:]))
+            non_lb.pop("LoadBalancer", None)
+            return non_lb
+        return Counter(s.type for s in self.inv.services if s.cluster == self.name and s.type != "LoadBalancer")
 
 
 def _append_new(seen: dict, collection: list, obj) -> bool:
@@ -258,7 +276,7 @@ def _add_object(inv: Inventory, seen: dict, kind: str, doc: dict, cluster: str, 
     """Parse one object of a used kind (the full path) and add it, or its notes, to ``inv``.
     A second read of an object already seen is counted once when only server-set fields differ
     (``info DUPLICATE_IDENTICAL``); any other difference is an error naming both files."""
-    defaulted = _namespace_missing(doc)
+    defaulted = namespace_missing(doc)
     if defaulted and namespace:
         doc["metadata"]["namespace"] = namespace  # the parsers read it (routes' refs default to it)
     obj, notes = PARSERS[kind](doc, cluster, source)
@@ -290,22 +308,6 @@ def _add_row(inv: Inventory, seen: dict, kind: str, obj, note_default: bool) -> 
     _append_new(seen, collection, obj)
 
 
-def parse_ahead(path: str, cluster: str) -> list[tuple[object, object]]:
-    """What a read-ahead worker sends for one file: :func:`iter_object_pairs` with each v1
-    Service that the reader's fast path takes whole (service_fast's row, the namespace named)
-    already turned into its Service row; every other object stays the document, for the reader.
-    Exact: the reader's fast path builds the same row from the same document."""
-    out: list[tuple[object, object]] = []
-    for doc, source in iter_object_pairs(path):
-        if type(doc) is dict and doc.get("kind") == "Service" and doc.get("apiVersion") == "v1":
-            svc = service_fast(doc, cluster, source)
-            if svc is not None and (svc.namespace != DEFAULT_NAMESPACE or not _namespace_missing(doc)):
-                out.append((svc, source))
-                continue
-        out.append((doc, source))
-    return out
-
-
 def start_read_ahead(entries: list[tuple[list[str], str]]) -> ReadAhead | None:
     """A read-ahead worker for the files of ``entries`` ((inventory paths, cluster name), in
     reading order), or None when the input is small (see planner.inventory.ahead)."""
@@ -319,7 +321,7 @@ def start_read_ahead(entries: list[tuple[list[str], str]]) -> ReadAhead | None:
             except PlannerError:
                 continue  # raised again in its place, when the reader comes to it
             tasks += [(f, cluster) for f in files]
-    return read_ahead(tasks, parse_ahead)
+    return read_ahead(tasks, parse_for_worker, unpack)
 
 
 @contextmanager

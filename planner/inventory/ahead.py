@@ -6,8 +6,11 @@ process parses from the start; they meet in the middle (each file is claimed onc
 lock, by whichever side gets to it first), so the two halves balance however long each file
 takes. The worker writes each file's result as one pickle into an anonymous in-memory file and
 says where on a pipe (a few bytes, so it never waits for this process); this process unpickles
-it when its turn comes, so objects, notes and errors arise in the same order as a read in one
-process. (A pipe carrying the pickles themselves stalled the worker: it fills in 64 KiB, and the
+it, and uses it when its turn comes, so objects, notes and errors arise in the same order as a
+read in one process. Each time this process claims a file of its own, it first loads the
+results the worker has finished meanwhile (unpickled and rebuilt by ``load``): that work is
+done while the worker still parses, not all at the end, so the two sides finish together.
+(A pipe carrying the pickles themselves stalled the worker: it fills in 64 KiB, and the
 thread draining it waits for the GIL behind this process's parsing.)
 
 Exactness: the worker only runs a pure function of the file (``parse``). When it fails for
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import struct
 import sys
 from collections import defaultdict, deque
@@ -30,7 +34,7 @@ PARALLEL_MIN_BYTES = int(os.environ.get("PLANNER_PARALLEL_READ_BYTES", 16 * 1024
 _HEAD = struct.Struct("<qqq")  # (task index, offset, length) of one result in the store
 
 
-def read_ahead(tasks: list[tuple[str, str]], parse: Callable) -> ReadAhead | None:
+def read_ahead(tasks: list[tuple[str, str]], parse: Callable, load: Callable | None = None) -> ReadAhead | None:
     """A started ReadAhead over ``tasks`` ((path, cluster) in reading order), or None when the
     input is too small, has a single file, or the platform cannot fork."""
     if len(tasks) < 2 or not hasattr(os, "fork"):
@@ -44,17 +48,18 @@ def read_ahead(tasks: list[tuple[str, str]], parse: Callable) -> ReadAhead | Non
     if size < PARALLEL_MIN_BYTES:
         return None
     try:
-        return ReadAhead(tasks, parse)
+        return ReadAhead(tasks, parse, load)
     except (OSError, ImportError):  # no fork, semaphore or shared memory here: read in this process
         return None
 
 
 class ReadAhead:
     """``parse(path, cluster)`` for some of ``tasks`` in a forked worker; :meth:`take` gives the
-    worker's result for a task, or None (parse it here). Use as a context manager, or call
-    :meth:`close` (the worker is stopped, also when reading ends early with an error)."""
+    worker's result for a task (``load`` of it, when given), or None (parse it here). Use as a
+    context manager, or call :meth:`close` (the worker is stopped, also when reading ends early
+    with an error)."""
 
-    def __init__(self, tasks: list[tuple[str, str]], parse: Callable):
+    def __init__(self, tasks: list[tuple[str, str]], parse: Callable, load: Callable | None = None):
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -66,6 +71,8 @@ class ReadAhead:
         self._lock = ctx.Lock()
         self._bounds = ctx.RawArray("q", [0, len(tasks)])
         self._where: dict[int, tuple[int, int]] = {}  # task -> (offset, length) in the store
+        self._load = load
+        self._loaded: dict[int, object] = {}  # task -> its result, loaded ahead of its turn
         self._eof = False
         self._store = _anonymous_file()
         sys.stdout.flush()
@@ -108,31 +115,55 @@ class ReadAhead:
             os._exit(0)
 
     # --- this process -----------------------------------------------------------------------
+    def _read_notice(self) -> int | None:
+        """Read one of the worker's notices: the task whose result is in (None: it is gone)."""
+        head = _read_exact(self._notify, _HEAD.size)
+        if head is None:
+            self._eof = True
+            return None
+        j, offset, length = _HEAD.unpack(head)
+        self._where[j] = (offset, length)
+        return j
+
     def _wait_for(self, i: int) -> None:
         """Read the worker's notices until task ``i``'s result is in (or the worker is gone)."""
-        while i not in self._where and not self._eof:
-            head = _read_exact(self._notify, _HEAD.size)
-            if head is None:
-                self._eof = True
-                break
-            j, offset, length = _HEAD.unpack(head)
-            self._where[j] = (offset, length)
+        while i not in self._where and i not in self._loaded and not self._eof:
+            self._read_notice()
+
+    def _load_ready(self) -> None:
+        """Load every result the worker has finished, without waiting for more."""
+        while not self._eof and select.select([self._notify], [], [], 0)[0]:
+            j = self._read_notice()
+            if j is not None:
+                self._loaded[j] = self._result(j)
+
+    def _result(self, i: int):
+        """Task ``i``'s result from the store, loaded; None when the worker failed on it."""
+        offset, length = self._where.pop(i, (0, 0))
+        data = _pread_exact(self._store.fileno(), length, offset) if length else None
+        if data is None:
+            return None
+        result = pickle.loads(data)
+        return self._load(result) if self._load is not None else result
 
     def take(self, path: str, cluster: str):
-        """The worker's ``parse(path, cluster)`` for the next read of this task, or None when
-        this process is to parse it (not a task, claimed here first, or the worker failed)."""
+        """The worker's ``parse(path, cluster)`` (loaded) for the next read of this task, or None
+        when this process is to parse it (not a task, claimed here first, or the worker failed)."""
         queue = self._queue.get((path, cluster))
         if not queue:
             return None
         i = queue.popleft()
         with self._lock:
-            if i < self._bounds[1]:  # not claimed by the worker: it never will be now
+            mine = i < self._bounds[1]  # not claimed by the worker: it never will be now
+            if mine:
                 self._bounds[0] = max(self._bounds[0], i + 1)
-                return None
+        if mine:
+            self._load_ready()  # while the worker parses on
+            return None
         self._wait_for(i)
-        offset, length = self._where.pop(i, (0, 0))
-        data = _pread_exact(self._store.fileno(), length, offset) if length else None
-        return pickle.loads(data) if data is not None else None
+        if i in self._loaded:
+            return self._loaded.pop(i)
+        return self._result(i)
 
     def close(self) -> None:
         if self._pid:

@@ -141,26 +141,127 @@ def _shallow(brackets: bytes) -> bool:
     return not brackets
 
 
-def _fast_json(text: str, data: bytes | None):
+def _fast_json(text: str, data: bytes | None, scan: tuple[bool, bool] | None = None):
     """The document ``json.loads(text)`` returns, through orjson (about 1.5x faster), when a scan
     of the raw bytes shows both parse it alike; else _SLOW (the caller runs json, whose result
     and error messages are the reference). orjson refuses what json accepts beyond the JSON
     standard (NaN, Infinity, lone surrogate escapes, numbers overflowing a double): those
     fall back. The one input both accept differently, integers beyond 64 bits (orjson: a
     float), is caught by the digit-run scan. Returns (document, shallow): shallow when the
-    scan's brackets bound the depth (see _shallow), so the caller's depth walk can be skipped."""
+    scan's brackets bound the depth (see _shallow), so the caller's depth walk can be skipped.
+    ``scan``: :func:`_scan` of the bytes, when already done."""
     if _orjson is None:
         return _SLOW, False
     if data is None:
         data = text.encode("utf-8", "surrogatepass")
-    kept = data.translate(None, _SCAN_DELETE)
-    if _LONG_DIGITS in kept.translate(_DIGITS_TO_ZERO):
+    alike, shallow = scan or _scan(data)
+    if not alike:
         return _SLOW, False
     try:
         doc = _orjson.loads(text)
     except _orjson.JSONDecodeError:
         return _SLOW, False
-    return doc, _shallow(kept.translate(None, _NOT_BRACKETS))
+    return doc, shallow
+
+
+def _scan(data: bytes) -> tuple[bool, bool]:
+    """The raw scan of :func:`_fast_json`: (no integer orjson would turn into a float, the
+    brackets bound the depth)."""
+    kept = data.translate(None, _SCAN_DELETE)
+    if _LONG_DIGITS in kept.translate(_DIGITS_TO_ZERO):
+        return False, False
+    return True, _shallow(kept.translate(None, _NOT_BRACKETS))
+
+
+#: The items array of an indented JSON List is replaced by this one string to parse the rest of
+#: the document apart: written with an escaped NUL, which no string of a text without
+#: backslashes can hold, so finding it in ``items`` proves that array is the List's items.
+_ITEMS_STAND_IN = "\x00planner-items"
+_ITEMS_STAND_IN_JSON = b'"\\u0000planner-items"'
+_ITEMS_KEY = b'"items": [\n'
+
+
+class NotSplit(Exception):
+    """An item of a split List did not parse on its own: read the file whole instead."""
+
+
+class ListItems:
+    """The items of an indented JSON List, each parsed from its own bytes when iterated (so
+    each is used and freed while it is still in the processor's cache). Exact: the document
+    around them parses with a stand-in, and every piece is a JSON value separated from the
+    next by a comma and whitespace, so they are the items a parse of the whole text holds;
+    a piece that does not parse raises NotSplit (the whole text is then parsed, and refused
+    or accepted, as without the split)."""
+
+    def __init__(self, pieces: list[memoryview]):
+        self._pieces = pieces
+
+    def __iter__(self):
+        loads = _orjson.loads
+        for piece in self._pieces:
+            try:
+                item = loads(piece)
+            except _orjson.JSONDecodeError:
+                raise NotSplit from None
+            yield item
+
+
+def _split_json(data: bytes) -> tuple[dict | None, tuple[bool, bool] | None]:
+    """(:func:`_split_list` of a JSON text that starts with ``{``, the raw scan when made). The
+    bytes decode without an error (valid UTF-8: decoded already, or ASCII) and are not binary
+    (no NUL in the first 8 KiB): the split is tried where the reader would parse JSON."""
+    if _orjson is None or data[:1] != b"{" or b"\x00" in data[:8192]:
+        return None, None
+    scan = _scan(data)
+    return _split_list(data, scan), scan
+
+
+def _split_list(data: bytes, scan: tuple[bool, bool]):
+    """An indented JSON List (kubectl's ``-o json``, ``json.dumps(indent=...)``) as the document
+    with ListItems for ``items``; None when the text is not of that shape, not proven alike
+    for orjson and shallow, or the document around the items does not hold the stand-in as
+    its items. A raw newline is never inside a JSON string: the lines give the shape."""
+    if _orjson is None or scan != (True, True) or data[:3] == b"\xef\xbb\xbf":
+        return None
+    key = data.find(_ITEMS_KEY)
+    if key < 0:
+        return None
+    key_indent = data[data.rfind(b"\n", 0, key) + 1:key]  # the "items" line's indentation
+    opened = key + len(_ITEMS_KEY)
+    indent = data[opened:opened + 80]
+    indent = indent[: len(indent) - len(indent.lstrip(b" "))]  # the first item's
+    if key_indent.strip(b" ") or not indent or data[opened + len(indent):opened + len(indent) + 1] != b"{":
+        return None
+    close = data.rfind(b"\n" + indent + b"}\n" + key_indent + b"]", opened)  # from the end: the tail is short
+    if close < 0:
+        return None
+    start, end = opened + len(indent), close + len(indent) + 2  # the items, first brace to last
+    around = data[:opened - 1] + _ITEMS_STAND_IN_JSON + data[end:]
+    if b"\\" in around[: opened - 1] or b"\\" in data[end:]:
+        return None
+    doc, _ = _fast_json(around.decode("utf-8"), around)
+    if type(doc) is not dict or type(doc.get("items")) is not list or doc["items"] != [_ITEMS_STAND_IN]:
+        return None
+    if not str(doc.get("kind", "List")).endswith("List"):  # read as a List by iter_object_pairs only then
+        return None
+    doc["items"] = ListItems(_pieces(data, start, end, indent))
+    return doc
+
+
+def _pieces(data: bytes, start: int, end: int, indent: bytes) -> list[memoryview]:
+    """The items' texts between ``start`` and ``end``: cut where one item's closing brace, on
+    a line of its own at ``indent``, is followed by a comma and the next item's opening brace
+    (views of ``data``, not copies)."""
+    view = memoryview(data)
+    between = b"\n" + indent + b"},\n" + indent + b"{"
+    pieces = []
+    at = start
+    while (cut := data.find(between, at, end)) >= 0:
+        cut += len(indent) + 2  # after the closing brace
+        pieces.append(view[at:cut])
+        at = cut + len(indent) + 2  # the next opening brace
+    pieces.append(view[at:end])
+    return pieces
 
 
 def _depth_ok(value, limit: int = MAX_DEPTH) -> bool:
@@ -232,18 +333,29 @@ def decode(path: str, data: bytes) -> str:
         raise PlannerError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
-def parse_documents(path: str, text: str, data: bytes | None = None) -> Iterator[tuple[object, int | None, dict[tuple[int, ...], int], bool]]:
+def parse_documents(path: str, text: str | None, data: bytes | None = None, split: bool = False) -> Iterator[tuple[object, int | None, dict[tuple[int, ...], int], bool]]:
     """Yield (document, line of the document, {list-item index path: line}, shallow) for each
     document (index paths: ``(i,)`` for ``items[i]``, ``(i, j)`` for ``items[i].items[j]`` of a
     List in a List); shallow: known to pass the depth check (the check may be skipped).
-    ``data``: the bytes ``text`` was decoded from, when at hand (spares encoding it again)."""
+    ``data``: the bytes ``text`` was decoded from, when at hand (spares encoding it again).
+    ``split``: an indented JSON List comes with :class:`ListItems` as its items (the caller
+    catches NotSplit, see :func:`iter_object_pairs`); ``text`` may then be None when ``data``
+    is ASCII (its own decoding): it is decoded only when the List is not split."""
+    scan = None
+    if split:
+        doc, scan = _split_json(data)
+        if doc is not None:
+            yield doc, None, {}, True
+            return
+    if text is None:
+        text = decode(path, data)
     first = _first_char(text)
     if not first:
         raise PlannerError(f"{path}: empty file")
     if first == "/":
         _refuse_leading_comment(path, text)
     if first in "{[":
-        doc, shallow = _fast_json(text, data)
+        doc, shallow = _fast_json(text, data, scan)
         if doc is _SLOW:
             try:
                 doc = loads_json(path, text)
@@ -378,13 +490,16 @@ def iter_objects(path: str) -> Iterator[RawObject]:
         yield RawObject(doc, source)
 
 
-def iter_object_pairs(path: str) -> Iterator[tuple[object, Source]]:
+def iter_object_pairs(path: str, split: bool = False) -> Iterator[tuple[object, Source]]:
     """:func:`iter_objects` as (object, source) pairs; the items of one JSON List share one
-    Source (they have no line)."""
+    Source (they have no line). ``split``: the items of an indented JSON List in a regular
+    file are parsed one by one as they are taken (:class:`ListItems`); NotSplit, raised while
+    taking them, means the file is to be read again without ``split``."""
     data = read_bytes(path)
-    text = decode(path, data)
+    split = split and path != "-" and os.path.isfile(path)
+    text = None if split and data.isascii() else decode(path, data)  # ASCII: decoded if not split
     found_any = False
-    for doc, line, item_lines, shallow in parse_documents(path, text, data):
+    for doc, line, item_lines, shallow in parse_documents(path, text, data, split):
         if doc is None:  # empty YAML document (``---`` twice, comments only)
             continue
         where = f"{path}:{line}" if line else path
@@ -396,10 +511,10 @@ def iter_object_pairs(path: str) -> Iterator[tuple[object, Source]]:
         if not shallow and not _depth_ok(doc):
             raise PlannerError(f"{where}: document nested deeper than {MAX_DEPTH} levels (refused)")
         _refuse_unrendered(path, line, doc)
-        if "kind" in doc or "apiVersion" in doc or isinstance(doc.get("items"), list):
-            found_any = True
         items = doc.get("items")
-        if isinstance(items, list) and str(doc.get("kind", "List")).endswith("List"):
+        if "kind" in doc or "apiVersion" in doc or isinstance(items, (list, ListItems)):
+            found_any = True
+        if isinstance(items, (list, ListItems)) and str(doc.get("kind", "List")).endswith("List"):
             if item_lines or doc.get("kind") != "List":
                 yield from _list_items(path, doc, items, item_lines, ())
                 continue
