@@ -103,3 +103,18 @@ def test_strategy_shape_names_what_uses_strategy_reads():
     assert uses_strategy(plain) is uses_strategy(other) is False
     assert strategy_shape(tls) == ("arn:aws:acm:cert", "50051")
     assert uses_strategy(tls) is True
+
+
+def test_service_row_memos_equal_the_plain_values():
+    from planner.consolidate import assemble
+    from planner.consolidate.entries import reason_dicts
+    from planner.model import Source
+
+    a = (("HTTP_CONSOLIDATE", "routed by host"), ("PORT_CHANGES", "80 -> 443"))
+    rows = assemble._reason_rows(a)
+    assert rows == reason_dicts(a) == [{"code": "HTTP_CONSOLIDATE", "message": "routed by host"}, {"code": "PORT_CHANGES", "message": "80 -> 443"}]
+    assert assemble._reason_rows(tuple(a)) is rows  # equal reasons share one (read-only) list
+    for i in range(200):  # a Source made anew may reuse a dead one's id: its own text still
+        src = Source(f"f{i}.json", i or None)
+        assert assemble._source_text(src) == str(src) == (f"f{i}.json:{i}" if i else "f0.json")
+        del src

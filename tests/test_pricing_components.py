@@ -394,3 +394,76 @@ def test_gcp_service_footprints_are_copies_of_one_template_per_shape():
     assert (a.owner, a.forwarding_rules, a.region, a.project, a.kind) == ("Service c/ns/a", 2, "us-central1", "p", "passthrough")
     assert b.owner == "Service c/ns/b" and a.owner == "Service c/ns/a"  # copies, not one object
     assert len(pricer._passthrough) == 1
+
+
+# --- components_by_owner: the per-weight split against the first, owner-by-owner version ---
+from collections import defaultdict as _dd
+
+from planner.model import CostLine as _CostLine, Rate as _Rate
+
+
+def _components_by_owner_reference(p):
+    """components_by_owner as first written: weights summed owner by owner, allocate's dict,
+    one component per (weight, cents)."""
+    out = {}
+    for line in p.lines:
+        if not line.owners:
+            continue
+        if len(line.owners) == 1:
+            out.setdefault(line.owners[0], []).append(_base._component(line, line.quantity, line.monthly_usd.quantize(_base.CENT, rounding=_base.ROUND_HALF_UP)))
+            continue
+        weights = _dd(int)
+        for i, owner in enumerate(line.owners):
+            weights[owner] += line.weights[i] if line.weights else 1
+        total_w = sum(weights.values())
+        if total_w == 0:
+            weights = {k: 1 for k in weights}
+            total_w = len(weights)
+        made = {}
+        for owner, share in _allocate_by_sorting(line.monthly_usd, dict(weights)).items():
+            w = weights[owner]
+            got = made.get((w, share))
+            if got is None:
+                got = made[(w, share)] = _base._component(line, line.quantity * w / total_w, share)
+            out.setdefault(owner, []).append(got)
+    return dict(sorted(out.items()))
+
+
+_RATE = _Rate("gcp.forwarding_rule.first5", _base.Decimal("0.025"), "hour", "https://cloud.google.com/vpc/network-pricing", "2024-01-01")
+
+
+@st.composite
+def _lines(draw):
+    names = st.sampled_from(["Service c/a", "Service c/b", "Service c/c", "Service d/a", "Gateway g", "Address x"])
+    lines = []
+    for _ in range(draw(st.integers(1, 5))):
+        owners = tuple(draw(st.lists(names, min_size=0, max_size=8)))
+        weighted = draw(st.booleans())
+        weights = tuple(draw(st.integers(0, 4)) for _ in owners) if weighted else ()
+        cents = draw(st.integers(0, 500_000))
+        lines.append(_CostLine("pool", "Forwarding rules", "hour", _base.Decimal(draw(st.integers(0, 2000))) / 4, _RATE, _base.Decimal(cents) / 1000, owners, "forwarding_rule", weights))
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_lines())
+def test_components_by_owner_equals_the_owner_by_owner_split(lines):
+    p = _base.Pricing(lines=lines)
+    got, want = p.components_by_owner(), _components_by_owner_reference(p)
+    assert got == want and list(got) == list(want)
+    # components are shared alike: two (owner, index) places hold one object in both or neither
+    def sharing(result):
+        first: dict[int, tuple] = {}
+        return [first.setdefault(id(c), (o, i)) for o in result for i, c in enumerate(result[o])]
+
+    assert sharing(got) == sharing(want)
+
+
+def test_components_by_owner_splits_a_pool_to_the_cent():
+    # $18.25 (730 h x $0.025) over rules of 1, 1 and 2: 4.5625 / 4.5625 / 9.125 -> 4.56 / 4.56 / 9.13
+    # (the cent left goes to the largest remainder, weight 2's 0.005 before 0.0025)
+    line = _CostLine("pool", "Forwarding rules 1-5 (flat)", "hour", _base.Decimal(730), _RATE, _base.Decimal("18.25"), ("Service c/a", "Service c/b", "Service c/c"), "forwarding_rule", (1, 1, 2))
+    got = _base.Pricing(lines=[line]).components_by_owner()
+    assert [got[o][0]["monthly_usd"] for o in ("Service c/a", "Service c/b", "Service c/c")] == [4.56, 4.56, 9.13]
+    assert [got[o][0]["quantity"] for o in ("Service c/a", "Service c/b", "Service c/c")] == [182.5, 182.5, 365.0]
+    assert got["Service c/a"][0] is got["Service c/b"][0]  # equal weight, equal cents: one component

@@ -101,6 +101,31 @@ def port_rows(ports: tuple) -> list[dict]:
     return got[1]
 
 
+_REASON_ROWS: dict[tuple, list[dict]] = {}  # reasons -> their rows (read-only, shared by equal reasons)
+_SOURCE_TEXT: dict[int, tuple[object, str]] = {}  # id(Source) -> (the Source, its text)
+
+
+def _reason_rows(reasons: tuple[tuple[str, str], ...]) -> list[dict]:
+    """``reason_dicts(reasons)``, one list per distinct reasons (most services of a plan give
+    the same few reasons)."""
+    got = _REASON_ROWS.get(reasons)
+    if got is None:
+        if len(_REASON_ROWS) > 100_000:
+            _REASON_ROWS.clear()
+        got = _REASON_ROWS[reasons] = reason_dicts(reasons)
+    return got
+
+
+def _source_text(source) -> str:
+    """``str(source)``, once per Source object (the items of one JSON List share one)."""
+    got = _SOURCE_TEXT.get(id(source))
+    if got is None or got[0] is not source:
+        if len(_SOURCE_TEXT) > 100_000:
+            _SOURCE_TEXT.clear()
+        got = _SOURCE_TEXT[id(source)] = (source, str(source))
+    return got[1]
+
+
 def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
     shares may shift as others leave: that shift is the movers' saving, not its own); a moving
@@ -111,12 +136,12 @@ def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
         "ports": port_rows(svc.ports),
-        "decision": e.decision, "reasons": reason_dicts(e.reasons),
+        "decision": e.decision, "reasons": _reason_rows(e.reasons),
         "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
         "marginal_savings_monthly_usd": _ZERO_USD,
         "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
         "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
-        "source": str(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
+        "source": _source_text(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
     }
     if e.break_even_gib is not None and (moving or e.reasons[0][0] == "TRAFFIC_BREAK_EVEN"):
         row["break_even_gib_per_month"] = float(e.break_even_gib)

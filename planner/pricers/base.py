@@ -1,7 +1,7 @@
 """What every pricer returns, and the cent-exact allocation of pooled charges to owners."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -31,29 +31,19 @@ class Pricing:
         A line's cents (rounded half up once) are split by :func:`allocate` on the line's
         ``weights`` (forwarding rules, proxies, ... per owner; equal when it has none), so the
         owners' shares of a line add up to the line's cents exactly. ``quantity`` is the owner's
-        proportional share of the line's quantity (rounded to 6 places, for display). Not on the
+        proportional share of the line's quantity (rounded to 6 places, for display). Owners of
+        one line with equal weights and equal cents share one (read-only) component. Not on the
         hot path: call it for the plan, not per scenario."""
         out: dict[str, list[dict]] = {}
         for line in self.lines:
             if not line.owners:
                 continue
             if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
-                out.setdefault(line.owners[0], []).append(_component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
+                _append(out, line.owners[0], _component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
                 continue
-            weights: dict[str, int] = defaultdict(int)
-            for i, owner in enumerate(line.owners):
-                weights[owner] += line.weights[i] if line.weights else 1
-            total_w = sum(weights.values())
-            if total_w == 0:  # nothing to weigh by: equal shares, still exact
-                weights = {k: 1 for k in weights}
-                total_w = len(weights)
-            made: dict[tuple, dict] = {}  # owners of equal weight and cents share one (read-only) component
-            for owner, share in allocate(line.monthly_usd, dict(weights)).items():
-                w = weights[owner]
-                got = made.get((w, share))
-                if got is None:
-                    got = made[(w, share)] = _component(line, line.quantity * w / total_w if total_w else Decimal(0), share)
-                out.setdefault(owner, []).append(got)
+            weights = _line_weights(line)
+            for owner, component in _split_line(line, weights):
+                _append(out, owner, component)
         return dict(sorted(out.items()))
 
     @property
@@ -62,6 +52,49 @@ class Pricing:
 
 
 _QUANTITY = Decimal("0.000001")
+
+
+def _append(out: dict[str, list], owner: str, component: dict) -> None:
+    got = out.get(owner)
+    if got is None:
+        out[owner] = [component]
+    else:
+        got.append(component)
+
+
+def _line_weights(line: CostLine) -> dict[str, int]:
+    """Owner -> its weight on ``line`` (an owner listed twice weighs the sum), in the owners'
+    order; equal weights of 1 when the line has none, or when they add up to 0."""
+    owners = line.owners
+    if line.weights:
+        weights = dict(zip(owners, line.weights))
+        if len(weights) != len(owners):  # an owner listed twice
+            weights = defaultdict(int)
+            for owner, w in zip(owners, line.weights):
+                weights[owner] += w
+            weights = dict(weights)
+    else:
+        weights = dict.fromkeys(owners, 1)
+        if len(weights) != len(owners):
+            weights = dict(Counter(owners))
+    if not sum(weights.values()):  # nothing to weigh by: equal shares, still exact
+        weights = dict.fromkeys(weights, 1)
+    return weights
+
+
+def _split_line(line: CostLine, weights: dict[str, int]):
+    """(owner, its component) for every owner of ``line``, in ``weights``' order: its cents
+    from :func:`allocate`'s split (the weight's floor share, one cent more for the owners
+    with the largest remainders), its quantity in proportion to its weight."""
+    total_w = sum(weights.values())
+    floors, bumped = _shares(line.monthly_usd, weights, total_w)
+    made: dict[tuple[int, bool], dict] = {}
+    for owner, w in weights.items():
+        extra = owner in bumped
+        got = made.get((w, extra))
+        if got is None:
+            got = made[(w, extra)] = _component(line, line.quantity * w / total_w, floors[w] + CENT if extra else floors[w])
+        yield owner, got
 
 
 def _component(line: CostLine, quantity: Decimal, monthly: Decimal) -> dict:
@@ -97,23 +130,30 @@ def allocate(amount: Decimal, weights: dict[str, int]) -> dict[str, Decimal]:
     """Split ``amount`` (rounded to cents, half up: 27.375 → 27.38) over owners in proportion to ``weights`` so that the
     shares are whole cents and add up exactly (largest remainder; ties by owner name)."""
     total_w = sum(weights.values())
-    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if total_w == 0:
         return {k: Decimal(0) for k in weights}
-    # an owner's exact share and its remainder depend on its weight only: computed once per
-    # distinct weight (pools hold many owners of 1 or 2 rules)
+    floors, bumped = _shares(amount, weights, total_w)
+    shares = {k: floors[w] for k, w in weights.items()}
+    for k in bumped:
+        shares[k] += CENT
+    return shares
+
+
+def _shares(amount: Decimal, weights: dict[str, int], total_w: int) -> tuple[dict[int, Decimal], set[str]]:
+    """:func:`allocate`'s split (``total_w`` > 0): each weight's share rounded down to the cent,
+    and the owners that get one cent more (the cents left, to the largest remainders). An
+    owner's exact share and its remainder depend on its weight only: computed once per
+    distinct weight (pools hold many owners of 1 or 2 rules)."""
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     per_weight: dict[int, tuple[Decimal, Decimal]] = {}
     for w in set(weights.values()):
         raw = amount * w / total_w
         fl = raw.quantize(CENT, rounding=ROUND_DOWN)
         per_weight[w] = (fl, -(raw - fl))
-    floor = {k: per_weight[w][0] for k, w in weights.items()}
-    left = int(((amount - sum(floor.values())) / CENT).to_integral_value())
-    if left == 0:
-        return floor
-    for k in _largest_remainders(weights, per_weight, left):
-        floor[k] += CENT
-    return floor
+    floored = sum((per_weight[w][0] * n for w, n in Counter(weights.values()).items()), Decimal(0))
+    left = int(((amount - floored) / CENT).to_integral_value())
+    floors = {w: fl for w, (fl, _) in per_weight.items()}
+    return floors, set(_largest_remainders(weights, per_weight, left)) if left else set()
 
 
 def _largest_remainders(weights: dict[str, int], per_weight: dict[int, tuple[Decimal, Decimal]], n: int) -> list[str]:
