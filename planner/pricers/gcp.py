@@ -222,8 +222,9 @@ class GcpPricer:
         for fp in fps:
             weights[fp.owner] += fp.forwarding_rules
         owners = tuple(sorted(weights))
-        pool_cost = tiered_rules(out, pool, "forwarding rules", sum(weights.values()), first5, extra, owners, "forwarding_rule", tuple(weights[o] for o in owners))
-        for owner, share in allocate(pool_cost, dict(weights)).items():
+        weights = {o: weights[o] for o in owners}  # by name: allocate's ties are then sorted already
+        pool_cost = tiered_rules(out, pool, "forwarding rules", sum(weights.values()), first5, extra, owners, "forwarding_rule", tuple(weights.values()))
+        for owner, share in allocate(pool_cost, weights).items():
             by_owner[owner] += share
 
     def _price_proxies(self, out: Pricing, pool: str, region: str, fps: list[Footprint], by_owner: dict) -> None:
