@@ -87,22 +87,39 @@ def entrypoint_notes(eps: list[dict], notes: list[Note]) -> None:
             notes.append(Note(INFO, f"{ep['kind']} {ep['name']}", "INTERNAL_PREREQUISITES", f"an internal Application LB needs a proxy-only subnet in {ep['address']['region']} (purpose REGIONAL_MANAGED_PROXY) before the build phase"))
 
 
-_PORT_ROWS: dict[tuple, tuple[tuple, list[dict]]] = {}  # id(ports tuple) -> (the tuple, its rows)
+#: memo bound: a cache above this many entries starts over
+_MEMO_MAX = 100_000
+
+
+def _per_object(cache: dict, obj, make):
+    """``make(obj)``, once per object (keyed by id, the object kept beside its value so its id
+    stays its own while cached)."""
+    got = cache.get(id(obj))
+    if got is None or got[0] is not obj:
+        if len(cache) > _MEMO_MAX:
+            cache.clear()
+        got = cache[id(obj)] = (obj, make(obj))
+    return got[1]
+
+
+_PORT_ROWS: dict[int, tuple[tuple, list[dict]]] = {}  # id(ports tuple) -> (the tuple, its rows)
+_SOURCE_TEXT: dict[int, tuple[object, str]] = {}  # id(Source) -> (the Source, its text)
+_REASON_ROWS: dict[tuple, list[dict]] = {}  # reasons -> their rows (read-only, shared by equal reasons)
+
+
+def _make_port_rows(ports: tuple) -> list[dict]:
+    return [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in ports]
 
 
 def port_rows(ports: tuple) -> list[dict]:
     """A service's ``ports`` rows (read-only: services sharing one ports tuple, as the readers
-    make them, share one list; the tuple is kept beside it so its id stays its own)."""
-    got = _PORT_ROWS.get(id(ports))
-    if got is None or got[0] is not ports:
-        if len(_PORT_ROWS) > 100_000:
-            _PORT_ROWS.clear()
-        got = _PORT_ROWS[id(ports)] = (ports, [{"name": p.name, "port": p.port, "protocol": p.protocol, "app_protocol": p.app_protocol} for p in ports])
-    return got[1]
+    make them, share one list)."""
+    return _per_object(_PORT_ROWS, ports, _make_port_rows)
 
 
-_REASON_ROWS: dict[tuple, list[dict]] = {}  # reasons -> their rows (read-only, shared by equal reasons)
-_SOURCE_TEXT: dict[int, tuple[object, str]] = {}  # id(Source) -> (the Source, its text)
+def _source_text(source) -> str:
+    """``str(source)``, once per Source object (the items of one JSON List share one)."""
+    return _per_object(_SOURCE_TEXT, source, str)
 
 
 def _reason_rows(reasons: tuple[tuple[str, str], ...]) -> list[dict]:
@@ -110,20 +127,10 @@ def _reason_rows(reasons: tuple[tuple[str, str], ...]) -> list[dict]:
     the same few reasons)."""
     got = _REASON_ROWS.get(reasons)
     if got is None:
-        if len(_REASON_ROWS) > 100_000:
+        if len(_REASON_ROWS) > _MEMO_MAX:
             _REASON_ROWS.clear()
         got = _REASON_ROWS[reasons] = reason_dicts(reasons)
     return got
-
-
-def _source_text(source) -> str:
-    """``str(source)``, once per Source object (the items of one JSON List share one)."""
-    got = _SOURCE_TEXT.get(id(source))
-    if got is None or got[0] is not source:
-        if len(_SOURCE_TEXT) > 100_000:
-            _SOURCE_TEXT.clear()
-        got = _SOURCE_TEXT[id(source)] = (source, str(source))
-    return got[1]
 
 
 def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
@@ -163,7 +170,7 @@ def risk(e: Entry, generated: bool) -> dict:
     key = (id(e.verdict), bool(e.policies.get("timeout_sec")), generated)
     got = _RISKS.get(key)
     if got is None or got[0] is not e.verdict:
-        if len(_RISKS) > 100_000:
+        if len(_RISKS) > _MEMO_MAX:
             _RISKS.clear()
         got = _RISKS[key] = (e.verdict, _risk(e, generated))
     return got[1]
