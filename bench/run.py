@@ -19,7 +19,9 @@ version and seed match), then one fresh Python process per N runs the stages the
   strategy is planned and the cheapest feasible kept): rules, routes, summary, notes;
 * ``write``   — ``planner.render.write_outputs`` as the CLI calls it: plan.json (schema
   validation + dump; the validation alone, timed apart, is ``(validate)``), the report
-  and the Pulumi program, the writers side by side in forked processes on large plans.
+  and the Pulumi program, the writers side by side in forked processes on large plans. As
+  in the CLI, a large plan's program is rendered in a child forked during ``plan`` (once the
+  sections it reads are final) and written in ``write``; its CPU is counted when it ends.
 
 Work done in forked children (the second strategy's design, the plan's money, the writers)
 is not in a stage's own CPU seconds: the ``children CPU`` column adds it up
@@ -186,16 +188,21 @@ def child_stages(data: Path, out: Path) -> dict:
         from planner.pricers import gcp
         from planner.render import jsonplan, write_outputs
 
-        return Options, build_plan, gcp, jsonplan, write_outputs
+        try:  # the CLI's early Pulumi program, when this planner has it
+            from planner.render import EarlyProgram
+        except ImportError:
+            EarlyProgram = None
+        return Options, build_plan, gcp, jsonplan, write_outputs, EarlyProgram
 
-    Options, build_plan, gcp, jsonplan, write_outputs = st.run("import", imports)
+    Options, build_plan, gcp, jsonplan, write_outputs, EarlyProgram = st.run("import", imports)
     inv, how = st.run("read", read_fleet_inventory, data)
 
     price_clock = _Clock()
     for meth in ("price", "service_footprint", "ingress_footprint", "gateway_footprint", "entrypoint_footprint", "data_rates"):
         if hasattr(gcp.GcpPricer, meth):
             setattr(gcp.GcpPricer, meth, price_clock.wrap(getattr(gcp.GcpPricer, meth)))
-    plan = st.run("plan", build_plan, inv, Options(strategy="auto", files=inv.files))
+    early = EarlyProgram() if EarlyProgram is not None else None
+    plan = st.run("plan", (lambda *a: build_plan(*a, ready=early)) if early is not None else build_plan, inv, Options(strategy="auto", files=inv.files))
     st.wall["price"], st.cpu["price"] = price_clock.wall, price_clock.cpu
     st.wall["plan"] -= price_clock.wall
     st.cpu["plan"] -= price_clock.cpu
@@ -203,7 +210,7 @@ def child_stages(data: Path, out: Path) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
-    st.run("write", write_outputs, plan, out)
+    st.run("write", (lambda *a: write_outputs(*a, early=early)) if early is not None else write_outputs, plan, out)
     t = time.perf_counter()  # the schema validation inside plan.json's writer (a forked child at scale), timed apart
     jsonplan.validate(plan)
     validate_s = time.perf_counter() - t

@@ -204,7 +204,7 @@ def _comparison_lines(plan: dict) -> list[str]:
 def cmd_analyze(args) -> int:
     from planner.inventory import UNUSABLE_OBJECT_CODES
     from planner.consolidate import Options, build_plan
-    from planner.render import write_outputs
+    from planner.render import EarlyProgram, write_outputs
     from planner.resources import demo_inventory
 
     from planner.inventory.sources import assemble_inventory
@@ -224,9 +224,13 @@ def cmd_analyze(args) -> int:
     from planner.pricers.options import apply_pricing_options
 
     pricing = apply_pricing_options(args, inv)  # cloud (flag / fleet / detected), --rates, --usage-default
-    plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, domain_given=domain_given, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, migrate_ingress_nginx=args.migrate_ingress_nginx, nginx_clusters=frozenset(inv.nginx_clusters), **pricing))
-    _LAST_RUN[:] = [inv, plan]
-    written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")))
+    early = EarlyProgram()  # large plans: the Pulumi program renders beside the rest of the run
+    try:
+        plan = build_plan(inv, Options(strategy=args.strategy, domain=args.domain, domain_given=domain_given, files=inv.files, keep_nonstandard_ports=args.keep_nonstandard_ports, fold_ingresses=args.fold_ingresses, compare=args.compare, min_savings=args.min_savings, consolidate_anyway=args.consolidate_anyway, overlap_days=args.overlap_days, proxy_instances=args.proxy_instances, migrate_ingress_nginx=args.migrate_ingress_nginx, nginx_clusters=frozenset(inv.nginx_clusters), **pricing), ready=early)
+        _LAST_RUN[:] = [inv, plan]
+        written = write_outputs(plan, Path(args.out), tuple(args.formats or ("html", "json")), early)
+    finally:
+        early.cancel()  # the run failed before writing: the early program writes nothing
     for line in _summary_lines(plan):
         print(line)
     for line in _comparison_lines(plan):

@@ -88,3 +88,85 @@ def _child_run(fn, args, fd: int) -> None:
             fh.write(data)
     finally:
         os._exit(code)
+
+
+class Held(Beside):
+    """``first(*args)`` started now in a forked child, which then waits for this process's
+    word: :meth:`go` (``*more``) has it run ``then(first's result, *more)`` and send that back
+    (collected with :meth:`outcome` / :meth:`result`, as for :class:`Beside`); :meth:`cancel`,
+    or this process ending, ends it having done nothing more. An exception of ``first`` is
+    kept until :meth:`go`, and raised as ``then``'s would be. It suits work whose output must
+    not appear before the caller knows everything else succeeded (files written only on
+    success). Without fork, both run in this process when the outcome is asked for."""
+
+    def __init__(self, first, *args, then, fork: bool = True):
+        self.first, self.then, self.more, self.go_fd = first, then, None, None
+        self.fn, self.args, self.pid = _held_step(first, args, then, lambda: self.more), (), None
+        if not (fork and can_fork()):
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.read_fd, write_fd = os.pipe()
+        go_read, self.go_fd = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: first now; then only on the word to go
+            os.close(self.read_fd)
+            os.close(self.go_fd)
+            _held_child(first, args, then, go_read, write_fd)
+        os.close(write_fd)
+        os.close(go_read)
+
+    def go(self, *more) -> Held:
+        """Let the child run ``then``; returns self (collect its outcome)."""
+        self.more = more
+        if self.pid is not None:
+            with os.fdopen(self.go_fd, "wb") as fh:
+                fh.write(pickle.dumps(more, protocol=pickle.HIGHEST_PROTOCOL))
+            self.go_fd = None
+        return self
+
+    def cancel(self) -> None:
+        """End the child without ``then`` (nothing once :meth:`go` was called)."""
+        if self.pid is None or self.go_fd is None:
+            return
+        os.close(self.go_fd)  # end of file: the child leaves at once
+        self.go_fd = None
+        os.close(self.read_fd)
+        os.waitpid(self.pid, 0)
+        self.pid = None
+        self.fn = _cancelled
+
+
+def _cancelled():
+    raise RuntimeError("the held step was cancelled")
+
+
+def _held_step(first, args, then, more):
+    """``then(first(*args), *more())`` as one step (``more`` is read when it runs)."""
+
+    def step():
+        return then(first(*args), *more())
+
+    step.__name__ = getattr(then, "__name__", "a held step")
+    return step
+
+
+def _held_child(first, args, then, go_fd: int, out_fd: int) -> None:
+    try:
+        got = (True, first(*args))
+    except BaseException as exc:  # noqa: BLE001 - kept for the word to go, then raised as then's
+        got = (False, exc)
+    with os.fdopen(go_fd, "rb") as fh:
+        word = fh.read()
+    if not word:  # cancelled, or the parent is gone: nothing more to do
+        os._exit(0)
+    more = pickle.loads(word)
+
+    def step():
+        ok, value = got
+        if not ok:
+            raise value
+        return then(value, *more)
+
+    step.__name__ = getattr(then, "__name__", "a held step")
+    _child_run(step, (), out_fd)

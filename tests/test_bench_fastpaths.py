@@ -146,8 +146,10 @@ def test_real_plans_are_written_in_pieces(tmp_path, demo_plan, monkeypatch):
 
     monkeypatch.setattr(jsonplan, "SLICE", 2)
     for value, indent in ((demo_plan, 2), (program_data(demo_plan), 1)):
-        assert jsonplan._write_in_pieces(tmp_path / "out.json", value, indent)
+        with open(tmp_path / "out.json", "wb") as fh:
+            assert jsonplan._write_in_pieces(fh, value, indent)
         assert (tmp_path / "out.json").read_bytes() == _reference_bytes(value, indent)
+        assert b"".join(jsonplan.json_pieces(value, indent)) == _reference_bytes(value, indent)
 
 
 def _reference_bytes(value, indent):

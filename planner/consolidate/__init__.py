@@ -92,9 +92,9 @@ def stub(c: Candidate, cloud: str) -> dict:
     return {"notes": [{"level": BLOCK, "object": o, "code": code, "message": m} for o, code, m in sorted(found)], "summary": {"proposed_monthly_usd": usd(c.priced.after.total)}}
 
 
-def finish(ev: Evaluator, c: Candidate, money: Money | None = None) -> dict:
+def finish(ev: Evaluator, c: Candidate, money: Money | None = None, ready=None) -> dict:
     """Steps 6-7: the plan document of a designed candidate (``money``: its
-    :func:`money_by_phase`, when already worked out)."""
+    :func:`money_by_phase`, when already worked out; ``ready``: see :func:`build_plan`)."""
     from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
 
     notes, priced = c.notes, c.priced
@@ -119,7 +119,7 @@ def finish(ev: Evaluator, c: Candidate, money: Money | None = None) -> dict:
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration
     money.apply(c, sections)  # before the document: its runbook reads the DNS changes
-    plan = document(ev, ev.opts, c.strategy, sections, priced, notes)
+    plan = document(ev, ev.opts, c.strategy, sections, priced, notes, ready)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
     plan["summary"]["loss_above_gib_per_service_month"] = phases.loss_above(plan)
@@ -190,9 +190,9 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
 
 
-def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None) -> dict:
+def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None, ready=None) -> dict:
     ev = ev or Evaluator(inv, opts)
-    return finish(ev, design(ev, strategy))
+    return finish(ev, design(ev, strategy), ready=ready)
 
 
 def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
@@ -237,17 +237,23 @@ def _auto_beside(ev: Evaluator) -> tuple[Candidate, str, Money | None]:
     return (c, why, money) if chosen == first else (design(ev, chosen), why, None)
 
 
-def build_plan(inv: Inventory, opts: Options) -> dict:
+def build_plan(inv: Inventory, opts: Options, ready=None) -> dict:
     """The plan for ``opts.strategy``; ``auto`` builds every strategy and keeps the cheapest
-    feasible one (fewest block notes, then lowest proposed cost, ties → gateway)."""
+    feasible one (fewest block notes, then lowest proposed cost, ties → gateway).
+
+    ``ready(plan)``, when given, is called once with the plan being finished as soon as its
+    ``inputs``, ``generator``, ``clusters``, ``services``, ``entrypoints``,
+    ``existing_entrypoints``, ``dns_changes`` and ``nginx_migration`` are final (its costs,
+    notes and runbook not yet written): the Pulumi program reads only those, so the CLI starts
+    rendering it there. Not with ``--compare`` (several plans are finished)."""
     if opts.strategy not in STRATEGY_CHOICES:
         raise PlannerError(f"unknown strategy {opts.strategy!r} (choose from {', '.join(STRATEGY_CHOICES)})")
     if opts.strategy != "auto" and not opts.compare:
-        return _stamp(build_strategy_plan(inv, opts, opts.strategy), opts.strategy, f"--strategy {opts.strategy} requested", inv)
+        return _stamp(build_strategy_plan(inv, opts, opts.strategy, ready=ready), opts.strategy, f"--strategy {opts.strategy} requested", inv)
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
         chosen, why, money = _auto(ev)
-        return _stamp(finish(ev, chosen, money), opts.strategy, why, inv)
+        return _stamp(finish(ev, chosen, money, ready), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)

@@ -46,15 +46,13 @@ def summary(ev, services: list[dict], items: list[ExistingItem], gateways: list[
     }
 
 
-def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, notes: list[Note]) -> dict:
+def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, notes: list[Note], ready=None) -> dict:
     """The plan: ``sections`` (summary, services, existing_entrypoints, entrypoints,
-    dns_changes) with inputs, clusters, costs, rates, notes and the runbook."""
+    dns_changes) with inputs, clusters, costs, rates, notes and the runbook. ``ready(plan)``
+    is called once the plan holds all but its costs, rates, runbook and notes (their keys
+    are in place, in order, so the finished plan's keys keep that order)."""
     inv = ev.inv
     before, after = priced.before, priced.after
-    rates = sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)
-    # the notes once each, by level, object, code, message (a Note is equal to another with
-    # the same four fields, so its sort key is a unique key)
-    all_notes = sorted({(LEVEL_ORDER[n.level], n.object, n.code, n.message) for n in notes})
     plan = {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
@@ -67,16 +65,24 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "services": sections["services"],
         "existing_entrypoints": sections["existing_entrypoints"],
         "entrypoints": sections["entrypoints"],
-        "costs": {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]},
-        "rates": [r.to_dict() for r in rates],
+        "costs": None,
+        "rates": None,
         "dns_changes": sections["dns_changes"],
         "phases": sections["phases"],
         "leftover_addresses": sections["leftover_addresses"],
         "runbook": [],
-        "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
+        "notes": None,
     }
     if "nginx_migration" in sections:  # --migrate-ingress-nginx
         plan["nginx_migration"] = sections["nginx_migration"]
         plan["inputs"]["options"]["migrate_ingress_nginx"] = True
+    if ready is not None:
+        ready(plan)
+    plan["costs"] = {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]}
+    plan["rates"] = [r.to_dict() for r in sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)]
+    # the notes once each, by level, object, code, message (a Note is equal to another with
+    # the same four fields, so its sort key is a unique key)
+    all_notes = sorted({(LEVEL_ORDER[n.level], n.object, n.code, n.message) for n in notes})
+    plan["notes"] = [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes]
     plan["runbook"] = runbook(plan)
     return plan

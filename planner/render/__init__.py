@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.model import PlannerError
-from planner.parallel import Beside
+from planner.parallel import Beside, Held, can_fork
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,45 @@ DEFAULT_FORMATS = ("html", "json")
 MANIFEST = ".planner-outputs"
 
 
-def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[str, Path]]:
+class EarlyProgram:
+    """The Pulumi program of a large plan rendered early: called with the plan as soon as the
+    sections the program reads are final (``finish`` calls it before it writes the plan's
+    costs, notes and runbook, which the program does not read), it starts rendering the
+    program in a forked child, beside the rest of the planning. Nothing is written until
+    :func:`write_outputs` is given it and says so; :meth:`cancel` (the run failed) ends the
+    child having written nothing. Small plans, or no fork: nothing happens early."""
+
+    def __init__(self):
+        self.held: Held | None = None
+
+    def __call__(self, plan: dict) -> None:
+        from planner.render import pulumi
+
+        if self.held is None and len(plan.get("services") or ()) >= PARALLEL_FROM and can_fork():
+            self.held = Held(pulumi.render, plan, then=pulumi.write_rendered)
+
+    def take(self) -> Held | None:
+        held, self.held = self.held, None
+        return held
+
+    def cancel(self) -> None:
+        if self.held is not None:
+            self.take().cancel()
+
+
+def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS, early: EarlyProgram | None = None) -> list[tuple[str, Path]]:
     """Write plan.json, the Pulumi program and each format in ``formats`` under ``out``;
-    return (label, path) for everything written, plan first."""
+    return (label, path) for everything written, plan first. ``early``: the program, when
+    already rendered from this plan (see :class:`EarlyProgram`)."""
+    held = early.take() if early is not None else None
+    try:
+        return _write_outputs(plan, out, formats, held)
+    finally:
+        if held is not None:
+            held.cancel()  # nothing, once it was told to write
+
+
+def _write_outputs(plan: dict, out: Path, formats, held: Held | None) -> list[tuple[str, Path]]:
     from planner.render import pulumi
 
     unknown = sorted(set(formats) - set(FORMATS))
@@ -61,7 +97,8 @@ def write_outputs(plan: dict, out: Path, formats=DEFAULT_FORMATS) -> list[tuple[
     writers.append(("pulumi program", pulumi.write, program_dir))
     before, started = _stats(program_dir), time.time_ns()
     parallel = len(plan.get("services") or ()) >= PARALLEL_FROM
-    written = list(zip([label for label, _, _ in writers], _write_all(plan, writers, FORKED if parallel else ())))
+    started_early = {"pulumi program": held.go(program_dir)} if held is not None else {}
+    written = list(zip([label for label, _, _ in writers], _write_all(plan, writers, FORKED if parallel else (), started_early)))
     files = [Path(path) for _, path in written[:-1]] + _written_since(program_dir, before, started)
     _replace_manifest(out, sorted({f.relative_to(out).as_posix() for f in files if f.is_file() and not f.is_symlink()}))
     return written
@@ -74,16 +111,18 @@ PARALLEL_FROM = 5000
 FORKED = ("pulumi program", "plan")
 
 
-def _write_all(plan: dict, writers: list[tuple], forked) -> list[Path]:
+def _write_all(plan: dict, writers: list[tuple], forked, started: dict | None = None) -> list[Path]:
     """``write(plan, path)`` of each (label, write, path), their results in that order. Those
-    labelled in ``forked`` run in forked children, started first; the rest here, in order,
+    labelled in ``forked`` run in forked children, started first; those in ``started`` are
+    running already (their outcome is collected as a child's); the rest here, in order,
     stopping at the first error. Every child is waited for, then the first error in the
     writers' order is raised: the one a serial run would have raised."""
     import gc
 
     gc.freeze()  # the plan's objects: no collection (here or in a child) writes to their pages
     try:
-        children = {label: Beside(write, plan, path) for label, write, path in writers if label in forked}
+        children = dict(started or {})
+        children.update((label, Beside(write, plan, path)) for label, write, path in writers if label in forked and label not in children)
         outcomes = {}
         for label, write, path in writers:
             if label not in children:

@@ -176,12 +176,24 @@ def write_json(path: Path, value, indent: int = 2) -> None:
     """``path.write_bytes(json_bytes(value, indent))``: a large dict (a plan, the program's data)
     in pieces (no 300 MB text in memory), anything else, or when a piece needs the exact slow
     path, in one go."""
-    if _write_in_pieces(path, value, indent):
-        return
+    with open(path, "wb") as fh:
+        if _write_in_pieces(fh, value, indent):
+            return
     parts = _orjson_parts(value, indent) or (_reference_text(value, indent).encode("utf-8"),)
     with open(path, "wb") as fh:
         for part in parts:
             fh.write(part)
+
+
+def json_pieces(value, indent: int = 2) -> list:
+    """``json_bytes(value, indent)`` as a list of byte pieces (a large dict's pieces as
+    write_json writes them, without the join into one copy)."""
+    import io
+
+    buf = io.BytesIO()
+    if _write_in_pieces(buf, value, indent):
+        return [buf.getbuffer()]
+    return [json_bytes(value, indent)]
 
 
 #: list values of a dict written in pieces are written this many items at a time
@@ -252,9 +264,10 @@ def _piece(segment: tuple, option: int, indent: int) -> memoryview | None:
     return memoryview(raw)[head : len(raw) - tail]
 
 
-def _write_in_pieces(path: Path, value, indent: int) -> bool:
-    """Write what json_bytes(value, indent) is, piece by piece (False, having written nothing
-    or a part the caller overwrites, when a piece or the dict needs the one-go path)."""
+def _write_in_pieces(fh, value, indent: int) -> bool:
+    """Write to the binary file ``fh`` what json_bytes(value, indent) is, piece by piece
+    (False, having written nothing or a part the caller overwrites, when a piece or the dict
+    needs the one-go path)."""
     try:
         import orjson  # noqa: F401 - the pieces are orjson's text
     except ImportError:
@@ -264,16 +277,15 @@ def _write_in_pieces(path: Path, value, indent: int) -> bool:
     if indent == 1 and any("  " in k for k in value):
         return False
     option = _orjson_option()
-    with open(path, "wb") as fh:
-        for seg in _segments(value):
-            if isinstance(seg, bytes):  # keys and punctuation
-                fh.write(seg.replace(b"  ", b" ") if indent == 1 else seg)
-                continue
-            piece = _piece(seg, option, indent)
-            if piece is None:
-                return False
-            fh.write(piece)
-        fh.write(b"\n")
+    for seg in _segments(value):
+        if isinstance(seg, bytes):  # keys and punctuation
+            fh.write(seg.replace(b"  ", b" ") if indent == 1 else seg)
+            continue
+        piece = _piece(seg, option, indent)
+        if piece is None:
+            return False
+        fh.write(piece)
+    fh.write(b"\n")
     return True
 
 

@@ -19,12 +19,13 @@ import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
 from planner.model import Cluster, PlannerError
-from planner.render.jsonplan import maybe_small_float, write_json
+from planner.render.jsonplan import json_pieces, maybe_small_float
 
 PROGRAM_DATA = "program.json"
 DATA_FORMAT = 1
@@ -782,17 +783,32 @@ def _templates():
     )
 
 
-def write(plan: dict, out_dir: Path) -> Path:
-    """Write the Pulumi project for ``plan`` into ``out_dir`` and return ``out_dir``."""
-    out_dir = Path(out_dir)
+@dataclass(frozen=True)
+class Program:
+    """A rendered Pulumi project: each file's name and bytes, in the order they are written
+    (the data file first)."""
+
+    files: tuple[tuple[str, list], ...]  # (file name, byte pieces)
+
+    def write_to(self, out_dir: Path) -> Path:
+        out_dir = Path(out_dir)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PlannerError(f"{out_dir}: cannot create output directory: {exc.strerror or exc}") from None
+        for name, pieces in self.files:
+            with open(out_dir / name, "wb") as fh:
+                for piece in pieces:
+                    fh.write(piece)
+        return out_dir
+
+
+def render(plan: dict) -> Program:
+    """The Pulumi project for ``plan``, in memory."""
     try:
         data = program_data(plan)
     except (KeyError, TypeError, AttributeError) as exc:
         raise PlannerError(f"plan: not a plan the Pulumi renderer can read ({type(exc).__name__}: {exc}); regenerate it with planner analyze") from None
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PlannerError(f"{out_dir}: cannot create output directory: {exc.strerror or exc}") from None
     env = _templates()
     # Only renderer-controlled values reach the templates: counts, the data file's name, versions.
     context = {
@@ -804,13 +820,17 @@ def write(plan: dict, out_dir: Path) -> Path:
     }
     if not re.fullmatch(r"[0-9A-Za-z.+-]*", context["generator_version"]) or data["strategy"] not in ("gateway", "ingress"):
         raise PlannerError(f"plan: unexpected generator version or strategy {context['generator_version']!r}/{data['strategy']!r}")
-    files = {
-        "__main__.py": env.get_template("__main__.py.j2").render(**context),
-        "Pulumi.yaml": env.get_template("Pulumi.yaml.j2").render(**context),
-        "requirements.txt": env.get_template("requirements.txt.j2").render(**context),
-    }
     # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
-    write_json(out_dir / PROGRAM_DATA, data, indent=1)
-    for name, text in files.items():
-        (out_dir / name).write_bytes(text.encode("utf-8"))
-    return out_dir
+    files = [(PROGRAM_DATA, json_pieces(data, indent=1))]
+    files += [(name, [env.get_template(f"{name}.j2").render(**context).encode("utf-8")]) for name in ("__main__.py", "Pulumi.yaml", "requirements.txt")]
+    return Program(tuple(files))
+
+
+def write(plan: dict, out_dir: Path) -> Path:
+    """Write the Pulumi project for ``plan`` into ``out_dir`` and return ``out_dir``."""
+    return render(plan).write_to(out_dir)
+
+
+def write_rendered(program: Program, out_dir: Path) -> Path:
+    """:meth:`Program.write_to` as a function (what a held child runs on the word to go)."""
+    return program.write_to(out_dir)
