@@ -190,9 +190,22 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
 
 
+#: the evaluator and chosen candidate of the last plan built in this process. Freeing them
+#: (millions of small objects, the memo of rules among them) takes about 0.4 s at 100,000
+#: services, more once the early Pulumi program's child shares their pages, and changes
+#: nothing the caller sees; the next plan built replaces them, so one plan's are kept at most.
+_LAST_BUILT: list = []
+
+
+def _keep(*objects) -> None:
+    _LAST_BUILT[:] = objects
+
+
 def build_strategy_plan(inv: Inventory, opts: Options, strategy: str, ev: Evaluator | None = None, ready=None) -> dict:
     ev = ev or Evaluator(inv, opts)
-    return finish(ev, design(ev, strategy), ready=ready)
+    c = design(ev, strategy)
+    _keep(ev, c)
+    return finish(ev, c, ready=ready)
 
 
 def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
@@ -253,6 +266,7 @@ def build_plan(inv: Inventory, opts: Options, ready=None) -> dict:
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
         chosen, why, money = _auto(ev)
+        _keep(ev, chosen, money)
         return _stamp(finish(ev, chosen, money, ready), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
