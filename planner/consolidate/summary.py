@@ -46,15 +46,21 @@ def summary(ev, services: list[dict], items: list[ExistingItem], gateways: list[
     }
 
 
+def note_dicts(notes: list[Note]) -> list[dict]:
+    """The notes once each, by level, object, code, message (a Note is equal to another with
+    the same four fields, so its sort key is a unique key). Deduplicated in their own order,
+    not through a set: they come in long sorted runs (services' notes in entries' order),
+    which the sort merges instead of sorting 100,000s of keys from scratch."""
+    keys = sorted(dict.fromkeys([(LEVEL_ORDER[n.level], n.object, n.code, n.message) for n in notes]))
+    return [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in keys]
+
+
 def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, notes: list[Note]) -> dict:
     """The plan: ``sections`` (summary, services, existing_entrypoints, entrypoints,
     dns_changes) with inputs, clusters, costs, rates, notes and the runbook."""
     inv = ev.inv
     before, after = priced.before, priced.after
     rates = sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)
-    # the notes once each, by level, object, code, message (a Note is equal to another with
-    # the same four fields, so its sort key is a unique key)
-    all_notes = sorted({(LEVEL_ORDER[n.level], n.object, n.code, n.message) for n in notes})
     plan = {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
@@ -73,7 +79,7 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "phases": sections["phases"],
         "leftover_addresses": sections["leftover_addresses"],
         "runbook": [],
-        "notes": [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in all_notes],
+        "notes": note_dicts(notes),
     }
     if "nginx_migration" in sections:  # --migrate-ingress-nginx
         plan["nginx_migration"] = sections["nginx_migration"]
