@@ -133,22 +133,25 @@ def _reason_rows(reasons: tuple[tuple[str, str], ...]) -> list[dict]:
     return got
 
 
+_ZERO = Decimal(0)
+_KEPT_POLICIES = default_policies()  # a kept row's policies: one dict, read-only (rows are only serialised)
+
+
 def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
     shares may shift as others leave: that shift is the movers' saving, not its own); a moving
     one's marginal saving is filled in by :func:`marginal_savings`' figures."""
     svc, moving = e.svc, e.moving
-    current = priced.before.by_owner.get(e.ref, Decimal(0))
-    proposed = share if moving else current
+    current = usd(priced.before.by_owner.get(e.ref, _ZERO))
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
         "ports": port_rows(svc.ports),
         "decision": e.decision, "reasons": _reason_rows(e.reasons),
-        "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
+        "current_monthly_usd": current, "proposed_monthly_usd": usd(share) if moving else current,
         "marginal_savings_monthly_usd": _ZERO_USD,
         "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
         "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
-        "source": _source_text(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
+        "source": _source_text(svc.source), "policies": e.policies if moving else _KEPT_POLICIES, "routed_by": list(e.routed_by),
     }
     if e.break_even_gib is not None and (moving or e.reasons[0][0] == "TRAFFIC_BREAK_EVEN"):
         row["break_even_gib_per_month"] = float(e.break_even_gib)
@@ -209,7 +212,7 @@ def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal
     """Every service's row (moving ones' marginal savings still 0: see :func:`marginal_savings`)."""
     rows = []
     for e in entries:
-        row = service_row(e, priced, shares.get(e.ref, Decimal(0)))
+        row = service_row(e, priced, shares.get(e.ref, _ZERO) if e.moving else _ZERO)  # a kept row reads no share
         generated = e.moving and is_generated(e.svc)
         row["risk"] = risk(e, generated)
         rows.append(row)
