@@ -170,7 +170,7 @@ def risk(e: Entry, generated: bool) -> dict:
     """``services[].risk`` (memoised per verdict: services with equal verdicts share one)."""
     if not e.moving:
         return _LOW
-    key = (id(e.verdict), bool(e.policies.get("timeout_sec")), generated)
+    key = (id(e.verdict), generated)  # its policies (timeout_sec) are the verdict's
     got = _RISKS.get(key)
     if got is None or got[0] is not e.verdict:
         if len(_RISKS) > _MEMO_MAX:
@@ -216,13 +216,31 @@ def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal
         generated = e.moving and is_generated(e.svc)
         row["risk"] = risk(e, generated)
         rows.append(row)
-        if e.moving:
-            notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
-            if generated:
-                notes.extend(Note(WARN, e.ref, "HOST_GENERATED", f"no external-dns hostname: routed by the generated host {h} (domain {domain}, --domain); create its DNS record or set {EXTERNAL_DNS}") for h in e.hosts)
-        else:
-            notes.append(Note(INFO, e.ref, e.reasons[0][0], "kept: " + e.reasons[0][1]))
+        service_notes(e, generated, domain, notes)
     return rows
+
+
+def service_notes(e: Entry, generated: bool, domain: str, notes: list[Note]) -> None:
+    """Into ``notes``: a moving service's verdict notes (and its generated hosts'), a kept one's reason."""
+    ref = e.ref
+    if not e.moving:
+        code, message = e.reasons[0]
+        notes.append(_note(INFO, ref, code, "kept: " + message))
+        return
+    for level, code, message in e.verdict.notes:
+        notes.append(_note(level, ref, code, message))
+    if generated:
+        for h in e.hosts:
+            notes.append(_note(WARN, ref, "HOST_GENERATED", f"no external-dns hostname: routed by the generated host {h} (domain {domain}, --domain); create its DNS record or set {EXTERNAL_DNS}"))
+
+
+def _note(level: str, obj: str, code: str, message: str) -> Note:
+    """``Note(level, obj, code, message)`` without the frozen dataclass's four
+    ``object.__setattr__`` calls (a plan writes one or more per service)."""
+    n = object.__new__(Note)
+    d = n.__dict__
+    d["level"], d["object"], d["code"], d["message"] = level, obj, code, message
+    return n
 
 
 def existing_rows(items: list[ExistingItem], gateways: list[tuple], inv: Inventory, priced: Priced) -> list[dict]:
