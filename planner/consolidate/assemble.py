@@ -133,22 +133,25 @@ def _reason_rows(reasons: tuple[tuple[str, str], ...]) -> list[dict]:
     return got
 
 
+_ZERO = Decimal(0)
+_KEPT_POLICIES = default_policies()  # a kept row's policies: one dict, read-only (rows are only serialised)
+
+
 def service_row(e: Entry, priced: Priced, share: Decimal) -> dict:
     """A service's plan row. A kept one costs what it costs today and saves nothing (its pool's
     shares may shift as others leave: that shift is the movers' saving, not its own); a moving
     one's marginal saving is filled in by :func:`marginal_savings`' figures."""
     svc, moving = e.svc, e.moving
-    current = priced.before.by_owner.get(e.ref, Decimal(0))
-    proposed = share if moving else current
+    current = usd(priced.before.by_owner.get(e.ref, _ZERO))
     row = {
         "cluster": svc.cluster, "namespace": svc.namespace, "name": svc.name, "internal": e.internal,
         "ports": port_rows(svc.ports),
         "decision": e.decision, "reasons": _reason_rows(e.reasons),
-        "current_monthly_usd": usd(current), "proposed_monthly_usd": usd(proposed),
+        "current_monthly_usd": current, "proposed_monthly_usd": usd(share) if moving else current,
         "marginal_savings_monthly_usd": _ZERO_USD,
         "entrypoint": e.slot.name if moving else None, "hosts": list(e.hosts) if moving else [],
         "forwarding_rules": e.rules, "addresses": list(svc.status_addresses), "load_balancer_ip": svc.load_balancer_ip,
-        "source": _source_text(svc.source), "policies": e.policies if moving else default_policies(), "routed_by": list(e.routed_by),
+        "source": _source_text(svc.source), "policies": e.policies if moving else _KEPT_POLICIES, "routed_by": list(e.routed_by),
     }
     if e.break_even_gib is not None and (moving or e.reasons[0][0] == "TRAFFIC_BREAK_EVEN"):
         row["break_even_gib_per_month"] = float(e.break_even_gib)
@@ -167,7 +170,7 @@ def risk(e: Entry, generated: bool) -> dict:
     """``services[].risk`` (memoised per verdict: services with equal verdicts share one)."""
     if not e.moving:
         return _LOW
-    key = (id(e.verdict), bool(e.policies.get("timeout_sec")), generated)
+    key = (id(e.verdict), generated)  # its policies (timeout_sec) are the verdict's
     got = _RISKS.get(key)
     if got is None or got[0] is not e.verdict:
         if len(_RISKS) > _MEMO_MAX:
@@ -209,17 +212,35 @@ def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal
     """Every service's row (moving ones' marginal savings still 0: see :func:`marginal_savings`)."""
     rows = []
     for e in entries:
-        row = service_row(e, priced, shares.get(e.ref, Decimal(0)))
+        row = service_row(e, priced, shares.get(e.ref, _ZERO) if e.moving else _ZERO)  # a kept row reads no share
         generated = e.moving and is_generated(e.svc)
         row["risk"] = risk(e, generated)
         rows.append(row)
-        if e.moving:
-            notes.extend(Note(level, e.ref, code, message) for level, code, message in e.verdict.notes)
-            if generated:
-                notes.extend(Note(WARN, e.ref, "HOST_GENERATED", f"no external-dns hostname: routed by the generated host {h} (domain {domain}, --domain); create its DNS record or set {EXTERNAL_DNS}") for h in e.hosts)
-        else:
-            notes.append(Note(INFO, e.ref, e.reasons[0][0], "kept: " + e.reasons[0][1]))
+        service_notes(e, generated, domain, notes)
     return rows
+
+
+def service_notes(e: Entry, generated: bool, domain: str, notes: list[Note]) -> None:
+    """Into ``notes``: a moving service's verdict notes (and its generated hosts'), a kept one's reason."""
+    ref = e.ref
+    if not e.moving:
+        code, message = e.reasons[0]
+        notes.append(_note(INFO, ref, code, "kept: " + message))
+        return
+    for level, code, message in e.verdict.notes:
+        notes.append(_note(level, ref, code, message))
+    if generated:
+        for h in e.hosts:
+            notes.append(_note(WARN, ref, "HOST_GENERATED", f"no external-dns hostname: routed by the generated host {h} (domain {domain}, --domain); create its DNS record or set {EXTERNAL_DNS}"))
+
+
+def _note(level: str, obj: str, code: str, message: str) -> Note:
+    """``Note(level, obj, code, message)`` without the frozen dataclass's four
+    ``object.__setattr__`` calls (a plan writes one or more per service)."""
+    n = object.__new__(Note)
+    d = n.__dict__
+    d["level"], d["object"], d["code"], d["message"] = level, obj, code, message
+    return n
 
 
 def existing_rows(items: list[ExistingItem], gateways: list[tuple], inv: Inventory, priced: Priced) -> list[dict]:

@@ -100,8 +100,10 @@ def shares(priced: Priced, design: Design) -> dict[str, Decimal]:
     ngx = getattr(design, "nginx", None)
     for name, cost in priced.entrypoint_cost.items():
         units = {e.ref: 1 for e in design.members[name]}
-        if ngx is not None:
-            units.update(ngx.units(name))  # migrating ingress-nginx Ingresses share it too
+        if ngx is None:  # members only: every unit a Service
+            out.update(allocate(cost, units))
+            continue
+        units.update(ngx.units(name))  # migrating ingress-nginx Ingresses share it too
         out.update((k, v) for k, v in allocate(cost, units).items() if not k.startswith("Ingress "))
     return out
 

@@ -2,12 +2,16 @@
 computed from the plan at hand (names and counts of the resources)."""
 from __future__ import annotations
 
+import heapq
+from dataclasses import dataclass, field
+
 
 def _names(items: list[str], limit: int = 30) -> str:
-    items = sorted(items)
+    """The first ``limit`` of ``items`` in order, and how many more (the smallest found without
+    sorting the rest: a plan's DNS records and moves run to 100,000s)."""
     if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+        return ", ".join(sorted(items))
+    return ", ".join(heapq.nsmallest(limit, items)) + f" and {len(items) - limit} more"
 
 
 def _plural(n: int, word: str) -> str:
@@ -20,10 +24,43 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}s"
 
 
+@dataclass
+class _Moves:
+    """What the runbook names of the moving services, gathered in one pass over their rows."""
+
+    names: list[str] = field(default_factory=list)  # cluster/namespace/name
+    armor: list[str] = field(default_factory=list)  # namespace/name with source ranges
+    affinity: list[str] = field(default_factory=list)
+    timeouts: list[str] = field(default_factory=list)  # "namespace/name (Ns)"
+    grpc: list[str] = field(default_factory=list)
+    pinned: list[str] = field(default_factory=list)  # "namespace/name (ip)"
+    rules: int = 0  # forwarding rules they hold
+
+
+def _moves(services: list[dict]) -> _Moves:
+    m = _Moves()
+    for s in services:
+        if s["decision"] != "consolidate":
+            continue
+        p, ns_name = s["policies"], f"{s['namespace']}/{s['name']}"
+        m.names.append(f"{s['cluster']}/{ns_name}")
+        m.rules += s["forwarding_rules"]
+        if p.get("source_ranges"):
+            m.armor.append(ns_name)
+        if p.get("session_affinity"):
+            m.affinity.append(ns_name)
+        if p.get("timeout_sec"):
+            m.timeouts.append(f"{ns_name} ({p['timeout_sec']}s)")
+        if p.get("app_protocol") == "HTTP2":
+            m.grpc.append(ns_name)
+        if s.get("load_balancer_ip"):
+            m.pinned.append(f"{ns_name} ({s['load_balancer_ip']})")
+    return m
+
+
 def runbook(plan: dict) -> list[dict]:
     eps = plan["entrypoints"]
-    services = plan["services"]
-    moving = [s for s in services if s["decision"] == "consolidate"]
+    moves = _moves(plan["services"])
     folded = [x for x in plan["existing_entrypoints"] if x.get("decision") == "fold"]
     projects = sorted({c["project"] for c in plan["clusters"]}) or ["<project-id>"]
     internal_regions = sorted({ep["address"]["region"] for ep in eps if ep["internal"] and ep["address"]["region"]})
@@ -43,15 +80,12 @@ def runbook(plan: dict) -> list[dict]:
         certs = [c for ep in eps for c in ep.get("certificates", []) if c.get("kind") != "Secret"]
         if certs:
             build_changes.append(f"create {_plural(len(certs), 'managed certificate')}: " + _names([f"{c['name']} ({_plural(len(c['hosts']), 'host')})" for c in certs]))
-        armor = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("source_ranges")]
-        if armor:
-            build_changes.append(f"create {_plural(len(armor), 'Cloud Armor security policy')} (allow listed ranges, deny the rest) for: {_names(armor)}")
-        affinity = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("session_affinity")]
-        if affinity:
-            build_changes.append(f"set CLIENT_IP session affinity for: {_names(affinity)}")
-        timeouts = [f"{s['namespace']}/{s['name']} ({s['policies']['timeout_sec']}s)" for s in moving if s["policies"].get("timeout_sec")]
-        if timeouts:
-            build_changes.append(f"set backend timeouts for: {_names(timeouts)}")
+        if moves.armor:
+            build_changes.append(f"create {_plural(len(moves.armor), 'Cloud Armor security policy')} (allow listed ranges, deny the rest) for: {_names(moves.armor)}")
+        if moves.affinity:
+            build_changes.append(f"set CLIENT_IP session affinity for: {_names(moves.affinity)}")
+        if moves.timeouts:
+            build_changes.append(f"set backend timeouts for: {_names(moves.timeouts)}")
         build_changes.append("no existing Service, Ingress or load balancer changes")
     else:
         build_changes.append("nothing to build: no service moves")
@@ -60,21 +94,18 @@ def runbook(plan: dict) -> list[dict]:
                 "pulumi config set planner:phase cutover", "pulumi preview", "pulumi up"]
     cut_changes = [f"{_plural(len(plan['dns_changes']), 'DNS record')} point at the new entrypoints: "
                    + (_names([f"{d['host']} -> {d['entrypoint']}" for d in plan["dns_changes"]]) or "none")]
-    grpc = [f"{s['namespace']}/{s['name']}" for s in moving if s["policies"].get("app_protocol") == "HTTP2"]
-    if grpc:
-        cut_changes.append(f"appProtocol kubernetes.io/h2c set on the gRPC port of: {_names(grpc)}")
-    pinned = [f"{s['namespace']}/{s['name']} ({s['load_balancer_ip']})" for s in moving if s.get("load_balancer_ip")]
-    if pinned:
-        cut_changes.append(f"clients pinned to old IPs must switch to DNS: {_names(pinned)}")
+    if moves.grpc:
+        cut_changes.append(f"appProtocol kubernetes.io/h2c set on the gRPC port of: {_names(moves.grpc)}")
+    if moves.pinned:
+        cut_changes.append(f"clients pinned to old IPs must switch to DNS: {_names(moves.pinned)}")
     cut_changes.append("old load balancers keep serving until DNS TTLs expire")
 
     retire_cmds = ["pulumi config set planner:phase retire", "pulumi preview", "pulumi up"]
     for x in folded:
         retire_cmds.append(f"kubectl --context {x['cluster']} -n {x['namespace']} delete ingress {x['name']}  # folded into {x.get('folded_into')}; run after its hosts resolve to the new address")
-    rules = sum(s["forwarding_rules"] for s in moving)
-    retire_changes = [f"patch {_plural(len(moving), 'Service')} from LoadBalancer to ClusterIP (server-side apply, never deleted): "
-                      + (_names([f"{s['cluster']}/{s['namespace']}/{s['name']}" for s in moving]) or "none"),
-                      f"GKE releases their {_plural(rules, 'forwarding rule')} and external IPs"]
+    retire_changes = [f"patch {_plural(len(moves.names), 'Service')} from LoadBalancer to ClusterIP (server-side apply, never deleted): "
+                      + (_names(moves.names) or "none"),
+                      f"GKE releases their {_plural(moves.rules, 'forwarding rule')} and external IPs"]
     if folded:
         retire_changes.append(f"delete {_plural(len(folded), 'folded Ingress')} ({_plural(sum(x['forwarding_rules'] for x in folded), 'forwarding rule')}): "
                               + _names([f"{x['cluster']}/{x['namespace']}/{x['name']}" for x in folded]))
