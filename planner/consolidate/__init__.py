@@ -183,7 +183,7 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
     proposed = pricing.owner_components(priced.after, ep_owners, weights)
     # today's side: what each service and existing entrypoint costs now
-    refs = {e.ref for e in c.entries} | {_row_ref(r) for r in existing_out}
+    refs = dict.fromkeys([*(e.ref for e in c.entries), *map(_row_ref, existing_out)])  # in memory's order: looked up fast
     current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
     marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
     dns = assemble.dns_changes(c.entrypoints, ev.lbs)
