@@ -1,14 +1,15 @@
 """money_by_phase's fast paths against the plain ones on generated inputs: the shared component
 lists (``Pricing.shared_components``), the per-remainder ranking of ``allocate``, the owner
-components settled to each owner's figure."""
+components settled to each owner's figure, and the DNS changes."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from hypothesis import given, settings, strategies as st
 
-from planner.consolidate import pricing as cpricing
-from planner.model import CostLine, Rate
+from planner.consolidate import assemble, pricing as cpricing
+from planner.model import CostLine, Rate, Service, Source
 from planner.pricers import base
 from planner.pricers.base import CENT, Pricing, allocate
 
@@ -96,3 +97,40 @@ def test_owner_components_equal_the_plain_settling(p, wanted):
     assert cpricing.owner_components(p, set(wanted), {}) == got
     p.by_owner.update({f"Service z/pad{i}": Decimal(0) for i in range(2 * len(wanted) + 1)})
     assert cpricing.owner_components(p, owners, {}) == got
+
+
+# --- dns_changes ------------------------------------------------------------------------------
+def _dns_changes_plain(entrypoints, lbs):
+    """dns_changes as first written: a list of every route's change, deduplicated, one sort."""
+    out = []
+    by_ref = {s.ref: s for s in lbs}
+    for ep in entrypoints:
+        for r in ep["routes"]:
+            if not r["host"]:
+                continue
+            svc = by_ref.get(f"Service {ep['cluster']}/{r['namespace']}/{r['service']}") if "origin" not in r else None
+            old = sorted(set(svc.status_addresses) | ({svc.load_balancer_ip} if svc.load_balancer_ip else set())) if svc else []
+            out.append({"host": r["host"], "entrypoint": ep["name"], "old_addresses": old})
+    return sorted({(d["host"], d["entrypoint"]): d for d in out}.values(), key=lambda d: (d["host"], d["entrypoint"]))
+
+
+ADDRS = ["10.0.0.1", "10.0.0.2", "34.1.2.3", "lb.example.com"]
+
+
+@st.composite
+def dns_inputs(draw):
+    services = [Service("c", "ns", f"s{i}", "LoadBalancer", (), Source("f", 1), load_balancer_ip=draw(st.sampled_from([None, "", *ADDRS])),
+                        status_addresses=tuple(draw(st.lists(st.sampled_from(ADDRS), max_size=3)))) for i in range(draw(st.integers(0, 5)))]
+    route = st.fixed_dictionaries({"host": st.sampled_from(["", "a.example.com", "b.example.com", "c.example.com"]), "namespace": st.sampled_from(["ns", "other"]),
+                                   "service": st.sampled_from(["s0", "s1", "s2", "s3", "gone"])}, optional={"origin": st.just("ingress")})
+    eps = [{"name": draw(st.sampled_from(["planner-external", "planner-internal", "gw-b"])), "cluster": draw(st.sampled_from(["c", "d"])),
+            "routes": draw(st.lists(route, max_size=6))} for _ in range(draw(st.integers(0, 4)))]
+    return eps, services
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs=dns_inputs())
+def test_dns_changes_equal_the_plain_version(inputs):
+    eps, services = inputs
+    entries = [SimpleNamespace(ref=s.ref, svc=s) for s in services]
+    assert assemble.dns_changes(eps, entries) == _dns_changes_plain(eps, services)

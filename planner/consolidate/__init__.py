@@ -186,7 +186,7 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     refs = dict.fromkeys([*(e.ref for e in c.entries), *map(_row_ref, existing_out)])  # in memory's order: looked up fast
     current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
     marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
-    dns = assemble.dns_changes(c.entrypoints, ev.lbs)
+    dns = assemble.dns_changes(c.entrypoints, c.entries)
     return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
 
 
