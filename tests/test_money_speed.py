@@ -134,3 +134,10 @@ def test_dns_changes_equal_the_plain_version(inputs):
     eps, services = inputs
     entries = [SimpleNamespace(ref=s.ref, svc=s) for s in services]
     assert assemble.dns_changes(eps, entries) == _dns_changes_plain(eps, services)
+
+
+# --- phases: one total per distinct pricing -------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(p=pricings())
+def test_components_given_the_total_equal_components_summing_it(p):
+    assert cpricing.components(p, p.total) == cpricing.components(p)

@@ -170,8 +170,9 @@ def _settle(rows: list[list], total: Decimal) -> list[dict]:
     return [_component(k, q, u, r, m) for k, q, u, r, m in out]
 
 
-def components(p: Pricing) -> list[dict]:
-    """Every line of ``p`` summed by component, rate and unit; they add up to ``p.total``."""
+def components(p: Pricing, total: Decimal | None = None) -> list[dict]:
+    """Every line of ``p`` summed by component, rate and unit; they add up to ``p.total``
+    (``total`` when the caller has summed it already)."""
     acc: dict[tuple, list] = {}
     for line in p.lines:
         key = (component_key(line), line.rate.key, line.unit)
@@ -181,7 +182,7 @@ def components(p: Pricing) -> list[dict]:
         else:
             row[1] += line.quantity
             row[4] += line.monthly_usd
-    return _settled(list(acc.values()), p.total)
+    return _settled(list(acc.values()), p.total if total is None else total)
 
 
 def owner_components(p: Pricing, owners: set[str] | dict[str, None], weights: dict[str, int]) -> dict[str, list[dict]]:
