@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings, strategies as st
 
 from planner.consolidate import assemble, pricing as cpricing
-from planner.model import CostLine, Rate, Service, Source
+from planner.model import CostLine, Port, Rate, Service, Source
 from planner.pricers import base
 from planner.pricers.base import CENT, Pricing, allocate
 
@@ -141,3 +141,38 @@ def test_dns_changes_equal_the_plain_version(inputs):
 @given(p=pricings())
 def test_components_given_the_total_equal_components_summing_it(p):
     assert cpricing.components(p, p.total) == cpricing.components(p)
+
+
+# --- breakeven.marginal: one saving per (cluster, rules) --------------------------------------
+def _marginal_plain(entries, current_fps, pricer):
+    """breakeven.marginal as first written: rule_saving's key worked out entry by entry."""
+    from planner.consolidate import breakeven
+
+    pool_rules = breakeven._pool_rules(current_fps)
+    moving = [e for e in entries if e.moving]
+    leaving = breakeven._leaving(moving)
+    out = {}
+    for e in moving:
+        cl = e.cluster
+        pool = (cl.project, cl.region)
+        out[e.ref] = breakeven.rule_saving(pricer, cl.project, cl.region, pool_rules[pool] - leaving[pool], e.rules, leaving[pool], cl.cloud)
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(shapes=st.lists(st.tuples(st.integers(0, 4), st.integers(1, 3), st.booleans()), max_size=25))
+def test_marginal_equals_the_entry_by_entry_saving(shapes):
+    from planner.consolidate import breakeven
+    from planner.model import Cluster
+    from planner.pricers.gcp import GcpPricer
+
+    # two clusters of one pool, one equal to another but a different object, one elsewhere
+    clusters = [Cluster("a"), Cluster("b"), Cluster("a"), Cluster("c", region="europe-west1"), Cluster("d", project="other")]
+    pricer = GcpPricer()
+    entries, fps = [], []
+    for i, (k, rules, moving) in enumerate(shapes):
+        svc = Service(clusters[k].name, "ns", f"s{i}", "LoadBalancer", (Port(80),), Source("f", 1))
+        fp = pricer.service_footprint(svc, clusters[k], None)
+        fps.append(fp)
+        entries.append(SimpleNamespace(ref=svc.ref, cluster=clusters[k], rules=rules, moving=moving))  # rules of its own: the key must read them
+    assert breakeven.marginal(entries, fps, pricer) == _marginal_plain(entries, fps, pricer)

@@ -201,8 +201,8 @@ def marginal_savings(entries: list[Entry], priced: Priced, marginal: dict[str, D
     """Moving service ref -> its row's ``marginal_savings_monthly_usd``: ``marginal`` (the
     saving in its pool) or, off GCP, its own current cost."""
     by_owner = priced.before.by_owner
-    got = marginal if marginal is not None else by_owner
-    return {e.ref: usd(got.get(e.ref, Decimal(0))) for e in entries if e.moving}
+    got, zero = marginal if marginal is not None else by_owner, Decimal(0)
+    return {e.ref: usd(got.get(e.ref, zero)) for e in entries if e.moving}
 
 
 def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], notes: list[Note], is_generated, domain: str) -> list[dict]:
