@@ -91,12 +91,12 @@ def _owner_components_plain(p: Pricing, owners) -> dict[str, list[dict]]:
 @given(p=pricings(), wanted=st.lists(st.sampled_from(NAMES), unique=True))
 def test_owner_components_equal_the_plain_settling(p, wanted):
     owners = dict.fromkeys(wanted)
-    got = cpricing.owner_components(p, owners, {})
+    got = cpricing.owner_components(p, owners, dict)
     assert got == _owner_components_plain(p, owners) and list(got) == wanted
     # the set and the few-owners path (filtering the lines) agree with the all-owners one
-    assert cpricing.owner_components(p, set(wanted), {}) == got
+    assert cpricing.owner_components(p, set(wanted), dict) == got
     p.by_owner.update({f"Service z/pad{i}": Decimal(0) for i in range(2 * len(wanted) + 1)})
-    assert cpricing.owner_components(p, owners, {}) == got
+    assert cpricing.owner_components(p, owners, dict) == got
 
 
 # --- dns_changes ------------------------------------------------------------------------------
@@ -176,3 +176,16 @@ def test_marginal_equals_the_entry_by_entry_saving(shapes):
         fps.append(fp)
         entries.append(SimpleNamespace(ref=svc.ref, cluster=clusters[k], rules=rules, moving=moving))  # rules of its own: the key must read them
     assert breakeven.marginal(entries, fps, pricer) == _marginal_plain(entries, fps, pricer)
+
+
+def test_owner_components_read_the_weights_only_without_shared_components():
+    line = CostLine("pool", "Forwarding rules 1-5 (flat)", "hour", Decimal(730), RATE, Decimal("18.25"), ("Service c/a", "Service c/b"), "forwarding_rule", (1, 1))
+    p = Pricing(lines=[line], by_owner={"Service c/a": Decimal("6.08"), "Service c/b": Decimal("12.17")})
+
+    def unread():
+        raise AssertionError("weights read on the shared path")
+
+    assert [c["monthly_usd"] for c in cpricing.owner_components(p, {"Service c/a"}, unread)["Service c/a"]] == [6.08]
+    plain = SimpleNamespace(lines=p.lines, by_owner=p.by_owner)  # a pricing without shared_components
+    got = cpricing.owner_components(plain, {"Service c/a", "Service c/b"}, lambda: {"Service c/a": 1, "Service c/b": 2})
+    assert [c["monthly_usd"] for c in got["Service c/a"]] == [6.08] and [c["monthly_usd"] for c in got["Service c/b"]] == [12.17]

@@ -185,17 +185,23 @@ def components(p: Pricing, total: Decimal | None = None) -> list[dict]:
     return _settled(list(acc.values()), p.total if total is None else total)
 
 
-def owner_components(p: Pricing, owners: set[str] | dict[str, None], weights: dict[str, int]) -> dict[str, list[dict]]:
-    """The components of each owner in ``owners`` (in their order): every line split among its
-    owners in proportion to ``weights`` (forwarding rules; 1 when unknown), in cents adding up
-    to ``p.by_owner[owner]``. Uses ``Pricing.shared_components()`` when the pricer has it."""
+def owner_components(p: Pricing, owners: set[str] | dict[str, None], weights: Callable[[], dict[str, int]]) -> dict[str, list[dict]]:
+    """The components of each owner in ``owners`` (in their order), in cents adding up to
+    ``p.by_owner[owner]``: ``Pricing.shared_components()`` when the pricer has it, else every
+    line split among its owners in proportion to ``weights()`` (forwarding rules; 1 when
+    unknown: a function, as only that path reads them)."""
     shared = getattr(p, "shared_components", None)
-    if callable(shared):
-        # picking the wanted owners out of every line costs more than splitting it to all of
-        # them, unless few are wanted (the proposed side: the new entrypoints)
-        got = shared(owners if 2 * len(owners) < len(p.by_owner) else None)
-        to_total, none, zero = _ToTotal(), [], Decimal(0)
-        return {o: to_total(got.get(o, none), p.by_owner.get(o, zero)) for o in owners}
+    if not callable(shared):
+        return _split_by_weights(p, owners, weights())
+    # picking the wanted owners out of every line costs more than splitting it to all of
+    # them, unless few are wanted (the proposed side: the new entrypoints)
+    got = shared(owners if 2 * len(owners) < len(p.by_owner) else None)
+    to_total, none, zero = _ToTotal(), [], Decimal(0)
+    return {o: to_total(got.get(o, none), p.by_owner.get(o, zero)) for o in owners}
+
+
+def _split_by_weights(p: Pricing, owners: set[str] | dict[str, None], weights: dict[str, int]) -> dict[str, list[dict]]:
+    """:func:`owner_components` for a pricing without ``shared_components``."""
     rows: dict[str, list[list]] = {o: [] for o in owners}
     for line in p.lines:
         key = component_key(line)

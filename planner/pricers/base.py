@@ -43,13 +43,16 @@ class Pricing:
         services repeat a few footprints, so 100,000 owners hold about a thousand lists."""
         runs: dict[str, _Run] = {}
         start = _Run([])
+        last: tuple = (None, None, {})  # (owners, weights, their weights by owner): a pool's tier lines share them
         for line in self.lines:
             if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
                 owner = line.owners[0]
                 if owners is None or owner in owners:
                     runs[owner] = runs.get(owner, start).then(_component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
             elif line.owners:
-                for owner, component in _split_line(line, _line_weights(line), owners):
+                if line.owners is not last[0] or line.weights is not last[1]:
+                    last = (line.owners, line.weights, _line_weights(line))
+                for owner, component in _split_line(line, last[2], owners):
                     runs[owner] = runs.get(owner, start).then(component)
         return {owner: run.components for owner, run in runs.items()}
 
