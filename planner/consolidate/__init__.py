@@ -180,13 +180,12 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     rows = phases.phases(ev.pricer, priced, moved, ep_owners)
     overlap, payback = phases.overlap_and_payback(rows, priced.before.total, priced.after.total, ev.opts.overlap_days)
     leftovers = [{k: a[k] for k in ("name_or_ip", "owner", "global")} for a in pricing.leftover_addresses(c.entries, c.items)]
-    weights = {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners}
-    proposed = pricing.owner_components(priced.after, ep_owners, weights)
+    proposed = pricing.owner_components(priced.after, ep_owners, lambda: {fp.owner: fp.forwarding_rules for fp in priced.proposed_fps if fp.owner in ep_owners})
     # today's side: what each service and existing entrypoint costs now
-    refs = {e.ref for e in c.entries} | {_row_ref(r) for r in existing_out}
-    current = pricing.owner_components(priced.before, refs, {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
+    refs = dict.fromkeys([e.ref for e in c.entries] + [_row_ref(r) for r in existing_out])  # in memory's order: looked up fast
+    current = pricing.owner_components(priced.before, refs, lambda: {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
     marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
-    dns = assemble.dns_changes(c.entrypoints, ev.lbs)
+    dns = assemble.dns_changes(c.entrypoints, c.entries)
     return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
 
 

@@ -204,8 +204,8 @@ def marginal_savings(entries: list[Entry], priced: Priced, marginal: dict[str, D
     """Moving service ref -> its row's ``marginal_savings_monthly_usd``: ``marginal`` (the
     saving in its pool) or, off GCP, its own current cost."""
     by_owner = priced.before.by_owner
-    got = marginal if marginal is not None else by_owner
-    return {e.ref: usd(got.get(e.ref, Decimal(0))) for e in entries if e.moving}
+    got, zero = marginal if marginal is not None else by_owner, Decimal(0)
+    return {e.ref: usd(got.get(e.ref, zero)) for e in entries if e.moving}
 
 
 def service_rows(entries: list[Entry], priced: Priced, shares: dict[str, Decimal], notes: list[Note], is_generated, domain: str) -> list[dict]:
@@ -298,14 +298,27 @@ def plan_notes(entries: list[Entry], priced: Priced, removed: int, notes: list[N
         notes.append(Note(WARN, "plan", "BACKEND_TIMEOUT_DEFAULT", f"{len(timeouts_default)} moved service(s) get the load balancer's 30s backend timeout, which their passthrough load balancer did not impose; requests or connections longer than 30s are cut: set planner.io/backend-timeout on those that need more"))
 
 
-def dns_changes(entrypoints: list[dict], lbs: list) -> list[dict]:
-    out = []
-    by_ref = {s.ref: s for s in lbs}
+def dns_changes(entrypoints: list[dict], entries: list[Entry]) -> list[dict]:
+    """Each (host, entrypoint) of the entrypoints' routes, with the addresses its host points at
+    today (its Service's; none for a folded Ingress's route), by host then entrypoint."""
+    out = {}
+    by_ref = {e.ref: e.svc for e in entries}  # every LoadBalancer Service
     for ep in entrypoints:
+        name, prefix = ep["name"], f"Service {ep['cluster']}/"
         for r in ep["routes"]:
             if not r["host"]:
                 continue
-            svc = by_ref.get(f"Service {ep['cluster']}/{r['namespace']}/{r['service']}") if "origin" not in r else None
-            old = sorted(set(svc.status_addresses) | ({svc.load_balancer_ip} if svc.load_balancer_ip else set())) if svc else []
-            out.append({"host": r["host"], "entrypoint": ep["name"], "old_addresses": old})
-    return sorted({(d["host"], d["entrypoint"]): d for d in out}.values(), key=lambda d: (d["host"], d["entrypoint"]))
+            svc = by_ref.get(f"{prefix}{r['namespace']}/{r['service']}") if "origin" not in r else None
+            out[r["host"], name] = {"host": r["host"], "entrypoint": name, "old_addresses": _old_addresses(svc) if svc else []}
+    changes = list(out.values())  # (host, entrypoint) is unique: two stable sorts on a string
+    changes.sort(key=lambda d: d["entrypoint"])  # (cheaper than one sort on pairs)
+    changes.sort(key=lambda d: d["host"])
+    return changes
+
+
+def _old_addresses(svc) -> list[str]:
+    """The addresses a Service answers on today, sorted (most have one and no requested IP)."""
+    addresses, ip = svc.status_addresses, svc.load_balancer_ip
+    if not ip and len(addresses) < 2:
+        return list(addresses)
+    return sorted(set(addresses) | ({ip} if ip else set()))

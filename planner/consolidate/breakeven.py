@@ -151,9 +151,13 @@ def marginal(entries: list[Entry], current_fps: list[Footprint], pricer) -> dict
     moving = [e for e in entries if e.moving]
     leaving = _leaving(moving)
     out = {}
+    by_shape: dict[tuple[int, int], Decimal] = {}  # (id(cluster), rules) -> saving: the clusters outlive this loop
     for e in moving:
-        cl = e.cluster
-        pool = (cl.project, cl.region)
-        remaining = pool_rules[pool] - leaving[pool]
-        out[e.ref] = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
+        got = by_shape.get((id(e.cluster), e.rules))
+        if got is None:
+            cl = e.cluster
+            pool = (cl.project, cl.region)
+            remaining = pool_rules[pool] - leaving[pool]
+            got = by_shape[id(cl), e.rules] = memo.saving((cl.project, cl.region, remaining, e.rules, leaving[pool], cl.cloud))
+        out[e.ref] = got
     return out

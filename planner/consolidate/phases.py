@@ -38,9 +38,12 @@ def phase_pricings(pricer, priced: Priced, moved_owners: set[str], entrypoint_ow
 
 
 def phases(pricer, priced: Priced, moved_owners: set[str], entrypoint_owners: set[str]) -> list[dict]:
-    out = []
+    out, totals = [], {}  # build and cutover are often one pricing: its total (a sum over every owner) summed once
     for name, p in zip(("build", "cutover", "retire"), phase_pricings(pricer, priced, moved_owners, entrypoint_owners)):
-        out.append({"phase": name, "monthly_usd": float(cents(p.total)), "cost_components": components(p)})
+        total = totals.get(id(p))
+        if total is None:
+            total = totals[id(p)] = p.total
+        out.append({"phase": name, "monthly_usd": float(cents(total)), "cost_components": components(p, total)})
     return out
 
 

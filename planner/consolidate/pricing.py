@@ -172,8 +172,9 @@ def _settle(rows: list[list], total: Decimal) -> list[dict]:
     return [_component(k, q, u, r, m) for k, q, u, r, m in out]
 
 
-def components(p: Pricing) -> list[dict]:
-    """Every line of ``p`` summed by component, rate and unit; they add up to ``p.total``."""
+def components(p: Pricing, total: Decimal | None = None) -> list[dict]:
+    """Every line of ``p`` summed by component, rate and unit; they add up to ``p.total``
+    (``total`` when the caller has summed it already)."""
     acc: dict[tuple, list] = {}
     for line in p.lines:
         key = (component_key(line), line.rate.key, line.unit)
@@ -183,17 +184,26 @@ def components(p: Pricing) -> list[dict]:
         else:
             row[1] += line.quantity
             row[4] += line.monthly_usd
-    return _settled(list(acc.values()), p.total)
+    return _settled(list(acc.values()), p.total if total is None else total)
 
 
-def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> dict[str, list[dict]]:
-    """The components of each owner in ``owners``: every line split among its owners in
-    proportion to ``weights`` (forwarding rules; 1 when unknown), in cents adding up to
-    ``p.by_owner[owner]``. Uses ``Pricing.components_by_owner()`` when the pricer has it."""
-    by_owner = getattr(p, "components_by_owner", None)
-    if callable(by_owner):
-        got, to_total = by_owner(), _ToTotal()
-        return {o: to_total(got.get(o, []), p.by_owner.get(o, Decimal(0))) for o in owners}
+def owner_components(p: Pricing, owners: set[str] | dict[str, None], weights: Callable[[], dict[str, int]]) -> dict[str, list[dict]]:
+    """The components of each owner in ``owners`` (in their order), in cents adding up to
+    ``p.by_owner[owner]``: ``Pricing.shared_components()`` when the pricer has it, else every
+    line split among its owners in proportion to ``weights()`` (forwarding rules; 1 when
+    unknown: a function, as only that path reads them)."""
+    shared = getattr(p, "shared_components", None)
+    if not callable(shared):
+        return _split_by_weights(p, owners, weights())
+    # picking the wanted owners out of every line costs more than splitting it to all of
+    # them, unless few are wanted (the proposed side: the new entrypoints)
+    got = shared(owners if 2 * len(owners) < len(p.by_owner) else None)
+    to_total, none, zero = _ToTotal(), [], Decimal(0)
+    return {o: to_total(got.get(o, none), p.by_owner.get(o, zero)) for o in owners}
+
+
+def _split_by_weights(p: Pricing, owners: set[str] | dict[str, None], weights: dict[str, int]) -> dict[str, list[dict]]:
+    """:func:`owner_components` for a pricing without ``shared_components``."""
     rows: dict[str, list[list]] = {o: [] for o in owners}
     for line in p.lines:
         key = component_key(line)
@@ -217,14 +227,14 @@ def owner_components(p: Pricing, owners: set[str], weights: dict[str, int]) -> d
 
 
 class _ToTotal:
-    """:func:`_to_total`, once per distinct (components, total): ``components_by_owner`` gives
-    owners of one pool with equal weights the very same component dicts (read-only)."""
+    """:func:`_to_total`, once per distinct (components, total): ``shared_components`` gives
+    owners with the very same component dicts one (read-only) list."""
 
     def __init__(self):
         self.memo: dict[tuple, list[dict]] = {}
 
     def __call__(self, comps: list[dict], total: Decimal) -> list[dict]:
-        key = (total, *map(id, comps))  # the dicts live as long as this object's caller's result
+        key = (id(comps), total)  # the lists live as long as this object's caller's result
         got = self.memo.get(key)
         if got is None:
             got = self.memo[key] = _to_total(comps, total)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -34,17 +35,26 @@ class Pricing:
         proportional share of the line's quantity (rounded to 6 places, for display). Owners of
         one line with equal weights and equal cents share one (read-only) component. Not on the
         hot path: call it for the plan, not per scenario."""
-        out: dict[str, list[dict]] = {}
+        return {owner: list(comps) for owner, comps in sorted(self.shared_components().items())}
+
+    def shared_components(self, owners: Collection[str] | None = None) -> dict[str, list[dict]]:
+        """:meth:`components_by_owner` of the owners in ``owners`` (all when None), unsorted,
+        and owners whose components are the same objects share one (read-only) list: a fleet's
+        services repeat a few footprints, so 100,000 owners hold about a thousand lists."""
+        runs: dict[str, _Run] = {}
+        start = _Run([])
+        last: tuple = (None, None, {})  # (owners, weights, their weights by owner): a pool's tier lines share them
         for line in self.lines:
-            if not line.owners:
-                continue
             if len(line.owners) == 1:  # usage lines, reserved addresses: the whole line, no split
-                _append(out, line.owners[0], _component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
-                continue
-            weights = _line_weights(line)
-            for owner, component in _split_line(line, weights):
-                _append(out, owner, component)
-        return dict(sorted(out.items()))
+                owner = line.owners[0]
+                if owners is None or owner in owners:
+                    runs[owner] = runs.get(owner, start).then(_component(line, line.quantity, line.monthly_usd.quantize(CENT, rounding=ROUND_HALF_UP)))
+            elif line.owners:
+                if line.owners is not last[0] or line.weights is not last[1]:
+                    last = (line.owners, line.weights, _line_weights(line))
+                for owner, component in _split_line(line, last[2], owners):
+                    runs[owner] = runs.get(owner, start).then(component)
+        return {owner: run.components for owner, run in runs.items()}
 
     @property
     def total(self) -> Decimal:
@@ -54,12 +64,22 @@ class Pricing:
 _QUANTITY = Decimal("0.000001")
 
 
-def _append(out: dict[str, list], owner: str, component: dict) -> None:
-    got = out.get(owner)
-    if got is None:
-        out[owner] = [component]
-    else:
-        got.append(component)
+class _Run:
+    """The components an owner got from the lines so far, shared by every owner that got the
+    same component objects in the same order (its next runs are keyed by the component's id:
+    each component stays alive in the run's list)."""
+
+    __slots__ = ("components", "_next")
+
+    def __init__(self, components: list[dict]):
+        self.components = components
+        self._next: dict[int, _Run] = {}
+
+    def then(self, component: dict) -> _Run:
+        got = self._next.get(id(component))
+        if got is None:
+            got = self._next[id(component)] = _Run([*self.components, component])
+        return got
 
 
 def _line_weights(line: CostLine) -> dict[str, int]:
@@ -82,19 +102,17 @@ def _line_weights(line: CostLine) -> dict[str, int]:
     return weights
 
 
-def _split_line(line: CostLine, weights: dict[str, int]):
-    """(owner, its component) for every owner of ``line``, in ``weights``' order: its cents
-    from :func:`allocate`'s split (the weight's floor share, one cent more for the owners
-    with the largest remainders), its quantity in proportion to its weight."""
+def _split_line(line: CostLine, weights: dict[str, int], wanted: Collection[str] | None = None):
+    """(owner, its component) for every owner of ``line`` (in ``wanted`` when given), in
+    ``weights``' order: its cents from :func:`allocate`'s split (the weight's floor share, one
+    cent more for the owners with the largest remainders), its quantity in proportion to its
+    weight. Owners of one weight and one cents share one component."""
     total_w = sum(weights.values())
     floors, bumped = _shares(line.monthly_usd, weights, total_w)
-    made: dict[tuple[int, bool], dict] = {}
-    for owner, w in weights.items():
-        extra = owner in bumped
-        got = made.get((w, extra))
-        if got is None:
-            got = made[(w, extra)] = _component(line, line.quantity * w / total_w, floors[w] + CENT if extra else floors[w])
-        yield owner, got
+    plain = {w: _component(line, line.quantity * w / total_w, fl) for w, fl in floors.items()}
+    more = {w: _component(line, line.quantity * w / total_w, floors[w] + CENT) for w in {weights[o] for o in bumped}}
+    for owner in weights if wanted is None else [o for o in weights if o in wanted]:
+        yield owner, more[weights[owner]] if owner in bumped else plain[weights[owner]]
 
 
 def _component(line: CostLine, quantity: Decimal, monthly: Decimal) -> dict:
@@ -158,14 +176,15 @@ def _shares(amount: Decimal, weights: dict[str, int], total_w: int) -> tuple[dic
 
 def _largest_remainders(weights: dict[str, int], per_weight: dict[int, tuple[Decimal, Decimal]], n: int) -> list[str]:
     """The first ``n`` owners in ``(per_weight[weight][1], owner)`` order (the largest remainders
-    first, ties by owner name): owners grouped by that remainder (a few distinct weights), the
-    groups in order, names sorted within the groups needed only."""
-    by_rem: dict[Decimal, list[str]] = defaultdict(list)
-    for k, w in weights.items():
-        by_rem[per_weight[w][1]].append(k)
+    first, ties by owner name): owners grouped by that remainder (a few distinct weights leave
+    it), the groups in order, names sorted within the groups needed only."""
+    by_rem: dict[Decimal, set[int]] = defaultdict(set)  # remainder -> the weights that leave it
+    for w, (_, rem) in per_weight.items():
+        by_rem[rem].add(w)
     out: list[str] = []
     for rem in sorted(by_rem):
-        out += sorted(by_rem[rem])
+        ws = by_rem[rem]
+        out += sorted(weights if len(ws) == len(per_weight) else [k for k, w in weights.items() if w in ws])
         if len(out) >= n:
             break
     return out[:n]
