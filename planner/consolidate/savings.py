@@ -255,6 +255,7 @@ def settle(ev, entries, items, design, folded, entrypoints: list[dict], priced) 
     kinds = {ep["name"]: ep["kind"] for ep in entrypoints}
     messages = {n: no_savings_message(costs[n], len(design.members.get(n, [])), n_folded[n], kinds[n], threshold) for n in kept}
     entries, items, design, folded = _drop(ev, entries, items, design, kept, messages)
-    entrypoints = [ep for ep in entrypoints if ep["name"] not in kept]
-    priced = pricing.price(ev, entries, items, entrypoints, design, folded, priced.current_fps)
+    still = [ep for ep in entrypoints if ep["name"] not in kept]
+    priced = pricing.reprice(ev, priced, entrypoints, entries, items, still, design, folded)
+    entrypoints = still
     return Outcome(entries, items, design, folded, entrypoints, priced, costs, frozenset(kept), ())
