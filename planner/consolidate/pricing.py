@@ -36,12 +36,11 @@ def leftover_addresses(entries: list[Entry], items: list[ExistingItem]) -> list[
     """Reserved static IPs a move leaves unused after retire: a moved service's pinned
     ``loadBalancerIP`` / reserved-address annotation, a folded Ingress's static-IP name."""
     from planner.consolidate.existing import static_ip
-    from planner.consolidate.rules import RESERVED_ADDRESS_ANNOTATION
 
     out = []
     for e in entries:
-        if e.moving and (e.svc.load_balancer_ip or RESERVED_ADDRESS_ANNOTATION in e.svc.annotations):
-            for ip in sorted({e.svc.load_balancer_ip or "", *(a.strip() for a in e.svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").split(","))} - {""}):
+        if e.addresses and e.moving:  # the entry's own field: no Service read per entry
+            for ip in e.addresses:
                 out.append({"name_or_ip": ip, "owner": e.ref, "global": False, "cluster": e.svc.cluster})
     for item in items:
         ip = static_ip(item.ing) if item.decision == "fold" else None

@@ -212,7 +212,7 @@ def _add_addresses(ep_fps: dict, entries, items, proposed: list[Footprint]) -> N
     addr = {fp.owner: fp for fp in proposed if fp.lb_type == "address" and fp.owner.startswith("Address ")}
     if not addr:
         return
-    slot_of = {e.ref: e.slot.name for e in entries if e.moving} | {i.ing.ref: i.slot.name for i in items if i.decision == "fold"}
+    slot_of = {e.ref: e.slot.name for e in entries if e.addresses and e.moving} | {i.ing.ref: i.slot.name for i in items if i.decision == "fold"}  # what leaves addresses
     for a in leftover_addresses(entries, items):
         fp = addr.get(address_owner(a))
         if fp is not None and slot_of.get(a["owner"]) in ep_fps:

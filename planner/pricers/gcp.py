@@ -255,8 +255,7 @@ class GcpPricer:
         owners = tuple(sorted(weights))
         weights = {o: weights[o] for o in owners}  # by name: allocate's ties are then sorted already
         pool_cost = tiered_rules(out, pool, "forwarding rules", sum(weights.values()), first5, extra, owners, "forwarding_rule", tuple(weights.values()))
-        for owner, share in allocate(pool_cost, weights).items():
-            by_owner[owner] += share
+        _add(by_owner, allocate(pool_cost, weights))
 
     def _price_proxies(self, out: Pricing, pool: str, region: str, fps: list[Footprint], by_owner: dict) -> None:
         """Proxy instances of a region's Envoy-based LBs: max(MIN_PROXIES, known proxies), split
@@ -366,16 +365,23 @@ def _same(a: list, b: list) -> bool:
 
 def _merge(out: Pricing, part: Pricing, by_owner: dict) -> None:
     """``part`` (one pool's pricing) appended to ``out`` as pricing its footprints in ``out``
-    would have added it: lines, rates (first use first), notes; the owners' shares summed
-    (exact cents: the sum does not depend on the grouping)."""
+    would have added it: lines, rates (first use first), notes, the owners' shares."""
     out.lines += part.lines
     out.rates.update(part.rates)
     out.notes += part.notes
     out.data_priced = out.data_priced or part.data_priced
-    get = by_owner.get
-    for owner, share in part.by_owner.items():
-        got = get(owner)
-        by_owner[owner] = share if got is None else got + share
+    _add(by_owner, part.by_owner)
+
+
+def _add(by_owner: dict, shares: dict) -> None:
+    """``by_owner[owner] += share`` for every owner in ``shares``, the new owners in one
+    ``update`` (``Decimal(0) + share`` is ``share``: shares are whole cents, never -0; sums of
+    cents are exact, so grouping them by pool changes nothing)."""
+    common = by_owner.keys() & shares.keys()  # an owner in several pools or lines (rare)
+    summed = {owner: by_owner[owner] + shares[owner] for owner in common}
+    by_owner.update(shares)
+    if summed:
+        by_owner.update(summed)
 
 
 def armor_rule_count(policy: dict) -> int:
