@@ -111,3 +111,53 @@ def test_settle_repricing_equals_pricing_the_design_again():
     finally:
         pricing.reprice = plain
     assert any(n > 0 for n in seen), seen
+
+
+def _pool_cost_by_footprints(pools, kept_fps, moved_fps):
+    """savings._Pools' GCP cost the long way: every footprint of both sides read again."""
+    from collections import defaultdict
+
+    from planner.consolidate.breakeven import pool_cost
+
+    pricer = pools.pricer
+    own = defaultdict(int)
+    for fp in moved_fps:
+        if not fp.proxy_billed:
+            own[(fp.project, fp.region)] += fp.forwarding_rules
+    sides = []
+    for fps in (kept_fps, moved_fps):
+        added = defaultdict(int)
+        for fp in fps:
+            if fp.lb_type != "address" and not fp.proxy_billed:
+                added[(fp.project, fp.region)] += fp.forwarding_rules
+        total = D(0)
+        for p, n in added.items():
+            rest = pools.rules.get(p, 0) - own.get(p, 0)
+            total += pool_cost(pricer, p[0], p[1], rest + n) - pool_cost(pricer, p[0], p[1], rest)
+        for fp in fps:
+            if fp.lb_type == "address":
+                total += pricer.price([fp]).total
+            elif fp.usage is not None or fp.kind != "passthrough":
+                total += pricer.price([fp]).total - pool_cost(pricer, fp.project, fp.region, 0 if fp.proxy_billed else fp.forwarding_rules)
+        sides.append(total)
+    return tuple(sides)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_group_sides_summed_once_cost_what_the_footprints_cost(data):
+    """savings._Pools.cost sums each group's sides once (rules per pool, own charges) and
+    prices them against the pools as groups are kept: the same figures, exponents included,
+    as reading every footprint of both sides again each time."""
+    from planner.consolidate.savings import _Pools
+
+    pricer = GcpPricer()
+    groups = {f"g{i}": (data.draw(footprints(pricer)), data.draw(footprints(pricer))) for i in range(data.draw(st.integers(1, 4)))}
+    proposed = data.draw(footprints(pricer)) + [fp for _, moved in groups.values() for fp in moved]
+    pools = _Pools(pricer, proposed)
+    for name in data.draw(st.permutations(sorted(groups) * 2)):
+        kept_fps, moved_fps = groups[name]
+        got = pools.cost(name, kept_fps, moved_fps)
+        assert repr(got) == repr(_pool_cost_by_footprints(pools, kept_fps, moved_fps))
+        if data.draw(st.booleans()):
+            pools.keep_group(kept_fps, moved_fps)
