@@ -70,6 +70,7 @@ class _Pools:
             elif fp.lb_type != "address" and not fp.proxy_billed:  # proxy-billed LBs are not in the rule pool
                 self.rules[(fp.project, fp.region)] += fp.forwarding_rules
         self._data: dict[int, Decimal] = {}
+        self._alone: dict[Footprint, Decimal] = {}  # footprint without its owner -> _own_charge
         self._sides: dict[str, tuple[_Side, _Side]] = {}  # GCP: group name -> (kept side, moved side)
 
     def _own_charge(self, fp: Footprint) -> Decimal:
@@ -80,8 +81,14 @@ class _Pools:
 
         got = self._data.get(id(fp))
         if got is None:
-            pooled = 0 if fp.proxy_billed else fp.forwarding_rules  # a proxy-billed LB's rules cost nothing in the pool
-            got = self._data[id(fp)] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, pooled)
+            # a footprint priced alone costs the same whatever its owner's name (one owner takes
+            # every line's whole cents): priced once per shape (entrypoints repeat a few)
+            shape = fp.like(owner="")
+            got = self._alone.get(shape)
+            if got is None:
+                pooled = 0 if fp.proxy_billed else fp.forwarding_rules  # a proxy-billed LB's rules cost nothing in the pool
+                got = self._alone[shape] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, pooled)
+            self._data[id(fp)] = got
         return got
 
     def _gcp_side(self, fps: list[Footprint]) -> _Side:
