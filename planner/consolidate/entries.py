@@ -54,6 +54,7 @@ class Entry:
     verdict: Verdict  # what the rules said
     rules: int  # forwarding rules it holds today
     routed_by: tuple[str, ...]
+    addresses: tuple[str, ...]  # rules.reserved_addresses(svc): what its move leaves reserved
     decision: str = CONSOLIDATE
     reasons: tuple[tuple[str, str], ...] = ()  # (code, message), the first decides
     hosts: tuple[str, ...] = ()
@@ -92,13 +93,13 @@ def evolve(obj, **changes):
 _ENTRY_DEFAULTS = {"decision": CONSOLIDATE, "reasons": (), "hosts": (), "break_even_gib": None, "saving": None, "added": None, "moving": True, "designed": ()}
 
 
-def new_entry(svc: Service, ref: str, pid: int, cluster: Cluster, internal: bool, slot: Slot, verdict: Verdict, rules: int, routed_by: tuple[str, ...]) -> Entry:
+def new_entry(svc: Service, ref: str, pid: int, cluster: Cluster, internal: bool, slot: Slot, verdict: Verdict, rules: int, routed_by: tuple[str, ...], addresses: tuple[str, ...]) -> Entry:
     """``Entry(...)`` without the frozen dataclass's per-field ``object.__setattr__`` (one per
     Service and strategy)."""
     e = object.__new__(Entry)
     d = e.__dict__
     d.update(_ENTRY_DEFAULTS)
-    d["svc"], d["ref"], d["pid"], d["cluster"], d["internal"], d["slot"], d["verdict"], d["rules"], d["routed_by"] = svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by
+    d["svc"], d["ref"], d["pid"], d["cluster"], d["internal"], d["slot"], d["verdict"], d["rules"], d["routed_by"], d["addresses"] = svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses
     return e
 
 

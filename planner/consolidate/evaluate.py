@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
-from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, strategy_shape, unmatched_mesh_gateways, uses_entrypoint, uses_strategy, valid_hostname
+from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, reserved_addresses, strategy_shape, unmatched_mesh_gateways, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
 from planner.pricers import get_pricer
@@ -77,7 +77,7 @@ class Evaluator:
         self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
         self._direct: set[int] = set()
         self._strategic: set[int] = set()  # key ids whose verdict reads the strategy
-        #: (svc, internal, routed_by, cluster, forwarding rules, key id or None, names the entrypoint, port id, ref)
+        #: (svc, internal, routed_by, cluster, forwarding rules, reserved addresses, key id or None, names the entrypoint, port id, ref)
         self.rows: list[tuple] = []
         self.service_fps: list[Footprint] = []
         ports_by_id: dict[int, int] = {}  # id(ports tuple) -> port id (every tuple stays alive in inv)
@@ -103,7 +103,7 @@ class Evaluator:
             if strategic is None:
                 strategic = strategic_by_shape[shape] = uses_strategy(svc)
             kid = self._key_id(svc, pid, internal, routed_by, facts, strategic)
-            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, kid, uses_entrypoint(svc, internal), pid, svc.ref))
+            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, reserved_addresses(svc), kid, uses_entrypoint(svc, internal), pid, svc.ref))
             self.service_fps.append(fp)
         #: notes on what the rest of the inventory told no Service (an Istio Gateway matching none)
         self.context_notes: list[Note] = unmatched_mesh_gateways(inv) if inv.mesh_gateways else []
@@ -113,6 +113,7 @@ class Evaluator:
         self._hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (hosts, their notes)
         self._slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
         self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
+        self._routed: dict[tuple, tuple] = {}  # (port id, visibility, entrypoint, by path, rule notes) -> reasons
         self._generated: dict[str, bool] = {}  # external-dns annotation -> no valid host in it
 
     def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple, facts: dict, strategic: bool) -> int | None:
@@ -141,7 +142,7 @@ class Evaluator:
         return slot
 
     def verdict(self, row: tuple, slot: Slot, strategy: str) -> Verdict:
-        svc, internal, routed_by, _, _, kid, named, _, _ = row
+        svc, internal, routed_by, _, _, _, kid, named, _, _ = row
         keep_odd = self.opts.keep_nonstandard_ports
         facts = self._facts.get(svc.key, _NO_FACTS)
         if kid is None or kid in self._direct:
@@ -172,13 +173,28 @@ class Evaluator:
         return got
 
     def hosts(self, svc: Service, notes: list[Note]) -> list[str]:
-        """``service_hosts`` (the same for every strategy: made once, its notes replayed)."""
+        """``service_hosts`` (the same for every strategy: made once, its notes replayed; the
+        list is shared, read-only)."""
         got = self._hosts.get(svc.key)
         if got is None:
             got = self._hosts[svc.key] = ([], [])
             got[0].extend(service_hosts(svc, self.opts.domain, got[1]))
-        notes.extend(got[1])
-        return list(got[0])
+        if got[1]:
+            notes.extend(got[1])
+        return got[0]
+
+    def routed_reasons(self, e: Entry, by_path: bool) -> tuple[tuple[str, str], ...]:
+        """A routed entry's reasons: ``HTTP_CONSOLIDATE`` (its ports, its entrypoint), then its
+        rule notes. Memoised: the services of one entrypoint mostly share ports and verdict."""
+        notes = e.verdict.notes
+        key = (e.pid, e.internal, e.slot.kind, e.slot.name, by_path, *notes)
+        got = self._routed.get(key)
+        if got is None:
+            vis = "internal" if e.internal else "external"
+            by = "by host and path" if by_path else "by host"
+            got = self._routed[key] = (("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in e.svc.ports)}: routed {by} through the {vis} {e.slot.kind} {e.slot.name}"),
+                                       *((code, message) for _, code, message in notes))
+        return got
 
     def primary_port(self, e: Entry) -> int:
         port = self._primary_ports.get(e.pid)
@@ -197,7 +213,7 @@ class Evaluator:
         out: list[Entry] = []
         slots, verdicts, direct, strategic = self._slots, self._verdicts, self._direct, self._strategic
         for row in self.rows:
-            svc, internal, routed_by, cluster, rules, kid, named, pid, ref = row
+            svc, internal, routed_by, cluster, rules, addresses, kid, named, pid, ref = row
             slot = slots.get((strategy, svc.cluster, svc.namespace, internal)) or self.slot(strategy, svc, internal)
             if kid is None or kid in direct:
                 verdict = None
@@ -206,7 +222,7 @@ class Evaluator:
                 verdict = verdicts.get((k, slot.name) if named else k)
             if verdict is None:
                 verdict = self.verdict(row, slot, strategy)
-            e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by)
+            e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses)
             if verdict.keep:
                 e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
             out.append(e)

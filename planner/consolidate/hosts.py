@@ -60,15 +60,11 @@ def _tls_blocker(e: Entry, free: list[str], tls_count: dict[str, int], notes: li
     return None
 
 
-def _routed(e: Entry, free: list[str], paths: tuple = ()) -> Entry:
+def _routed(e: Entry, free: list[str], ev: Evaluator, paths: tuple = ()) -> Entry:
     """``e`` routed by ``free`` on its entrypoint (by its designed ``paths`` when it has
     them), its rule notes as further reasons (they become plan notes once the move is final:
     ``assemble.service_rows``)."""
-    vis = "internal" if e.internal else "external"
-    by = "by host and path" if paths else "by host"
-    reasons = [("HTTP_CONSOLIDATE", f"HTTP(S)/gRPC on port(s) {', '.join(str(p.port) for p in e.svc.ports)}: routed {by} through the {vis} {e.slot.kind} {e.slot.name}")]
-    reasons.extend((code, message) for _, code, message in e.verdict.notes)
-    return evolve(e, hosts=tuple(free), reasons=tuple(reasons), designed=tuple(paths))
+    return evolve(e, hosts=tuple(free), reasons=ev.routed_reasons(e, bool(paths)), designed=tuple(paths))
 
 
 def _by_design(e: Entry, routes: tuple, claims: Claims, ev: Evaluator, tls_count: dict[str, int], notes: list[Note]) -> Entry:
@@ -85,7 +81,7 @@ def _by_design(e: Entry, routes: tuple, claims: Claims, ev: Evaluator, tls_count
     if blocker:
         return keep(e, *blocker)
     designed.claim(e, free, claims)
-    return _routed(e, hosts, tuple(free))
+    return _routed(e, hosts, ev, tuple(free))
 
 
 def _by_host(e: Entry, claims: Claims, ev: Evaluator, tls_count: dict[str, int], notes: list[Note], contested: dict[str, list[str]]) -> Entry:
@@ -108,7 +104,7 @@ def _by_host(e: Entry, claims: Claims, ev: Evaluator, tls_count: dict[str, int],
     for h in free:
         c = claims.setdefault(h, {"entrypoint": e.slot.name, "owner": e.ref, "paths": {}, "internal": e.internal})
         c["paths"]["/"] = e.ref
-    return _routed(e, free)
+    return _routed(e, free, ev)
 
 
 def claim_hosts(entries: list[Entry], claims: Claims, ev: Evaluator, notes: list[Note]) -> tuple[list[Entry], Design]:

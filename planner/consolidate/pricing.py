@@ -36,12 +36,11 @@ def leftover_addresses(entries: list[Entry], items: list[ExistingItem]) -> list[
     """Reserved static IPs a move leaves unused after retire: a moved service's pinned
     ``loadBalancerIP`` / reserved-address annotation, a folded Ingress's static-IP name."""
     from planner.consolidate.existing import static_ip
-    from planner.consolidate.rules import RESERVED_ADDRESS_ANNOTATION
 
     out = []
     for e in entries:
-        if e.moving and (e.svc.load_balancer_ip or RESERVED_ADDRESS_ANNOTATION in e.svc.annotations):
-            for ip in sorted({e.svc.load_balancer_ip or "", *(a.strip() for a in e.svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").split(","))} - {""}):
+        if e.addresses and e.moving:  # the entry's own field: no Service read per entry
+            for ip in e.addresses:
                 out.append({"name_or_ip": ip, "owner": e.ref, "global": False, "cluster": e.svc.cluster})
     for item in items:
         ip = static_ip(item.ing) if item.decision == "fold" else None
@@ -62,15 +61,11 @@ def address_owner(a: dict) -> str:
     return f"Address {a['name_or_ip']}"
 
 
-def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict, current_fps: list[Footprint]) -> list[Footprint]:
-    """Today's footprints without the moved services and folded Ingresses, plus the new entrypoints."""
-    moved_refs = {e.ref for e in entries if e.moving}
-    moved_refs |= {item.ing.ref for item in items if item.decision == "fold"}
+def entrypoint_footprints(ev: Evaluator, entrypoints: list[dict], design: Design, folded: dict) -> list[Footprint]:
+    """The new entrypoints' footprints, with their members' and folded Ingresses' traffic."""
     ngx = getattr(design, "nginx", None)
-    if ngx is not None:
-        moved_refs |= ngx.retired  # ingress-nginx controllers whose every Ingress moved
-    proposed = [fp for fp in current_fps if fp.owner not in moved_refs]
     inv = ev.inv
+    out = []
     for ep in entrypoints:
         usage = _entrypoint_usage(inv, design.members[ep["name"]], folded.get(ep["name"], []))
         if ngx is not None:
@@ -79,7 +74,20 @@ def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[Existin
             extra = nginx_usage(ngx, inv, ep["name"])
             if extra:
                 usage = sum_usage([usage, *extra])
-        proposed.append(ev.pricer.entrypoint_footprint(ep, inv.clusters[ep["cluster"]], usage))
+        out.append(ev.pricer.entrypoint_footprint(ep, inv.clusters[ep["cluster"]], usage))
+    return out
+
+
+def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict, current_fps: list[Footprint], ep_fps: list[Footprint] | None = None) -> list[Footprint]:
+    """Today's footprints without the moved services and folded Ingresses, plus the new
+    entrypoints (``ep_fps``: their footprints when already made)."""
+    moved_refs = {e.ref for e in entries if e.moving}
+    moved_refs |= {item.ing.ref for item in items if item.decision == "fold"}
+    ngx = getattr(design, "nginx", None)
+    if ngx is not None:
+        moved_refs |= ngx.retired  # ingress-nginx controllers whose every Ingress moved
+    proposed = [fp for fp in current_fps if fp.owner not in moved_refs]
+    proposed += entrypoint_footprints(ev, entrypoints, design, folded) if ep_fps is None else ep_fps
     if getattr(ev.pricer, "reserved_address_footprint", None) is None:
         return proposed
     return address_footprints(ev, leftover_addresses(entries, items)) + proposed  # entrypoints last (savings reads them there)
@@ -87,8 +95,27 @@ def proposed_footprints(ev: Evaluator, entries: list[Entry], items: list[Existin
 
 def price(ev: Evaluator, entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict, current_fps: list[Footprint]) -> Priced:
     proposed = proposed_footprints(ev, entries, items, entrypoints, design, folded, current_fps)
+    return _priced(ev, entrypoints, current_fps, proposed, ev.pricer.price(proposed))
+
+
+def reprice(ev: Evaluator, prior: Priced, prior_eps: list[dict], entries: list[Entry], items: list[ExistingItem], entrypoints: list[dict], design: Design, folded: dict) -> Priced:
+    """:func:`price` of ``prior``'s design (entrypoints ``prior_eps``) with some groups kept
+    (savings.settle): the other entrypoints keep their members, folded Ingresses and traffic,
+    so their footprints are ``prior``'s; a pricer with ``reprice`` copies the pools where
+    nothing changed from ``prior``'s pricing."""
+    tail = prior.proposed_fps[len(prior.proposed_fps) - len(prior_eps):] if prior_eps else []
+    made = {ep["name"]: fp for ep, fp in zip(prior_eps, tail) if fp.owner == owner(ep)}
+    ep_fps = [made.get(ep["name"]) for ep in entrypoints]
+    if len(made) != len(prior_eps) or None in ep_fps:  # not one footprint per entrypoint name: make them
+        ep_fps = None
+    proposed = proposed_footprints(ev, entries, items, entrypoints, design, folded, prior.current_fps, ep_fps)
+    again = getattr(ev.pricer, "reprice", None)
+    after = again(proposed, prior.after) if again is not None else ev.pricer.price(proposed)
+    return _priced(ev, entrypoints, prior.current_fps, proposed, after)
+
+
+def _priced(ev: Evaluator, entrypoints: list[dict], current_fps: list[Footprint], proposed: list[Footprint], after: Pricing) -> Priced:
     before = ev.price_current(current_fps)
-    after = ev.pricer.price(proposed)
     ep_cost = {ep["name"]: after.by_owner.get(owner(ep), Decimal(0)) for ep in entrypoints}
     return Priced(before, after, current_fps, proposed, ep_cost)
 

@@ -12,6 +12,7 @@ the documentation test can find them.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -457,6 +458,15 @@ def placeholders(svc: Service, ctx: Context) -> Verdict:
     return Verdict(keep=("PLACEHOLDER_VALUE", message), notes=[(BLOCK, "PLACEHOLDER_VALUE", message)])
 
 
+@functools.lru_cache(maxsize=4096)
+def _cidr(raw: str) -> str | None:
+    """``raw`` as a CIDR range (None: not one); fleets repeat a few ranges."""
+    try:
+        return str(ipaddress.ip_network(raw.strip(), strict=False))
+    except ValueError:
+        return None
+
+
 def source_ranges(svc: Service, ctx: Context) -> Verdict:
     """Anti-pattern: dropping ``loadBalancerSourceRanges`` or its annotation form
     ``service.beta.kubernetes.io/load-balancer-source-ranges`` (the service becomes open to
@@ -472,10 +482,10 @@ def source_ranges(svc: Service, ctx: Context) -> Verdict:
     where = f"annotation {SOURCE_RANGES_ANNOTATION}" if svc.source_ranges_from_annotation else "loadBalancerSourceRanges"
     ranges: list[str] = []
     for raw in svc.load_balancer_source_ranges:
-        try:
-            ranges.append(str(ipaddress.ip_network(raw.strip(), strict=False)))
-        except ValueError:
+        cidr = _cidr(raw)
+        if cidr is None:
             return keep("INVALID_SOURCE_RANGE", f"{where} entry {_quote(raw)} is not a CIDR range; fix it before moving (planner never drops an allow-list)")
+        ranges.append(cidr)
     ranges = sorted(set(ranges))
     if ctx.internal:
         return keep("SOURCE_RANGES_INTERNAL", f"internal service restricted to {', '.join(ranges)}; planner carries allow-lists as Cloud Armor policies on external entrypoints only, so it stays")
@@ -680,6 +690,14 @@ RULES: list[Rule] = [
     pinned_ip,
     already_routed,
 ]
+
+
+def reserved_addresses(svc: Service) -> tuple[str, ...]:
+    """The addresses ``svc`` pins (its ``loadBalancerIP``, its reserved-address annotation's
+    names), sorted: left reserved and unused once it moves."""
+    if not (svc.load_balancer_ip or RESERVED_ADDRESS_ANNOTATION in svc.annotations):
+        return ()
+    return tuple(sorted({svc.load_balancer_ip or "", *(a.strip() for a in svc.annotations.get(RESERVED_ADDRESS_ANNOTATION, "").split(","))} - {""}))
 
 
 def uses_entrypoint(svc: Service, internal: bool) -> bool:

@@ -41,6 +41,16 @@ def _pool(fp: Footprint) -> Pool:
     return (fp.project, fp.region)
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One side of a group on GCP: its forwarding rules per pool (addresses and proxy-billed
+    LBs aside) and its footprints' own charges (data, proxies, addresses...)."""
+
+    rules: dict[Pool, int]
+    held: dict[Pool, int]  # rules per pool of every footprint billed in the pools (addresses too)
+    own: Decimal
+
+
 class _Pools:
     """The proposed footprints by pool, priced as a group changes sides.
 
@@ -60,6 +70,8 @@ class _Pools:
             elif fp.lb_type != "address" and not fp.proxy_billed:  # proxy-billed LBs are not in the rule pool
                 self.rules[(fp.project, fp.region)] += fp.forwarding_rules
         self._data: dict[int, Decimal] = {}
+        self._alone: dict[Footprint, Decimal] = {}  # footprint without its owner -> _own_charge
+        self._sides: dict[str, tuple[_Side, _Side]] = {}  # GCP: group name -> (kept side, moved side)
 
     def _own_charge(self, fp: Footprint) -> Decimal:
         """What ``fp`` costs beyond its forwarding rules' place in the pool, on GCP: its data
@@ -69,41 +81,57 @@ class _Pools:
 
         got = self._data.get(id(fp))
         if got is None:
-            pooled = 0 if fp.proxy_billed else fp.forwarding_rules  # a proxy-billed LB's rules cost nothing in the pool
-            got = self._data[id(fp)] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, pooled)
+            # a footprint priced alone costs the same whatever its owner's name (one owner takes
+            # every line's whole cents): priced once per shape (entrypoints repeat a few)
+            shape = fp.like(owner="")
+            got = self._alone.get(shape)
+            if got is None:
+                pooled = 0 if fp.proxy_billed else fp.forwarding_rules  # a proxy-billed LB's rules cost nothing in the pool
+                got = self._alone[shape] = self.pricer.price([fp]).total - pool_cost(self.pricer, fp.project, fp.region, pooled)
+            self._data[id(fp)] = got
         return got
 
-    def _gcp_cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
+    def _gcp_side(self, fps: list[Footprint]) -> _Side:
+        pricer = self.pricer
+        added: dict[Pool, int] = defaultdict(int)
+        held: dict[Pool, int] = defaultdict(int)
+        own = Decimal(0)
+        for fp in fps:
+            if not fp.proxy_billed:
+                held[(fp.project, fp.region)] += fp.forwarding_rules
+            if fp.lb_type == "address":  # a reserved address: billed on its own
+                own += self._data.setdefault(id(fp), pricer.price([fp]).total)
+                continue
+            if not fp.proxy_billed:
+                added[(fp.project, fp.region)] += fp.forwarding_rules
+            if fp.usage is not None or fp.kind != "passthrough":  # L7 (entrypoints, Ingresses) or traffic
+                own += self._own_charge(fp)
+        return _Side(dict(added), dict(held), own)
+
+    def _gcp_cost(self, kept: _Side, moved: _Side) -> tuple[Decimal, Decimal]:
+        """Both sides' cost: their rules' place in the pools without the group's entrypoint
+        (it is in the proposed pools: not rest), plus their own charges (sums of cents: exact
+        in any order)."""
         from planner.consolidate.breakeven import pool_cost
 
-        pricer = self.pricer
-        own: dict[Pool, int] = defaultdict(int)  # the group's entrypoint is in the proposed pools: not rest
-        for fp in moved_fps:
-            if not fp.proxy_billed:
-                own[_pool(fp)] += fp.forwarding_rules
         sides = []
-        for fps in (kept_fps, moved_fps):
-            added: dict[Pool, int] = defaultdict(int)
-            for fp in fps:
-                if fp.lb_type != "address" and not fp.proxy_billed:
-                    added[(fp.project, fp.region)] += fp.forwarding_rules
+        for side in (kept, moved):
             total = Decimal(0)
-            for p, n in added.items():
-                rest = self.rules.get(p, 0) - own.get(p, 0)
-                total += pool_cost(pricer, p[0], p[1], rest + n) - pool_cost(pricer, p[0], p[1], rest)
-            for fp in fps:
-                if fp.lb_type == "address":  # a reserved address: billed on its own
-                    total += self._data.setdefault(id(fp), pricer.price([fp]).total)
-                elif fp.usage is not None or fp.kind != "passthrough":  # L7 (entrypoints, Ingresses) or traffic
-                    total += self._own_charge(fp)
-            sides.append(total)
+            for p, n in side.rules.items():
+                rest = self.rules.get(p, 0) - moved.held.get(p, 0)
+                total += pool_cost(self.pricer, p[0], p[1], rest + n) - pool_cost(self.pricer, p[0], p[1], rest)
+            sides.append(total + side.own)
         return sides[0], sides[1]
 
-    def cost(self, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
-        """Monthly cost of the touched pools with ``kept_fps`` (the group kept) and with
-        ``moved_fps`` (the group moved), each less the pools' rest alone."""
+    def cost(self, name: str, kept_fps: list[Footprint], moved_fps: list[Footprint]) -> tuple[Decimal, Decimal]:
+        """Monthly cost of the touched pools with ``kept_fps`` (group ``name`` kept) and with
+        ``moved_fps`` (the group moved), each less the pools' rest alone. On GCP each side is
+        summed up once per group (rules per pool, own charges): only the pools' rest changes."""
         if self.gcp:
-            return self._gcp_cost(kept_fps, moved_fps)
+            sides = self._sides.get(name)
+            if sides is None:
+                sides = self._sides[name] = (self._gcp_side(kept_fps), self._gcp_side(moved_fps))
+            return self._gcp_cost(*sides)
         pools = {_pool(fp) for fp in kept_fps} | {_pool(fp) for fp in moved_fps}
         without = {fp.owner for fp in moved_fps}
         rest = [fp for pool in sorted(pools) for fp in self.by_pool.get(pool, ()) if fp.owner not in without]
@@ -151,7 +179,7 @@ def group_costs(ev, members: dict[str, list[Entry]], items: list[ExistingItem], 
     while todo:
         newly = []
         for name in todo:
-            keep_usd, move_usd = pools.cost(retired.get(name, []), ep_fps[name])
+            keep_usd, move_usd = pools.cost(name, retired.get(name, []), ep_fps[name])
             costs[name] = GroupCost(name, keep_usd, move_usd)
             if not forced and name not in protected and costs[name].saving <= threshold:
                 newly.append(name)
@@ -212,7 +240,7 @@ def _add_addresses(ep_fps: dict, entries, items, proposed: list[Footprint]) -> N
     addr = {fp.owner: fp for fp in proposed if fp.lb_type == "address" and fp.owner.startswith("Address ")}
     if not addr:
         return
-    slot_of = {e.ref: e.slot.name for e in entries if e.moving} | {i.ing.ref: i.slot.name for i in items if i.decision == "fold"}
+    slot_of = {e.ref: e.slot.name for e in entries if e.addresses and e.moving} | {i.ing.ref: i.slot.name for i in items if i.decision == "fold"}  # what leaves addresses
     for a in leftover_addresses(entries, items):
         fp = addr.get(address_owner(a))
         if fp is not None and slot_of.get(a["owner"]) in ep_fps:
@@ -255,6 +283,7 @@ def settle(ev, entries, items, design, folded, entrypoints: list[dict], priced) 
     kinds = {ep["name"]: ep["kind"] for ep in entrypoints}
     messages = {n: no_savings_message(costs[n], len(design.members.get(n, [])), n_folded[n], kinds[n], threshold) for n in kept}
     entries, items, design, folded = _drop(ev, entries, items, design, kept, messages)
-    entrypoints = [ep for ep in entrypoints if ep["name"] not in kept]
-    priced = pricing.price(ev, entries, items, entrypoints, design, folded, priced.current_fps)
+    still = [ep for ep in entrypoints if ep["name"] not in kept]
+    priced = pricing.reprice(ev, priced, entrypoints, entries, items, still, design, folded)
+    entrypoints = still
     return Outcome(entries, items, design, folded, entrypoints, priced, costs, frozenset(kept), ())

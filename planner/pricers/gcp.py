@@ -28,7 +28,9 @@ Billing shape (PRICING-FACTS.md, audit corrections):
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from operator import is_
 
 from planner.model import (
     HOURS_PER_MONTH,
@@ -71,6 +73,7 @@ class GcpPricer:
     def __init__(self, table: RateTable | None = None):
         self.table = table or load_table("gcp")
         self._passthrough: dict[tuple, Footprint] = {}  # (project, region, rules) -> owner-less footprint
+        self._addresses: dict[tuple, Footprint] = {}  # (owner, project, region) -> reserved address
 
     # --- what each object costs as a load balancer (footprints) ---------------------------
     def service_footprint(self, svc: Service, cluster: Cluster, usage: Usage | None) -> Footprint:
@@ -141,8 +144,13 @@ class GcpPricer:
 
     def reserved_address_footprint(self, owner: str, cluster: Cluster, global_: bool) -> Footprint:
         """A static external IPv4 left reserved but unused (e.g. a pinned address after the
-        retire phase): billed per hour until released."""
-        return Footprint(owner=owner, cloud="gcp", project=cluster.project, region="global" if global_ else cluster.region, kind="passthrough", forwarding_rules=0, usage=None, addresses=1, lb_type="address")
+        retire phase): billed per hour until released. Made once per address and place: each
+        pricing of a plan lists the same object (so :meth:`reprice` can tell its pool unchanged)."""
+        key = (owner, cluster.project, "global" if global_ else cluster.region)
+        got = self._addresses.get(key)
+        if got is None:
+            got = self._addresses[key] = Footprint(owner=owner, cloud="gcp", project=key[1], region=key[2], kind="passthrough", forwarding_rules=0, usage=None, addresses=1, lb_type="address")
+        return got
 
     def data_rates(self, region: str) -> tuple[Decimal, Decimal]:
         """Per-GiB (in, out) Application LB rates of ``region``. Pass the cluster's region for
@@ -185,7 +193,17 @@ class GcpPricer:
         return out
 
     def price(self, footprints: list[Footprint]) -> Pricing:
-        out = Pricing()
+        return self._priced(footprints, {})
+
+    def reprice(self, footprints: list[Footprint], prior: Pricing) -> Pricing:
+        """``price(footprints)``, with every pool whose footprints are the very objects (in
+        order) it held in ``prior`` (a pricing of this pricer) copied from ``prior``: a pool's
+        lines, notes and owners' shares are its footprints' alone (frozen, so the same objects
+        price the same). Cloud Armor and certificates (per project) are priced again."""
+        return self._priced(footprints, getattr(prior, "pools", {}))
+
+    def _priced(self, footprints: list[Footprint], known: dict) -> "GcpPricing":
+        out = GcpPricing()
         pools: dict[tuple[str, str], list[Footprint]] = defaultdict(list)
         extras: list[Footprint] = []  # Cloud Armor / certificates: priced per project after the pools
         for fp in footprints:
@@ -193,25 +211,38 @@ class GcpPricer:
             if fp.armor_policies or fp.certificates or fp.certificate_maps:
                 extras.append(fp)
         by_owner: dict[str, Decimal] = defaultdict(Decimal)
-        for (project, region), fps in sorted(pools.items()):
-            pool = f"gcp {project} {region}"
-            reserved, proxied, ruled = [], [], []
-            for fp in fps:
-                (reserved if fp.lb_type == "address" else proxied if fp.proxy_billed else ruled).append(fp)
-            for fp in sorted(reserved, key=lambda f: f.owner):
-                rate = self.table.rate(region, "address_reserved_unused_hour")
-                qty = Decimal(fp.addresses) * HOURS_PER_MONTH
-                out.add(CostLine(pool, f"Reserved static IPv4 not in use ({fp.addresses}): {fp.owner}", "address-hour", qty, rate, rate.usd * qty, (fp.owner,), "static_ip"))
-                by_owner[fp.owner] += cents(rate.usd * qty)
-            if proxied:
-                self._price_proxies(out, pool, region, proxied, by_owner)
-            if ruled:
-                self._price_rules(out, pool, region, ruled, by_owner)
-            self._price_data(out, pool, [fp for fp in fps if fp.usage is not None and fp.lb_type != "address"], by_owner)
+        for key, fps in sorted(pools.items()):
+            part = known.get(key)
+            if part is None or not _same(part[0], fps):
+                part = (fps, self._price_pool(key, fps))
+            out.pools[key] = part
+            _merge(out, part[1], by_owner)
         if extras:
             self._price_armor(out, extras, by_owner)
             self._price_certificates(out, extras, by_owner)
         out.by_owner = dict(by_owner)  # read by owner (get) and summed in exact cents: its order is no output
+        return out
+
+    def _price_pool(self, key: tuple[str, str], fps: list[Footprint]) -> Pricing:
+        """One (project, region) pool: reserved addresses, proxies, forwarding rules, data."""
+        project, region = key
+        out = Pricing()
+        by_owner: dict[str, Decimal] = defaultdict(Decimal)
+        pool = f"gcp {project} {region}"
+        reserved, proxied, ruled = [], [], []
+        for fp in fps:
+            (reserved if fp.lb_type == "address" else proxied if fp.proxy_billed else ruled).append(fp)
+        for fp in sorted(reserved, key=lambda f: f.owner):
+            rate = self.table.rate(region, "address_reserved_unused_hour")
+            qty = Decimal(fp.addresses) * HOURS_PER_MONTH
+            out.add(CostLine(pool, f"Reserved static IPv4 not in use ({fp.addresses}): {fp.owner}", "address-hour", qty, rate, rate.usd * qty, (fp.owner,), "static_ip"))
+            by_owner[fp.owner] += cents(rate.usd * qty)
+        if proxied:
+            self._price_proxies(out, pool, region, proxied, by_owner)
+        if ruled:
+            self._price_rules(out, pool, region, ruled, by_owner)
+        self._price_data(out, pool, [fp for fp in fps if fp.usage is not None and fp.lb_type != "address"], by_owner)
+        out.by_owner = by_owner
         return out
 
     def _price_rules(self, out: Pricing, pool: str, region: str, fps: list[Footprint], by_owner: dict) -> None:
@@ -224,8 +255,7 @@ class GcpPricer:
         owners = tuple(sorted(weights))
         weights = {o: weights[o] for o in owners}  # by name: allocate's ties are then sorted already
         pool_cost = tiered_rules(out, pool, "forwarding rules", sum(weights.values()), first5, extra, owners, "forwarding_rule", tuple(weights.values()))
-        for owner, share in allocate(pool_cost, weights).items():
-            by_owner[owner] += share
+        _add(by_owner, allocate(pool_cost, weights))
 
     def _price_proxies(self, out: Pricing, pool: str, region: str, fps: list[Footprint], by_owner: dict) -> None:
         """Proxy instances of a region's Envoy-based LBs: max(MIN_PROXIES, known proxies), split
@@ -318,6 +348,40 @@ class GcpPricer:
                     by_owner[owner] += share
             for owner in certs:
                 by_owner[owner] += 0  # every owner is listed, even at $0
+
+
+@dataclass
+class GcpPricing(Pricing):
+    """A GCP :class:`Pricing` with what :meth:`GcpPricer.reprice` copies from it: (project,
+    region) -> (the pool's footprints, the pool's own pricing)."""
+
+    pools: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def _same(a: list, b: list) -> bool:
+    """Whether ``a`` and ``b`` hold the very same objects in the same order."""
+    return len(a) == len(b) and all(map(is_, a, b))
+
+
+def _merge(out: Pricing, part: Pricing, by_owner: dict) -> None:
+    """``part`` (one pool's pricing) appended to ``out`` as pricing its footprints in ``out``
+    would have added it: lines, rates (first use first), notes, the owners' shares."""
+    out.lines += part.lines
+    out.rates.update(part.rates)
+    out.notes += part.notes
+    out.data_priced = out.data_priced or part.data_priced
+    _add(by_owner, part.by_owner)
+
+
+def _add(by_owner: dict, shares: dict) -> None:
+    """``by_owner[owner] += share`` for every owner in ``shares``, the new owners in one
+    ``update`` (``Decimal(0) + share`` is ``share``: shares are whole cents, never -0; sums of
+    cents are exact, so grouping them by pool changes nothing)."""
+    common = by_owner.keys() & shares.keys()  # an owner in several pools or lines (rare)
+    summed = {owner: by_owner[owner] + shares[owner] for owner in common}
+    by_owner.update(shares)
+    if summed:
+        by_owner.update(summed)
 
 
 def armor_rule_count(policy: dict) -> int:
