@@ -198,7 +198,7 @@ def child_stages(data: Path, out: Path) -> dict:
     inv, how = st.run("read", read_fleet_inventory, data)
 
     price_clock = _Clock()
-    for meth in ("price", "service_footprint", "ingress_footprint", "gateway_footprint", "entrypoint_footprint", "data_rates"):
+    for meth in ("price", "reprice", "service_footprint", "ingress_footprint", "gateway_footprint", "entrypoint_footprint", "data_rates"):
         if hasattr(gcp.GcpPricer, meth):
             setattr(gcp.GcpPricer, meth, price_clock.wrap(getattr(gcp.GcpPricer, meth)))
     early = EarlyProgram() if EarlyProgram is not None else None
