@@ -161,3 +161,32 @@ def test_group_sides_summed_once_cost_what_the_footprints_cost(data):
         assert repr(got) == repr(_pool_cost_by_footprints(pools, kept_fps, moved_fps))
         if data.draw(st.booleans()):
             pools.keep_group(kept_fps, moved_fps)
+
+
+def test_phase_pricings_reuse_todays_pools_and_equal_pricing_again():
+    """phases' build and cutover pricings (reprice over today's pricing) against pricing the
+    same footprints again, on generated plans; some of them must reuse a pool of today's."""
+    from planner.consolidate import phases
+
+    seen = []
+    plain = phases._price_beside
+
+    def checked(pricer, footprints, today):
+        fast = plain(pricer, footprints, today)
+        assert _snapshot(fast) == _snapshot(pricer.price(footprints))
+        seen.append(sum(1 for key, part in fast.pools.items() if today.pools.get(key) is part))
+        return fast
+
+    @settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(cases())
+    def run(case):
+        objs, clusters, usage, opts = case
+        inv = inventory(*objs, clusters=clusters, usage=usage)
+        build_strategy_plan(inv, Options(**{**opts, "strategy": "gateway", "compare": False}), "gateway")
+
+    phases._price_beside = checked
+    try:
+        run()
+    finally:
+        phases._price_beside = plain
+    assert seen and any(n > 0 for n in seen), seen

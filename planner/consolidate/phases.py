@@ -30,11 +30,18 @@ def phase_pricings(pricer, priced: Priced, moved_owners: set[str], entrypoint_ow
     new = [fp for fp in priced.proposed_fps if fp.owner in entrypoint_owners]
     if not new:
         return priced.before, priced.before, priced.after
-    build = pricer.price(list(priced.current_fps) + [_idle(fp) for fp in new])
+    build = _price_beside(pricer, list(priced.current_fps) + [_idle(fp) for fp in new], priced.before)
     if not any(fp.usage is not None for fp in priced.current_fps) and not any(fp.usage is not None for fp in new):
         return build, build, priced.after  # no traffic known: both phases cost the same
     old = [_idle(fp) if fp.owner in moved_owners else fp for fp in priced.current_fps]
-    return build, pricer.price(old + new), priced.after
+    return build, _price_beside(pricer, old + new, priced.before), priced.after
+
+
+def _price_beside(pricer, footprints: list[Footprint], today):
+    """``pricer.price(footprints)``; a pricer that can reuses today's pricing of the pools no
+    new entrypoint joins (``reprice``: the same footprints price the same)."""
+    reprice = getattr(pricer, "reprice", None)
+    return reprice(footprints, today) if reprice is not None else pricer.price(footprints)
 
 
 def phases(pricer, priced: Priced, moved_owners: set[str], entrypoint_owners: set[str]) -> list[dict]:
