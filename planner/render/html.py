@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -59,33 +60,48 @@ STALE_AFTER = timedelta(days=365)
 
 # --------------------------------------------------------------------------- view model
 
-def _service_cents(services: list[dict]) -> list[tuple[Decimal, Decimal]]:
-    """Each service's current and proposed monthly cost as exact cents (``dec``), converted
-    once per distinct value."""
+class _Shape(NamedTuple):
+    """What the money views read of a Service; Services alike in all of it are summed as one
+    shape (a 100,000-service fleet has some 20,000)."""
+    cluster: str
+    namespace: str
+    decision: str
+    entrypoint: str | None
+    current: Decimal  # monthly cost as exact cents (``dec``)
+    proposed: Decimal
+
+
+def _shapes(services: list[dict]) -> list[tuple[_Shape, int]]:
+    """The Services' distinct shapes with how many Services have each, in order of first
+    occurrence; each distinct cost is converted once. The raw costs are keyed with their type:
+    an int and a float may be equal yet print (and so convert) differently."""
+    counts = Counter((s["cluster"], s["namespace"], s["decision"], s.get("entrypoint"),
+                      type(cur := s.get("current_monthly_usd")), cur, type(new := s.get("proposed_monthly_usd")), new)
+                     for s in services)
     memo: dict = {}
 
-    def cents(value) -> Decimal:
-        k = (type(value), value)
-        d = memo.get(k)
+    def cents(kind, value) -> Decimal:
+        d = memo.get((kind, value))
         if d is None:
-            d = memo[k] = dec(value)
+            d = memo[kind, value] = dec(value)
         return d
 
-    return [(cents(s.get("current_monthly_usd")), cents(s.get("proposed_monthly_usd"))) for s in services]
+    return [(_Shape(cluster, namespace, decision, entrypoint, cents(ct, cur), cents(nt, new)), n)
+            for (cluster, namespace, decision, entrypoint, ct, cur, nt, new), n in counts.items()]
 
 
-def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | None = None) -> list[dict]:
-    """Current and proposed monthly cost of the Services per group, largest current first.
-    Only Services are grouped: what the plan's totals hold beyond them (existing Ingress/Gateway
-    load balancers, shares of pools not allocated to a Service) is :func:`_outside_services`,
-    shown beside the chart, never as a bar of its own that would read like a cluster."""
+def _group_costs(shapes: list[tuple[_Shape, int]], key) -> list[dict]:
+    """Current and proposed monthly cost of the Services per group (``key(shape)``), largest
+    current first. Only Services are grouped: what the plan's totals hold beyond them (existing
+    Ingress/Gateway load balancers, shares of pools not allocated to a Service) is
+    :func:`_outside_services`, shown beside the chart, never as a bar of its own that would
+    read like a cluster."""
     cur: dict[str, Decimal] = defaultdict(Decimal)
     new: dict[str, Decimal] = defaultdict(Decimal)
-    services = plan.get("services", [])
-    for s, (c, n) in zip(services, svc_cents if svc_cents is not None else _service_cents(services)):
-        k = key(s)
-        cur[k] += c
-        new[k] += n
+    for shape, n in shapes:
+        k = key(shape)
+        cur[k] += shape.current * n
+        new[k] += shape.proposed * n
     groups = sorted(cur, key=lambda k: (-cur[k], k))
     rows = [{"label": k, "current": cur[k], "proposed": new[k]} for k in groups]
     if len(rows) > MAX_CHART_GROUPS:
@@ -98,16 +114,29 @@ def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | Non
     return rows
 
 
-def _outside_services(plan: dict, svc_cents: list[tuple[Decimal, Decimal]]) -> dict | None:
+def _namespace_key(plan: dict):
+    """The namespace breakdown's group of a shape: its namespace, with the cluster when the plan
+    has several."""
+    if len(plan.get("clusters", [])) <= 1:
+        return lambda shape: f"{shape.namespace}"
+    return lambda shape: f"{shape.cluster}/{shape.namespace}"
+
+
+def _outside_services(plan: dict, shapes: list[tuple[_Shape, int]]) -> dict | None:
     """The part of the headline totals not carried by any Service (existing Ingress/Gateway
     load balancers and their share of pools), so the breakdowns plus this add up to the totals."""
     s = plan["summary"]
-    cur = dec(s["current_monthly_usd"]) - sum((c for c, _ in svc_cents), Decimal(0))
-    new = dec(s["proposed_monthly_usd"]) - sum((n for _, n in svc_cents), Decimal(0))
+    cur = dec(s["current_monthly_usd"]) - sum((shape.current * n for shape, n in shapes), Decimal(0))
+    new = dec(s["proposed_monthly_usd"]) - sum((shape.proposed * n for shape, n in shapes), Decimal(0))
     if not cur and not new:
         return None
     return {"current": cur, "proposed": new, "current_text": money(cur), "proposed_text": money(new),
             "existing": len(plan.get("existing_entrypoints", []))}
+
+
+def _kept_share(shapes: list[tuple[_Shape, int]]) -> Decimal:
+    """What the kept Services save (their share of a pool may shrink)."""
+    return sum(((shape.current - shape.proposed) * n for shape, n in shapes if shape.decision != "consolidate"), Decimal(0))
 
 
 def _chart_series(rows: list[dict]) -> dict:
@@ -261,9 +290,13 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     where = f"rate table {table['file']}" if table.get("file") else "the plan's rate table"
     extra: dict[str, dict] = {}
     lines = [x for side in (plan.get("costs") or {}).values() if isinstance(side, list) for x in side]
+    seen: set[int] = set()  # services share cost_components lists: a list read again adds nothing
     for holder in (plan.get("services", []), plan.get("entrypoints", []), plan.get("phases") or []):
         for item in holder:
-            lines += [c for c in item.get("cost_components") or [] if isinstance(c, dict)] if isinstance(item, dict) else []
+            components = item.get("cost_components") if isinstance(item, dict) else None
+            if components and id(components) not in seen:
+                seen.add(id(components))
+                lines += [c for c in components if isinstance(c, dict)]
     for line in lines:
         key = line.get("rate_key")
         if key and key not in listed and key not in extra and line.get("rate_usd") is not None:
@@ -319,6 +352,11 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set,
     A kept service shows no saving (its share of a pool may shrink, but it does not move)."""
     rows = []
     memo: dict = {}
+    # services share their ports and reasons lists (the plan's rows do): each distinct list's
+    # cells are made once, keyed by its id (the plan keeps every list alive meanwhile); the
+    # strings table still grows in first-use order, as a hit's strings were interned at its miss
+    ports_of: dict[int, str] = {}
+    reasons_of: dict[int, list] = {}
     internal, external = strings["internal"], strings["external"]
     for i, s in enumerate(plan.get("services", [])):
         cur, cur_text, new, new_text, sav, sav_text = _costs(s["current_monthly_usd"], s["proposed_monthly_usd"], memo)
@@ -326,9 +364,15 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set,
         if not moved:
             sav, sav_text = 0.0, "—"
         gen = [h for h in s.get("hosts") or [] if (refs[i], h) in generated] if generated else []
+        cluster, namespace, decision = strings[s["cluster"]], strings[s["namespace"]], strings[s["decision"]]
+        ports = ports_of.get(id(s.get("ports")))
+        if ports is None:
+            ports = ports_of[id(s.get("ports"))] = ports_text(s)
+        reasons = reasons_of.get(id(s.get("reasons")))
+        if reasons is None:
+            reasons = reasons_of[id(s.get("reasons"))] = [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []]
         rows.append([
-            f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
-            [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
+            f"svc-{i}", cluster, namespace, s["name"], ports, decision, reasons,
             cur, cur_text, new, new_text, sav, sav_text,
             strings[s.get("entrypoint") or ""], ", ".join(s.get("hosts") or []),
             internal if s.get("internal") else external,
@@ -429,24 +473,26 @@ def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
     return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], generated: set, paged: bool) -> list[dict]:
+def _entrypoints_view(plan: dict, shapes: list[tuple[_Shape, int]], generated: set, paged: bool) -> list[dict]:
     """The new entrypoints with their routes, cost, and the current cost of the services they
     replace. Paged, the template only counts an entrypoint's routes (app.js draws them from
     data.lists): they stay the plan's."""
-    members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
-    for s, (c, _) in zip(plan.get("services", []), svc_cents):
-        if s.get("entrypoint"):
-            members_of[s["entrypoint"]].append(c)
+    members_of: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])  # services, their current cost
+    for shape, n in shapes:
+        if shape.entrypoint:
+            members = members_of[shape.entrypoint]
+            members[0] += n
+            members[1] += shape.current * n
     entrypoints = []
     for i, e in enumerate(plan.get("entrypoints", [])):
-        members = members_of.get(e["name"], [])
+        count, replaces = members_of.get(e["name"], (0, Decimal(0)))
         entrypoints.append(dict(
             e, anchor=f"entrypoint-{i}",
             routes=e.get("routes", []) if paged else [dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])],
             monthly_text=money(e["monthly_usd"]),
             visibility="internal" if e.get("internal") else "external",
-            services_count=len(members),
-            replaces_text=money(sum(members, Decimal(0))),
+            services_count=count,
+            replaces_text=money(replaces),
             routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
         ))
     return entrypoints
@@ -502,24 +548,23 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
     groups = notes_by_level(plan)
     paged = _is_paged(plan)
     notes = _notes_view(groups, anchors, paged)
-    svc_cents = _service_cents(services)
+    shapes = _shapes(services)
     risk = risks(plan, refs)
     generated = generated_hosts(plan, refs)
     moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
     runbook_steps, placeholders = _runbook(plan)
-    outside = _outside_services(plan, svc_cents)
-    kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
-    by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
-    by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
-                                else f"{s['cluster']}/{s['namespace']}", svc_cents)
+    outside = _outside_services(plan, shapes)
+    kept_share = _kept_share(shapes)
+    by_cluster = _group_costs(shapes, lambda shape: shape.cluster)
+    by_namespace = _group_costs(shapes, _namespace_key(plan))
     reason_counts = _reason_counts(services)
     comparison = _comparison(plan)
     traffic = _traffic(plan)
     rates, rates_as_of = _rates(plan, as_of)
-    entrypoints = _entrypoints_view(plan, svc_cents, generated, paged)
+    entrypoints = _entrypoints_view(plan, shapes, generated, paged)
     existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
-    decisions = sorted({s["decision"] for s in services})
+    decisions = sorted({shape.decision for shape, _ in shapes})
     data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
                         _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic), refs)
     clusters = plan.get("clusters", [])

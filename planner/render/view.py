@@ -5,6 +5,7 @@ grouping) in ``Decimal``, so templates and formatters never compute.
 """
 from __future__ import annotations
 
+import heapq
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
@@ -157,10 +158,14 @@ def risks(plan: dict, refs: list[str] | None = None) -> list[dict]:
     services = plan.get("services", [])
     out = []
     derive = None  # the notes' codes, read at the first service without a given risk
+    shared: dict[int, dict] = {}  # services share risk dicts: each given one is read once (by id; the plan keeps it alive)
     for i, s in enumerate(services):
         given = s.get("risk")
         if isinstance(given, dict) and given.get("level") in RISK_ORDER:
-            out.append({"level": given["level"], "because": sorted(map(str, given.get("because") or []))})
+            view = shared.get(id(given))
+            if view is None:
+                view = shared[id(given)] = {"level": given["level"], "because": sorted(map(str, given.get("because") or []))}
+            out.append(view)
             continue
         if derive is None:
             derive = _derived_risk(plan)
@@ -214,12 +219,13 @@ def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] |
     for i, (s, amount) in enumerate(zip(services, _savings(plan))):
         if s.get("decision") == "consolidate" and amount > 0:
             keys.append((-amount, RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i))
-    keys.sort()
     counts = {lvl: 0 for lvl in ("high", "medium", "low")}
     for k in keys:
         counts[risk[k[-1]]["level"]] += 1
+    # the first few of tens of thousands: nsmallest is sorted(keys)[:limit] without the full sort
+    first = heapq.nsmallest(limit, keys) if limit is not None and limit >= 0 else sorted(keys)[:limit]
     rows = []
-    for k in keys if limit is None else keys[:limit]:
+    for k in first:
         i, s = k[-1], services[k[-1]]
         rows.append({"service": s, "index": i, "saving": -k[0], "saving_text": money(-k[0]),
                      "risk": risk[i]["level"], "because": risk[i]["because"],
