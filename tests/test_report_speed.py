@@ -125,3 +125,29 @@ def test_the_first_moves_are_the_first_of_all_moves_sorted(svcs, limit):
     first, total_first, counts_first = view.move_overview(plan, limit)
     assert first == everything[:limit]
     assert (total_first, counts_first) == (total, counts) and total == len(everything)
+
+
+def _plain_anchor_map(plan, refs):
+    anchors = {ref: f"svc-{i}" for i, ref in enumerate(refs)}
+    for i, e in enumerate(plan.get("existing_entrypoints", [])):
+        anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
+    for i, e in enumerate(plan.get("entrypoints", [])):
+        anchors.setdefault(f"{e['kind']} {e['name']}", f"entrypoint-{i}")
+        anchors.setdefault(f"{e['kind']} {e.get('cluster', '')}/{e['namespace']}/{e['name']}", f"entrypoint-{i}")
+    return anchors
+
+
+@settings(max_examples=300, deadline=None)
+@given(services(), st.lists(st.tuples(st.sampled_from(["Service", "Ingress"]), st.sampled_from(["c1", "c2"]), st.sampled_from(["a", "g"]),
+                                      st.sampled_from(["s0", "s1", "gw-a"])), max_size=4))
+def test_anchors_by_row_index_are_the_element_ids(svcs, existing):
+    """Services (duplicates: the last wins) by row index, overridden by an existing entrypoint
+    naming the same string, entrypoints only where nothing else is: as the element ids were."""
+    plan = dict(_plan(svcs), existing_entrypoints=[{"kind": k, "cluster": c, "namespace": n, "name": x} for k, c, n, x in existing])
+    for e in plan["entrypoints"]:
+        e["cluster"] = "c1"
+    refs = view.service_refs(plan)
+    plain = _plain_anchor_map(plan, refs)
+    anchors = html._anchor_map(plan, refs)
+    assert {k: html._anchor_id(v) for k, v in anchors.items()} == plain
+    assert {k for k, v in anchors.items() if isinstance(v, int)} == {k for k, v in plain.items() if v.startswith("svc-")}

@@ -316,16 +316,22 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     return list(extra.values())
 
 
-def _anchor_map(plan: dict, refs: list[str]) -> dict[str, str]:
-    """Object strings (as notes name them) → the id of the element showing that object
-    (``refs``: :func:`service_refs` of the plan)."""
-    anchors = {ref: f"svc-{i}" for i, ref in enumerate(refs)}
+def _anchor_map(plan: dict, refs: list[str]) -> dict[str, int | str]:
+    """Object strings (as notes name them) → the id of the element showing that object, or for
+    a Service its row index (its element is ``svc-{i}``, :func:`_anchor_id`; notes in the JSON
+    block carry the index). ``refs``: :func:`service_refs` of the plan."""
+    anchors: dict[str, int | str] = dict(zip(refs, range(len(refs))))
     for i, e in enumerate(plan.get("existing_entrypoints", [])):
         anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
     for i, e in enumerate(plan.get("entrypoints", [])):
         anchors.setdefault(f"{e['kind']} {e['name']}", f"entrypoint-{i}")
         anchors.setdefault(f"{e['kind']} {e.get('cluster', '')}/{e['namespace']}/{e['name']}", f"entrypoint-{i}")
     return anchors
+
+
+def _anchor_id(target: int | str | None) -> str | None:
+    """The element id of an :func:`_anchor_map` value."""
+    return f"svc-{target}" if isinstance(target, int) else target
 
 
 class _Strings(dict):
@@ -363,7 +369,8 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set,
         moved = s["decision"] == "consolidate"
         if not moved:
             sav, sav_text = 0.0, "—"
-        gen = [h for h in s.get("hosts") or [] if (refs[i], h) in generated] if generated else []
+        hosts = s.get("hosts") or []
+        gen = [h for h in hosts if (refs[i], h) in generated] if generated and hosts else []
         cluster, namespace, decision = strings[s["cluster"]], strings[s["namespace"]], strings[s["decision"]]
         ports = ports_of.get(id(s.get("ports")))
         if ports is None:
@@ -374,7 +381,7 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set,
         rows.append([
             f"svc-{i}", cluster, namespace, s["name"], ports, decision, reasons,
             cur, cur_text, new, new_text, sav, sav_text,
-            strings[s.get("entrypoint") or ""], ", ".join(s.get("hosts") or []),
+            strings[s.get("entrypoint") or ""], ", ".join(hosts),
             internal if s.get("internal") else external,
             strings[risk[i]["level"] if moved else ""], ", ".join(gen),
         ])
@@ -411,10 +418,12 @@ def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated
     for lvl in LEVEL_ORDER:
         rows = []
         for n in groups.get(lvl, []):
-            anchor = anchors.get(n["object"])
+            target = anchors.get(n["object"])
             # a note on a Service names it as "Service cluster/namespace/name": the row index says it
-            obj = int(anchor[4:]) if anchor and anchor.startswith("svc-") else n["object"]
-            rows.append([strings[n["code"]], obj, strings[n["message"]], None if isinstance(obj, int) else anchor])
+            if isinstance(target, int):
+                rows.append([strings[n["code"]], target, strings[n["message"]], None])
+            else:
+                rows.append([strings[n["code"]], n["object"], strings[n["message"]], target])
         lists[f"notes-{lvl}"] = rows
     lists["dns"] = [[d["host"], ", ".join(d.get("old_addresses") or []) or "—", strings[d["entrypoint"]]]
                     for d in plan.get("dns_changes", [])]
@@ -461,7 +470,7 @@ def _notes_view(groups: dict, anchors: dict, paged: bool) -> list[dict]:
     notes = []
     for lvl in LEVEL_ORDER:
         # paged: the template only counts a level's notes (app.js draws them from data.lists)
-        items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
+        items = groups.get(lvl, []) if paged else [dict(n, anchor=_anchor_id(anchors.get(n["object"]))) for n in groups.get(lvl, [])]
         notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
                       "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
     return notes

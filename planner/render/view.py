@@ -344,7 +344,8 @@ def generated_hosts(plan: dict, refs: list[str] | None = None) -> set[tuple[str,
             if ref in noted:
                 hosts = s.get("hosts") or []
                 named = [h for h in hosts if h in noted[ref]]
-                out.update((ref, h) for h in (named or hosts))
+                for h in named or hosts:
+                    out.add((ref, h))
     for e in plan.get("entrypoints", []):
         for r in e.get("routes", []):
             if r.get("source") == "generated" and r.get("host"):
