@@ -124,6 +124,11 @@ def test_the_first_moves_are_the_first_of_all_moves_sorted(svcs, limit):
     everything, total, counts = view.move_overview(plan, None)
     first, total_first, counts_first = view.move_overview(plan, limit)
     assert first == everything[:limit]
+    risk = view.risks(plan)
+    plain = sorted((-view.marginal_saving(s), view.RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i)
+                   for i, s in enumerate(svcs) if s["decision"] == "consolidate" and view.marginal_saving(s) > 0)
+    assert [(m["index"], m["saving"]) for m in everything] == [(k[-1], -k[0]) for k in plain]
+    assert counts == {lvl: sum(1 for k in plain if risk[k[-1]]["level"] == lvl) for lvl in ("high", "medium", "low")}
     assert (total_first, counts_first) == (total, counts) and total == len(everything)
 
 

@@ -193,19 +193,19 @@ def _derived_risk(plan: dict):
     return risk
 
 
-def _savings(plan: dict) -> list[Decimal]:
-    """Each service's marginal saving (see :func:`marginal_saving`), converting each distinct
-    pair of figures once."""
+def _saving_reader():
+    """``saving(service)``: :func:`marginal_saving`, converting each distinct pair of figures once."""
     memo: dict = {}
-    out = []
-    for s in plan.get("services", []):
+
+    def saving_of(s: dict) -> Decimal:
         value = s.get("marginal_savings_monthly_usd")
         key = (value,) if value is not None else (s.get("current_monthly_usd"), s.get("proposed_monthly_usd"))
         d = memo.get(key)
         if d is None:
             d = memo[key] = marginal_saving(s)
-        out.append(d)
-    return out
+        return d
+
+    return saving_of
 
 
 def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> tuple[list[dict], int, dict[str, int]]:
@@ -216,12 +216,13 @@ def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] |
     risk = risks(plan) if risk is None else risk
     services = plan.get("services", [])
     keys = []
-    for i, (s, amount) in enumerate(zip(services, _savings(plan))):
-        if s.get("decision") == "consolidate" and amount > 0:
-            keys.append((-amount, RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i))
     counts = {lvl: 0 for lvl in ("high", "medium", "low")}
-    for k in keys:
-        counts[risk[k[-1]]["level"]] += 1
+    saving_of = _saving_reader()
+    for i, s in enumerate(services):
+        if s.get("decision") == "consolidate" and (amount := saving_of(s)) > 0:  # only moves are read
+            level = risk[i]["level"]
+            counts[level] += 1
+            keys.append((-amount, RISK_ORDER[level], s["cluster"], s["namespace"], s["name"], i))
     # the first few of tens of thousands: nsmallest is sorted(keys)[:limit] without the full sort
     first = heapq.nsmallest(limit, keys) if limit is not None and limit >= 0 else sorted(keys)[:limit]
     rows = []
