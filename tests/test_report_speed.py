@@ -156,3 +156,32 @@ def test_anchors_by_row_index_are_the_element_ids(svcs, existing):
     anchors = html._anchor_map(plan, refs)
     assert {k: html._anchor_id(v) for k, v in anchors.items()} == plain
     assert {k for k, v in anchors.items() if isinstance(v, int)} == {k for k, v in plain.items() if v.startswith("svc-")}
+
+
+notes = st.lists(st.fixed_dictionaries({
+    "level": st.sampled_from(["block", "warn", "info", "debug"]), "code": st.sampled_from(["A", "B"]),
+    "object": st.sampled_from(["Service c1/a/s0", "Service c2/b/s1", "Gateway gw-a", "plan", "Ingress c1/a/x"]),
+    "message": st.sampled_from(["m", "n <x>"]), "tag": st.integers(0, 3)}), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(services(), notes)
+def test_notes_sorted_once_in_plan_order_are_notes_by_level_and_the_plain_rows(svcs, plan_notes):
+    plan = dict(_plan(svcs), notes=plan_notes)
+    refs = view.service_refs(plan)
+    anchors = html._anchor_map(plan, refs)
+    groups, cells = html._sorted_notes(plan, anchors)
+    plain_groups = view.notes_by_level(plan)
+    assert list(groups) == list(plain_groups)
+    assert all([id(n) for n in groups[lvl]] == [id(n) for n in plain_groups[lvl]] for lvl in groups)  # ties too keep plan order
+    strings, plain_strings = html._Strings(), html._Strings()
+    lists = html._lists(plan, cells, strings, set())
+    element = _plain_anchor_map(plan, refs)
+    for lvl in view.LEVEL_ORDER:  # the rows as they were made from the sorted notes and the element ids
+        plain_rows = []
+        for n in plain_groups[lvl]:
+            anchor = element.get(n["object"])
+            obj = int(anchor[4:]) if anchor and anchor.startswith("svc-") else n["object"]
+            plain_rows.append([plain_strings[n["code"]], obj, plain_strings[n["message"]], None if isinstance(obj, int) else anchor])
+        assert lists[f"notes-{lvl}"] == plain_rows
+    assert list(strings) == list(plain_strings)

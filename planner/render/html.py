@@ -39,7 +39,6 @@ from planner.render.view import (
     migration,
     money,
     move_overview,
-    notes_by_level,
     ports_text,
     rate,
     risks,
@@ -402,8 +401,26 @@ def _route_generated(e: dict, r: dict, generated: set) -> bool:
         or (f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]) in generated)
 
 
-def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated: set) -> dict:
-    """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE)."""
+def _sorted_notes(plan: dict, anchors: dict) -> tuple[dict[str, list[dict]], dict[str, list[tuple]]]:
+    """:func:`planner.render.view.notes_by_level`'s groups, and beside each level's notes, in
+    the same order, their paged-list cells ``(code, object, message, plan index, object cell, anchor, note)``: a note
+    on a Service names it as "Service cluster/namespace/name" and its object cell is the row
+    index. One sort of tuples built in plan order, where the notes lie in memory one after
+    another: at 100k (140,000 notes) that beats reading each note in sorted order."""
+    cells: dict[str, list[tuple]] = {lvl: [] for lvl in LEVEL_ORDER}
+    for i, n in enumerate(plan.get("notes", [])):
+        obj = n["object"]
+        target = anchors.get(obj)
+        cell, anchor = (target, None) if isinstance(target, int) else (obj, target)
+        cells.setdefault(n["level"], []).append((n["code"], obj, n["message"], i, cell, anchor, n))
+    for items in cells.values():
+        items.sort()  # by (code, object, message), then plan order: notes_by_level's stable sort
+    return {lvl: [t[-1] for t in items] for lvl, items in cells.items()}, cells
+
+
+def _lists(plan: dict, note_cells: dict[str, list[tuple]], strings: _Strings, generated: set) -> dict:
+    """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE);
+    ``note_cells``: :func:`_sorted_notes`'s."""
     lists = {}
     for i, e in enumerate(plan.get("entrypoints", [])):
         lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"]),
@@ -416,15 +433,8 @@ def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated
          [[_any(r["host"]), r["path"], _dash(r["service"]), _dash(r["port"])] for r in e.get("routes", [])]]
         for i, e in enumerate(plan.get("existing_entrypoints", []))]
     for lvl in LEVEL_ORDER:
-        rows = []
-        for n in groups.get(lvl, []):
-            target = anchors.get(n["object"])
-            # a note on a Service names it as "Service cluster/namespace/name": the row index says it
-            if isinstance(target, int):
-                rows.append([strings[n["code"]], target, strings[n["message"]], None])
-            else:
-                rows.append([strings[n["code"]], n["object"], strings[n["message"]], target])
-        lists[f"notes-{lvl}"] = rows
+        lists[f"notes-{lvl}"] = [[strings[code], cell, strings[message], anchor]
+                                 for code, _, message, _, cell, anchor, _ in note_cells.get(lvl, [])]
     lists["dns"] = [[d["host"], ", ".join(d.get("old_addresses") or []) or "—", strings[d["entrypoint"]]]
                     for d in plan.get("dns_changes", [])]
     return lists
@@ -523,7 +533,7 @@ def _charts(head: dict, by_cluster: list[dict], by_namespace: list[dict], reason
 
 def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict, refs: list[str]) -> dict:
     """The JSON block's data: the load-balancer table's rows, the long lists when paged
-    (``lists_from`` = (groups, anchors)), the charts, and the string table the rows index."""
+    (``lists_from`` = (note cells,), see :func:`_lists`), the charts, and the string table the rows index."""
     strings = _Strings()
     data = {
         "columns": TABLE_COLUMNS,
@@ -554,7 +564,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
     services = plan.get("services", [])
     refs = service_refs(plan)
     anchors = _anchor_map(plan, refs)
-    groups = notes_by_level(plan)
+    groups, note_cells = _sorted_notes(plan, anchors)
     paged = _is_paged(plan)
     notes = _notes_view(groups, anchors, paged)
     shapes = _shapes(services)
@@ -574,7 +584,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
     existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
     decisions = sorted({shape.decision for shape, _ in shapes})
-    data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
+    data = _script_data(plan, risk, generated, (note_cells,) if paged else None,
                         _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic), refs)
     clusters = plan.get("clusters", [])
     return {
