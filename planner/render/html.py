@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -38,7 +39,6 @@ from planner.render.view import (
     migration,
     money,
     move_overview,
-    notes_by_level,
     ports_text,
     rate,
     risks,
@@ -59,33 +59,48 @@ STALE_AFTER = timedelta(days=365)
 
 # --------------------------------------------------------------------------- view model
 
-def _service_cents(services: list[dict]) -> list[tuple[Decimal, Decimal]]:
-    """Each service's current and proposed monthly cost as exact cents (``dec``), converted
-    once per distinct value."""
+class _Shape(NamedTuple):
+    """What the money views read of a Service; Services alike in all of it are summed as one
+    shape (a 100,000-service fleet has some 20,000)."""
+    cluster: str
+    namespace: str
+    decision: str
+    entrypoint: str | None
+    current: Decimal  # monthly cost as exact cents (``dec``)
+    proposed: Decimal
+
+
+def _shapes(services: list[dict]) -> list[tuple[_Shape, int]]:
+    """The Services' distinct shapes with how many Services have each, in order of first
+    occurrence; each distinct cost is converted once. The raw costs are keyed with their type:
+    an int and a float may be equal yet print (and so convert) differently."""
+    counts = Counter((s["cluster"], s["namespace"], s["decision"], s.get("entrypoint"),
+                      type(cur := s.get("current_monthly_usd")), cur, type(new := s.get("proposed_monthly_usd")), new)
+                     for s in services)
     memo: dict = {}
 
-    def cents(value) -> Decimal:
-        k = (type(value), value)
-        d = memo.get(k)
+    def cents(kind, value) -> Decimal:
+        d = memo.get((kind, value))
         if d is None:
-            d = memo[k] = dec(value)
+            d = memo[kind, value] = dec(value)
         return d
 
-    return [(cents(s.get("current_monthly_usd")), cents(s.get("proposed_monthly_usd"))) for s in services]
+    return [(_Shape(cluster, namespace, decision, entrypoint, cents(ct, cur), cents(nt, new)), n)
+            for (cluster, namespace, decision, entrypoint, ct, cur, nt, new), n in counts.items()]
 
 
-def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | None = None) -> list[dict]:
-    """Current and proposed monthly cost of the Services per group, largest current first.
-    Only Services are grouped: what the plan's totals hold beyond them (existing Ingress/Gateway
-    load balancers, shares of pools not allocated to a Service) is :func:`_outside_services`,
-    shown beside the chart, never as a bar of its own that would read like a cluster."""
+def _group_costs(shapes: list[tuple[_Shape, int]], key) -> list[dict]:
+    """Current and proposed monthly cost of the Services per group (``key(shape)``), largest
+    current first. Only Services are grouped: what the plan's totals hold beyond them (existing
+    Ingress/Gateway load balancers, shares of pools not allocated to a Service) is
+    :func:`_outside_services`, shown beside the chart, never as a bar of its own that would
+    read like a cluster."""
     cur: dict[str, Decimal] = defaultdict(Decimal)
     new: dict[str, Decimal] = defaultdict(Decimal)
-    services = plan.get("services", [])
-    for s, (c, n) in zip(services, svc_cents if svc_cents is not None else _service_cents(services)):
-        k = key(s)
-        cur[k] += c
-        new[k] += n
+    for shape, n in shapes:
+        k = key(shape)
+        cur[k] += shape.current * n
+        new[k] += shape.proposed * n
     groups = sorted(cur, key=lambda k: (-cur[k], k))
     rows = [{"label": k, "current": cur[k], "proposed": new[k]} for k in groups]
     if len(rows) > MAX_CHART_GROUPS:
@@ -98,16 +113,29 @@ def _group_costs(plan: dict, key, svc_cents: list[tuple[Decimal, Decimal]] | Non
     return rows
 
 
-def _outside_services(plan: dict, svc_cents: list[tuple[Decimal, Decimal]]) -> dict | None:
+def _namespace_key(plan: dict):
+    """The namespace breakdown's group of a shape: its namespace, with the cluster when the plan
+    has several."""
+    if len(plan.get("clusters", [])) <= 1:
+        return lambda shape: f"{shape.namespace}"
+    return lambda shape: f"{shape.cluster}/{shape.namespace}"
+
+
+def _outside_services(plan: dict, shapes: list[tuple[_Shape, int]]) -> dict | None:
     """The part of the headline totals not carried by any Service (existing Ingress/Gateway
     load balancers and their share of pools), so the breakdowns plus this add up to the totals."""
     s = plan["summary"]
-    cur = dec(s["current_monthly_usd"]) - sum((c for c, _ in svc_cents), Decimal(0))
-    new = dec(s["proposed_monthly_usd"]) - sum((n for _, n in svc_cents), Decimal(0))
+    cur = dec(s["current_monthly_usd"]) - sum((shape.current * n for shape, n in shapes), Decimal(0))
+    new = dec(s["proposed_monthly_usd"]) - sum((shape.proposed * n for shape, n in shapes), Decimal(0))
     if not cur and not new:
         return None
     return {"current": cur, "proposed": new, "current_text": money(cur), "proposed_text": money(new),
             "existing": len(plan.get("existing_entrypoints", []))}
+
+
+def _kept_share(shapes: list[tuple[_Shape, int]]) -> Decimal:
+    """What the kept Services save (their share of a pool may shrink)."""
+    return sum(((shape.current - shape.proposed) * n for shape, n in shapes if shape.decision != "consolidate"), Decimal(0))
 
 
 def _chart_series(rows: list[dict]) -> dict:
@@ -261,9 +289,13 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     where = f"rate table {table['file']}" if table.get("file") else "the plan's rate table"
     extra: dict[str, dict] = {}
     lines = [x for side in (plan.get("costs") or {}).values() if isinstance(side, list) for x in side]
+    seen: set[int] = set()  # services share cost_components lists: a list read again adds nothing
     for holder in (plan.get("services", []), plan.get("entrypoints", []), plan.get("phases") or []):
         for item in holder:
-            lines += [c for c in item.get("cost_components") or [] if isinstance(c, dict)] if isinstance(item, dict) else []
+            components = item.get("cost_components") if isinstance(item, dict) else None
+            if components and id(components) not in seen:
+                seen.add(id(components))
+                lines += [c for c in components if isinstance(c, dict)]
     for line in lines:
         key = line.get("rate_key")
         if key and key not in listed and key not in extra and line.get("rate_usd") is not None:
@@ -283,16 +315,22 @@ def _rates_not_itemised(plan: dict) -> list[dict]:
     return list(extra.values())
 
 
-def _anchor_map(plan: dict, refs: list[str]) -> dict[str, str]:
-    """Object strings (as notes name them) → the id of the element showing that object
-    (``refs``: :func:`service_refs` of the plan)."""
-    anchors = {ref: f"svc-{i}" for i, ref in enumerate(refs)}
+def _anchor_map(plan: dict, refs: list[str]) -> dict[str, int | str]:
+    """Object strings (as notes name them) → the id of the element showing that object, or for
+    a Service its row index (its element is ``svc-{i}``, :func:`_anchor_id`; notes in the JSON
+    block carry the index). ``refs``: :func:`service_refs` of the plan."""
+    anchors: dict[str, int | str] = dict(zip(refs, range(len(refs))))
     for i, e in enumerate(plan.get("existing_entrypoints", [])):
         anchors[f"{e['kind']} {e['cluster']}/{e['namespace']}/{e['name']}"] = f"existing-{i}"
     for i, e in enumerate(plan.get("entrypoints", [])):
         anchors.setdefault(f"{e['kind']} {e['name']}", f"entrypoint-{i}")
         anchors.setdefault(f"{e['kind']} {e.get('cluster', '')}/{e['namespace']}/{e['name']}", f"entrypoint-{i}")
     return anchors
+
+
+def _anchor_id(target: int | str | None) -> str | None:
+    """The element id of an :func:`_anchor_map` value."""
+    return f"svc-{target}" if isinstance(target, int) else target
 
 
 class _Strings(dict):
@@ -319,18 +357,30 @@ def _table_rows(plan: dict, strings: _Strings, risk: list[dict], generated: set,
     A kept service shows no saving (its share of a pool may shrink, but it does not move)."""
     rows = []
     memo: dict = {}
+    # services share their ports and reasons lists (the plan's rows do): each distinct list's
+    # cells are made once, keyed by its id (the plan keeps every list alive meanwhile); the
+    # strings table still grows in first-use order, as a hit's strings were interned at its miss
+    ports_of: dict[int, str] = {}
+    reasons_of: dict[int, list] = {}
     internal, external = strings["internal"], strings["external"]
     for i, s in enumerate(plan.get("services", [])):
         cur, cur_text, new, new_text, sav, sav_text = _costs(s["current_monthly_usd"], s["proposed_monthly_usd"], memo)
         moved = s["decision"] == "consolidate"
         if not moved:
             sav, sav_text = 0.0, "—"
-        gen = [h for h in s.get("hosts") or [] if (refs[i], h) in generated] if generated else []
+        hosts = s.get("hosts") or []
+        gen = [h for h in hosts if (refs[i], h) in generated] if generated and hosts else []
+        cluster, namespace, decision = strings[s["cluster"]], strings[s["namespace"]], strings[s["decision"]]
+        ports = ports_of.get(id(s.get("ports")))
+        if ports is None:
+            ports = ports_of[id(s.get("ports"))] = ports_text(s)
+        reasons = reasons_of.get(id(s.get("reasons")))
+        if reasons is None:
+            reasons = reasons_of[id(s.get("reasons"))] = [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []]
         rows.append([
-            f"svc-{i}", strings[s["cluster"]], strings[s["namespace"]], s["name"], ports_text(s), strings[s["decision"]],
-            [[strings[r["code"]], strings[r["message"]]] for r in s.get("reasons") or []],
+            f"svc-{i}", cluster, namespace, s["name"], ports, decision, reasons,
             cur, cur_text, new, new_text, sav, sav_text,
-            strings[s.get("entrypoint") or ""], ", ".join(s.get("hosts") or []),
+            strings[s.get("entrypoint") or ""], ", ".join(hosts),
             internal if s.get("internal") else external,
             strings[risk[i]["level"] if moved else ""], ", ".join(gen),
         ])
@@ -351,8 +401,26 @@ def _route_generated(e: dict, r: dict, generated: set) -> bool:
         or (f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]) in generated)
 
 
-def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated: set) -> dict:
-    """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE)."""
+def _sorted_notes(plan: dict, anchors: dict) -> tuple[dict[str, list[dict]], dict[str, list[tuple]]]:
+    """:func:`planner.render.view.notes_by_level`'s groups, and beside each level's notes, in
+    the same order, their paged-list cells ``(code, object, message, plan index, object cell, anchor, note)``: a note
+    on a Service names it as "Service cluster/namespace/name" and its object cell is the row
+    index. One sort of tuples built in plan order, where the notes lie in memory one after
+    another: at 100k (140,000 notes) that beats reading each note in sorted order."""
+    cells: dict[str, list[tuple]] = {lvl: [] for lvl in LEVEL_ORDER}
+    for i, n in enumerate(plan.get("notes", [])):
+        obj = n["object"]
+        target = anchors.get(obj)
+        cell, anchor = (target, None) if isinstance(target, int) else (obj, target)
+        cells.setdefault(n["level"], []).append((n["code"], obj, n["message"], i, cell, anchor, n))
+    for items in cells.values():
+        items.sort()  # by (code, object, message), then plan order: notes_by_level's stable sort
+    return {lvl: [t[-1] for t in items] for lvl, items in cells.items()}, cells
+
+
+def _lists(plan: dict, note_cells: dict[str, list[tuple]], strings: _Strings, generated: set) -> dict:
+    """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE);
+    ``note_cells``: :func:`_sorted_notes`'s."""
     lists = {}
     for i, e in enumerate(plan.get("entrypoints", [])):
         lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"]),
@@ -365,13 +433,8 @@ def _lists(plan: dict, groups: dict, anchors: dict, strings: _Strings, generated
          [[_any(r["host"]), r["path"], _dash(r["service"]), _dash(r["port"])] for r in e.get("routes", [])]]
         for i, e in enumerate(plan.get("existing_entrypoints", []))]
     for lvl in LEVEL_ORDER:
-        rows = []
-        for n in groups.get(lvl, []):
-            anchor = anchors.get(n["object"])
-            # a note on a Service names it as "Service cluster/namespace/name": the row index says it
-            obj = int(anchor[4:]) if anchor and anchor.startswith("svc-") else n["object"]
-            rows.append([strings[n["code"]], obj, strings[n["message"]], None if isinstance(obj, int) else anchor])
-        lists[f"notes-{lvl}"] = rows
+        lists[f"notes-{lvl}"] = [[strings[code], cell, strings[message], anchor]
+                                 for code, _, message, _, cell, anchor, _ in note_cells.get(lvl, [])]
     lists["dns"] = [[d["host"], ", ".join(d.get("old_addresses") or []) or "—", strings[d["entrypoint"]]]
                     for d in plan.get("dns_changes", [])]
     return lists
@@ -417,7 +480,7 @@ def _notes_view(groups: dict, anchors: dict, paged: bool) -> list[dict]:
     notes = []
     for lvl in LEVEL_ORDER:
         # paged: the template only counts a level's notes (app.js draws them from data.lists)
-        items = groups.get(lvl, []) if paged else [dict(n, anchor=anchors.get(n["object"])) for n in groups.get(lvl, [])]
+        items = groups.get(lvl, []) if paged else [dict(n, anchor=_anchor_id(anchors.get(n["object"]))) for n in groups.get(lvl, [])]
         notes.append({"level": lvl, "label": LEVEL_LABELS[lvl], "items": items,
                       "open": lvl == "block" or len(items) <= OPEN_NOTES_UP_TO})
     return notes
@@ -429,24 +492,26 @@ def _reason_counts(services: list[dict]) -> list[tuple[tuple[str, str], int]]:
     return sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _entrypoints_view(plan: dict, svc_cents: list[tuple[Decimal, Decimal]], generated: set, paged: bool) -> list[dict]:
+def _entrypoints_view(plan: dict, shapes: list[tuple[_Shape, int]], generated: set, paged: bool) -> list[dict]:
     """The new entrypoints with their routes, cost, and the current cost of the services they
     replace. Paged, the template only counts an entrypoint's routes (app.js draws them from
     data.lists): they stay the plan's."""
-    members_of: dict[str, list[Decimal]] = defaultdict(list)  # current costs of each entrypoint's services
-    for s, (c, _) in zip(plan.get("services", []), svc_cents):
-        if s.get("entrypoint"):
-            members_of[s["entrypoint"]].append(c)
+    members_of: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])  # services, their current cost
+    for shape, n in shapes:
+        if shape.entrypoint:
+            members = members_of[shape.entrypoint]
+            members[0] += n
+            members[1] += shape.current * n
     entrypoints = []
     for i, e in enumerate(plan.get("entrypoints", [])):
-        members = members_of.get(e["name"], [])
+        count, replaces = members_of.get(e["name"], (0, Decimal(0)))
         entrypoints.append(dict(
             e, anchor=f"entrypoint-{i}",
             routes=e.get("routes", []) if paged else [dict(r, generated=_route_generated(e, r, generated)) for r in e.get("routes", [])],
             monthly_text=money(e["monthly_usd"]),
             visibility="internal" if e.get("internal") else "external",
-            services_count=len(members),
-            replaces_text=money(sum(members, Decimal(0))),
+            services_count=count,
+            replaces_text=money(replaces),
             routes_open=len(e.get("routes", [])) <= OPEN_ROUTES_UP_TO,
         ))
     return entrypoints
@@ -468,7 +533,7 @@ def _charts(head: dict, by_cluster: list[dict], by_namespace: list[dict], reason
 
 def _script_data(plan: dict, risk: list[dict], generated: set, lists_from: tuple | None, charts: dict, refs: list[str]) -> dict:
     """The JSON block's data: the load-balancer table's rows, the long lists when paged
-    (``lists_from`` = (groups, anchors)), the charts, and the string table the rows index."""
+    (``lists_from`` = (note cells,), see :func:`_lists`), the charts, and the string table the rows index."""
     strings = _Strings()
     data = {
         "columns": TABLE_COLUMNS,
@@ -499,28 +564,27 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
     services = plan.get("services", [])
     refs = service_refs(plan)
     anchors = _anchor_map(plan, refs)
-    groups = notes_by_level(plan)
+    groups, note_cells = _sorted_notes(plan, anchors)
     paged = _is_paged(plan)
     notes = _notes_view(groups, anchors, paged)
-    svc_cents = _service_cents(services)
+    shapes = _shapes(services)
     risk = risks(plan, refs)
     generated = generated_hosts(plan, refs)
     moves, moves_total, risk_counts = move_overview(plan, MOVE_FIRST, risk)
     runbook_steps, placeholders = _runbook(plan)
-    outside = _outside_services(plan, svc_cents)
-    kept_share = sum((c - n for s, (c, n) in zip(services, svc_cents) if s["decision"] != "consolidate"), Decimal(0))
-    by_cluster = _group_costs(plan, lambda s: s["cluster"], svc_cents)
-    by_namespace = _group_costs(plan, lambda s: f"{s['namespace']}" if len(plan.get("clusters", [])) <= 1
-                                else f"{s['cluster']}/{s['namespace']}", svc_cents)
+    outside = _outside_services(plan, shapes)
+    kept_share = _kept_share(shapes)
+    by_cluster = _group_costs(shapes, lambda shape: shape.cluster)
+    by_namespace = _group_costs(shapes, _namespace_key(plan))
     reason_counts = _reason_counts(services)
     comparison = _comparison(plan)
     traffic = _traffic(plan)
     rates, rates_as_of = _rates(plan, as_of)
-    entrypoints = _entrypoints_view(plan, svc_cents, generated, paged)
+    entrypoints = _entrypoints_view(plan, shapes, generated, paged)
     existing = [dict(e, anchor=f"existing-{i}", monthly_text=money(e["monthly_usd"]))
                 for i, e in enumerate(plan.get("existing_entrypoints", []))]
-    decisions = sorted({s["decision"] for s in services})
-    data = _script_data(plan, risk, generated, (groups, anchors) if paged else None,
+    decisions = sorted({shape.decision for shape, _ in shapes})
+    data = _script_data(plan, risk, generated, (note_cells,) if paged else None,
                         _charts(head, by_cluster, by_namespace, reason_counts, comparison, traffic), refs)
     clusters = plan.get("clusters", [])
     return {

@@ -5,6 +5,7 @@ grouping) in ``Decimal``, so templates and formatters never compute.
 """
 from __future__ import annotations
 
+import heapq
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
@@ -157,10 +158,14 @@ def risks(plan: dict, refs: list[str] | None = None) -> list[dict]:
     services = plan.get("services", [])
     out = []
     derive = None  # the notes' codes, read at the first service without a given risk
+    shared: dict[int, dict] = {}  # services share risk dicts: each given one is read once (by id; the plan keeps it alive)
     for i, s in enumerate(services):
         given = s.get("risk")
         if isinstance(given, dict) and given.get("level") in RISK_ORDER:
-            out.append({"level": given["level"], "because": sorted(map(str, given.get("because") or []))})
+            view = shared.get(id(given))
+            if view is None:
+                view = shared[id(given)] = {"level": given["level"], "because": sorted(map(str, given.get("because") or []))}
+            out.append(view)
             continue
         if derive is None:
             derive = _derived_risk(plan)
@@ -188,19 +193,19 @@ def _derived_risk(plan: dict):
     return risk
 
 
-def _savings(plan: dict) -> list[Decimal]:
-    """Each service's marginal saving (see :func:`marginal_saving`), converting each distinct
-    pair of figures once."""
+def _saving_reader():
+    """``saving(service)``: :func:`marginal_saving`, converting each distinct pair of figures once."""
     memo: dict = {}
-    out = []
-    for s in plan.get("services", []):
+
+    def saving_of(s: dict) -> Decimal:
         value = s.get("marginal_savings_monthly_usd")
         key = (value,) if value is not None else (s.get("current_monthly_usd"), s.get("proposed_monthly_usd"))
         d = memo.get(key)
         if d is None:
             d = memo[key] = marginal_saving(s)
-        out.append(d)
-    return out
+        return d
+
+    return saving_of
 
 
 def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] | None = None) -> tuple[list[dict], int, dict[str, int]]:
@@ -211,15 +216,17 @@ def move_overview(plan: dict, limit: int | None = MOVE_FIRST, risk: list[dict] |
     risk = risks(plan) if risk is None else risk
     services = plan.get("services", [])
     keys = []
-    for i, (s, amount) in enumerate(zip(services, _savings(plan))):
-        if s.get("decision") == "consolidate" and amount > 0:
-            keys.append((-amount, RISK_ORDER[risk[i]["level"]], s["cluster"], s["namespace"], s["name"], i))
-    keys.sort()
     counts = {lvl: 0 for lvl in ("high", "medium", "low")}
-    for k in keys:
-        counts[risk[k[-1]]["level"]] += 1
+    saving_of = _saving_reader()
+    for i, s in enumerate(services):
+        if s.get("decision") == "consolidate" and (amount := saving_of(s)) > 0:  # only moves are read
+            level = risk[i]["level"]
+            counts[level] += 1
+            keys.append((-amount, RISK_ORDER[level], s["cluster"], s["namespace"], s["name"], i))
+    # the first few of tens of thousands: nsmallest is sorted(keys)[:limit] without the full sort
+    first = heapq.nsmallest(limit, keys) if limit is not None and limit >= 0 else sorted(keys)[:limit]
     rows = []
-    for k in keys if limit is None else keys[:limit]:
+    for k in first:
         i, s = k[-1], services[k[-1]]
         rows.append({"service": s, "index": i, "saving": -k[0], "saving_text": money(-k[0]),
                      "risk": risk[i]["level"], "because": risk[i]["because"],
@@ -338,7 +345,8 @@ def generated_hosts(plan: dict, refs: list[str] | None = None) -> set[tuple[str,
             if ref in noted:
                 hosts = s.get("hosts") or []
                 named = [h for h in hosts if h in noted[ref]]
-                out.update((ref, h) for h in (named or hosts))
+                for h in named or hosts:
+                    out.add((ref, h))
     for e in plan.get("entrypoints", []):
         for r in e.get("routes", []):
             if r.get("source") == "generated" and r.get("host"):
