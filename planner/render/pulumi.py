@@ -160,6 +160,9 @@ def _route_backends(r: dict) -> list[dict]:
 
 def route_rule(r: dict) -> dict:
     """One Gateway API HTTPRoute rule for a plan route (raises RouteError when it cannot be expressed)."""
+    plain = _plain_rule(r)
+    if plain is not None:
+        return plain
     kind, value = route_path(r.get("path"), r.get("path_type"))
     match: dict = {"path": {"type": kind, "value": value}}
     if r.get("headers"):
@@ -200,6 +203,18 @@ def route_rule(r: dict) -> dict:
     if r.get("timeout_sec"):
         rule["timeouts"] = {"request": f"{int(r['timeout_sec'])}s"}
     return rule
+
+
+def _plain_rule(r: dict) -> dict | None:
+    """route_rule of a route to one (service, numeric port) with nothing else to express (most
+    routes), built directly; None for any other route (route_rule's general path decides)."""
+    if r.get("redirect") or r.get("headers") or r.get("backends") or r.get("rewrite") is not None or r.get("response_headers") or r.get("timeout_sec"):
+        return None
+    service, port = r.get("service"), r.get("port")
+    if service is None or type(port) is not int:
+        return None
+    kind, value = route_path(r.get("path"), r.get("path_type"))
+    return {"matches": [{"path": {"type": kind, "value": value}}], "backendRefs": [{"name": service, "port": port}]}
 
 
 def _listener(listeners: list[dict], protocol: str) -> str | None:
