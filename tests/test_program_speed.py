@@ -50,3 +50,22 @@ def test_plain_rule_takes_the_common_route_and_leaves_the_rest():
     assert pulumi._plain_rule(common) == {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [{"name": "web", "port": 80}]}
     for extra in ({"rewrite": "/b"}, {"port": True}, {"port": "http"}, {"service": None}, {"timeout_sec": 5}, {"headers": [{"name": "x", "value": "1"}]}):
         assert pulumi._plain_rule(dict(common, **extra)) is None
+
+
+route_groups = st.dictionaries(
+    st.none() | st.sampled_from(["", "a.example", "b.example", "c.example"]),
+    st.sets(st.sampled_from([b'{"a":1}', b'{"b":2}', b'{"c":3}']), min_size=1, max_size=3),
+    min_size=1, max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(route_groups)
+def test_hosts_by_rules_equals_the_plain_grouping(hosts):
+    assert pulumi._hosts_by_rules(hosts) == pulumi._hosts_by_rules_plain(hosts)
+
+
+def test_hosts_by_rules_groups_hosts_with_the_same_rules():
+    hosts = {"b": {b"2", b"1"}, None: {b"1", b"2"}, "a": {b"3"}}
+    assert pulumi._hosts_by_rules(hosts) == [((b"3",), ["a"]), ((b"1", b"2"), ["b", None])]
+    assert pulumi._hosts_by_rules({"x": {b"2", b"1"}}) == [((b"1", b"2"), ["x"])]

@@ -293,12 +293,9 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
     records = []
     for (ns, route_name, https_only), hosts in sorted(by_group.items()):
-        groups: dict[tuple, list] = {}
-        for host, rules in sorted(hosts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
-            groups.setdefault(tuple(sorted(rules)), []).append(host)
         parent = dict(base, sectionName=https) if https_only else dict(base)
         chunks = [(rules[i : i + ROUTE_MAX_RULES], hs[j : j + ROUTE_MAX_HOSTNAMES])
-                  for rules, hs in sorted(groups.items(), key=lambda kv: kv[1][0] or "")
+                  for rules, hs in _hosts_by_rules(hosts)
                   for i in range(0, len(rules), ROUTE_MAX_RULES) for j in range(0, max(len(hs), 1), ROUTE_MAX_HOSTNAMES)]
         for i, (rules, group_hosts) in enumerate(chunks):
             parts = [route_name] + (["tls"] if https_only else []) + ([str(i + 1)] if len(chunks) > 1 else [])
@@ -315,6 +312,22 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
             parts = [name, "https-redirect"] + ([str(i + 1)] if len(chunks) > 1 else [])
             records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [dict(base, sectionName=http)], chunk, [redirect]))
     return records, sorted(route_namespaces)
+
+
+def _hosts_by_rules(hosts: dict) -> list[tuple[tuple, list]]:
+    """``(rules, hosts)`` of one HTTPRoute group (host -> its rules' texts): the hosts with the
+    same rules together, in host order (None last), the lists ordered by their first host."""
+    if len(hosts) == 1:  # most groups: a service's own host
+        [(host, rules)] = hosts.items()
+        return [(tuple(sorted(rules)), [host])]
+    return _hosts_by_rules_plain(hosts)
+
+
+def _hosts_by_rules_plain(hosts: dict) -> list[tuple[tuple, list]]:
+    groups: dict[tuple, list] = {}
+    for host, rules in sorted(hosts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+        groups.setdefault(tuple(sorted(rules)), []).append(host)
+    return sorted(groups.items(), key=lambda kv: kv[1][0] or "")
 
 
 def _route_record(cl, ns, rname, route_names, gw_name, ep, parents, hosts, rules) -> dict:
