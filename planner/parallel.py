@@ -100,7 +100,7 @@ class Held(Beside):
     success). Without fork, both run in this process when the outcome is asked for."""
 
     def __init__(self, first, *args, then, fork: bool = True):
-        self.first, self.then, self.more, self.go_fd = first, then, None, None
+        self.more, self.go_fd = None, None
         self.fn, self.args, self.pid = _held_step(first, args, then, lambda: self.more), (), None
         if not (fork and can_fork()):
             return
@@ -161,12 +161,12 @@ def _held_child(first, args, then, go_fd: int, out_fd: int) -> None:
     if not word:  # cancelled, or the parent is gone: nothing more to do
         os._exit(0)
     more = pickle.loads(word)
+    _child_run(_held_step(_kept, (got,), then, lambda: more), (), out_fd)
 
-    def step():
-        ok, value = got
-        if not ok:
-            raise value
-        return then(value, *more)
 
-    step.__name__ = getattr(then, "__name__", "a held step")
-    _child_run(step, (), out_fd)
+def _kept(got: tuple[bool, object]):
+    """The value of an (ok, value) outcome, or its exception raised."""
+    ok, value = got
+    if not ok:
+        raise value
+    return value

@@ -57,7 +57,7 @@ class EarlyProgram:
         from planner.render import pulumi
 
         if self.held is None and len(plan.get("services") or ()) >= PARALLEL_FROM and can_fork():
-            self.held = Held(pulumi.render, plan, then=pulumi.write_rendered)
+            self.held = Held(pulumi.render, plan, then=pulumi.Program.write_to)
 
     def take(self) -> Held | None:
         held, self.held = self.held, None

@@ -857,8 +857,3 @@ def render(plan: dict) -> Program:
 def write(plan: dict, out_dir: Path) -> Path:
     """Write the Pulumi project for ``plan`` into ``out_dir`` and return ``out_dir``."""
     return render(plan).write_to(out_dir)
-
-
-def write_rendered(program: Program, out_dir: Path) -> Path:
-    """:meth:`Program.write_to` as a function (what a held child runs on the word to go)."""
-    return program.write_to(out_dir)
