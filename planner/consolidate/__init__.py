@@ -28,7 +28,7 @@ from planner.consolidate import assemble, breakeven, designed, existing, hosts, 
 from planner.consolidate.choose import STRATEGY_CHOICES, STRATEGY_ORDER, choose, comparison_row
 from planner.consolidate.entries import Entry, ExistingItem, Options, usd
 from planner.consolidate.evaluate import Evaluator, rule_entries
-from planner.consolidate.summary import LEVEL_ORDER, LEVELS, SCHEMA_VERSION, document, summary
+from planner.consolidate.summary import LEVEL_ORDER, LEVELS, SCHEMA_VERSION, skeleton, summary, write_down
 from planner.model import BLOCK, WARN, Inventory, Note, PlannerError
 from planner.parallel import Beside, can_fork
 
@@ -92,11 +92,12 @@ def stub(c: Candidate, cloud: str) -> dict:
     return {"notes": [{"level": BLOCK, "object": o, "code": code, "message": m} for o, code, m in sorted(found)], "summary": {"proposed_monthly_usd": usd(c.priced.after.total)}}
 
 
-def finish(ev: Evaluator, c: Candidate, money: Money | None = None, ready=None) -> dict:
-    """Steps 6-7: the plan document of a designed candidate (``money``: its
-    :func:`money_by_phase`, when already worked out; ``ready``: see :func:`build_plan`)."""
-    from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
-
+def prepare(ev: Evaluator, c: Candidate) -> dict:
+    """Step 7 up to the money: the sections of a designed candidate's plan that the Pulumi
+    program reads (services, entrypoints, existing entrypoints, DNS changes, ingress-nginx
+    rows) and its summary, with their notes. Reads the pricing's totals, not its
+    components, and writes only into ``c``: ``auto`` prepares its first strategy's sections
+    before the others' stubs are back (unused when one of them is chosen)."""
     notes, priced = c.notes, c.priced
     for ep in c.entrypoints:
         ep["monthly_usd"] = usd(priced.entrypoint_cost[ep["name"]])
@@ -104,8 +105,7 @@ def finish(ev: Evaluator, c: Candidate, money: Money | None = None, ready=None) 
     assemble.entrypoint_notes(c.entrypoints, notes)
     if c.forced:
         notes.append(Note(WARN, "plan", "CONSOLIDATE_ANYWAY", savings.forced_message(list(c.forced))))
-    money = money or money_by_phase(ev, c)
-    existing_out = money.existing_rows
+    existing_out = existing_rows(ev, c)
     services = assemble.service_rows(c.entries, priced, pricing.shares(priced, c.design), notes, ev.is_generated, ev.opts.domain)
     migration = nginx.rows(c.design.nginx, ev.inv, priced, c.entrypoints, c.design)
     nginx.plan_notes(c.design.nginx, migration, notes)
@@ -115,11 +115,24 @@ def finish(ev: Evaluator, c: Candidate, money: Money | None = None, ready=None) 
     sections = {
         "summary": summary(ev, services, c.items, c.gateways, c.entrypoints, priced),
         "services": services, "existing_entrypoints": existing_out, "entrypoints": c.entrypoints,
+        "dns_changes": assemble.dns_changes(c.entrypoints, c.entries),
     }
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration
-    money.apply(c, sections)  # before the document: its runbook reads the DNS changes
-    plan = document(ev, ev.opts, c.strategy, sections, priced, notes, ready)
+    return sections
+
+
+def finish(ev: Evaluator, c: Candidate, sections: dict | None = None, ready=None) -> dict:
+    """Step 7: the plan document of a designed candidate (``sections``: its :func:`prepare`,
+    when already worked out; ``ready``: see :func:`build_plan`, called before the money)."""
+    from planner.pricers.extras import finish_plan  # rate_table, rate flags, traffic scenarios, cloud notes
+
+    plan = skeleton(ev, ev.opts, c.strategy, sections or prepare(ev, c))
+    if ready is not None:
+        ready(plan)
+    money_by_phase(ev, c, plan["existing_entrypoints"]).apply(c, plan)
+    priced = c.priced
+    write_down(plan, priced, c.notes)
     members = {pricing.owner(ep): len(c.design.members[ep["name"]]) + len(c.folded.get(ep["name"], [])) for ep in c.entrypoints}
     finish_plan(plan, ev.pricer, priced.before, priced.after, priced.current_fps, priced.proposed_fps, members, notes_sorted=True)
     plan["summary"]["loss_above_gib_per_service_month"] = phases.loss_above(plan)
@@ -139,40 +152,37 @@ def _row_ref(row: dict) -> str:
 @dataclass(frozen=True)
 class Money:
     """What the plan needs from its pricing alone: the money by phase (phase rows, overlap
-    and payback), leftover addresses, the ``existing_entrypoints`` rows, the cost components
-    of every entrypoint (proposed side), service and existing entrypoint (today's side) by
-    pricing owner, each moving service's marginal saving, and the DNS changes."""
+    and payback), leftover addresses, the cost components of every entrypoint (proposed
+    side), service and existing entrypoint (today's side) by pricing owner, and each moving
+    service's marginal saving."""
 
     phases: list[dict]
     overlap: Decimal
     payback: float | None
     overlap_days: int
     leftovers: list[dict]
-    existing_rows: list[dict]  # costed by apply
     proposed: dict[str, list[dict]]  # new entrypoint owner -> components
     current: dict[str, list[dict]]  # service / existing entrypoint ref -> components
     marginal: dict[str, float]  # moving service ref -> marginal_savings_monthly_usd
-    dns_changes: list[dict]
 
-    def apply(self, c: Candidate, sections: dict) -> None:
-        """Into ``sections``: the summary's overlap, phases, leftovers, every row's components."""
-        sections["summary"].update(migration_overlap_usd=float(self.overlap), payback_days=self.payback, overlap_days=self.overlap_days)
-        sections["phases"] = self.phases
-        sections["leftover_addresses"] = self.leftovers
-        sections["dns_changes"] = self.dns_changes
+    def apply(self, c: Candidate, plan: dict) -> None:
+        """Into ``plan``: the summary's overlap, phases, leftovers, every row's components."""
+        plan["summary"].update(migration_overlap_usd=float(self.overlap), payback_days=self.payback, overlap_days=self.overlap_days)
+        plan["phases"] = self.phases
+        plan["leftover_addresses"] = self.leftovers
         for ep in c.entrypoints:
             ep["cost_components"] = self.proposed[pricing.owner(ep)]
-        for e, row in zip(c.entries, sections["services"]):  # rows are in entries' order
+        for e, row in zip(c.entries, plan["services"]):  # rows are in entries' order
             row["cost_components"] = self.current[e.ref]
             if e.moving:
                 row["marginal_savings_monthly_usd"] = self.marginal[e.ref]
-        for row in sections["existing_entrypoints"]:
+        for row in plan["existing_entrypoints"]:
             row["cost_components"] = self.current[_row_ref(row)]
 
 
-def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
-    """The :class:`Money` of a designed candidate (reads its pricing, never its rows)."""
-    existing_out = existing_rows(ev, c)
+def money_by_phase(ev: Evaluator, c: Candidate, existing_out: list[dict]) -> Money:
+    """The :class:`Money` of a designed candidate (reads its pricing and the
+    ``existing_entrypoints`` rows' owners, never the service rows)."""
     priced = c.priced
     moved = {e.ref for e in c.entries if e.moving} | {i.ing.ref for i in c.items if i.decision == "fold"}
     moved |= c.design.nginx.retired if c.design.nginx is not None else set()
@@ -185,8 +195,7 @@ def money_by_phase(ev: Evaluator, c: Candidate) -> Money:
     refs = dict.fromkeys([e.ref for e in c.entries] + [_row_ref(r) for r in existing_out])  # in memory's order: looked up fast
     current = pricing.owner_components(priced.before, refs, lambda: {fp.owner: fp.forwarding_rules for fp in priced.current_fps})
     marginal = assemble.marginal_savings(c.entries, priced, breakeven.marginal(c.entries, priced.current_fps, ev.pricer))
-    dns = assemble.dns_changes(c.entrypoints, c.entries)
-    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, existing_out, proposed, current, marginal, dns)
+    return Money(rows, overlap, payback, ev.opts.overlap_days, leftovers, proposed, current, marginal)
 
 
 #: the evaluator and chosen candidate of the last plan built in this process. Freeing them
@@ -220,9 +229,9 @@ def _stamp(plan: dict, requested: str, why: str, inv: Inventory) -> dict:
 PARALLEL_FROM = 5000
 
 
-def _auto(ev: Evaluator) -> tuple[Candidate, str, Money | None]:
+def _auto(ev: Evaluator) -> tuple[Candidate, str, dict | None]:
     """``auto``: every strategy designed, the cheapest feasible one chosen from their stubs;
-    the chosen one's money when already worked out."""
+    the chosen one's :func:`prepare` when already worked out."""
     if len(ev.lbs) >= PARALLEL_FROM and can_fork():
         return _auto_beside(ev)
     candidates = {name: design(ev, name) for name in STRATEGY_ORDER}
@@ -234,19 +243,20 @@ def _stub_of(ev: Evaluator, strategy: str) -> dict:
     return stub(design(ev, strategy), ev.pricer.cloud)
 
 
-def _auto_beside(ev: Evaluator) -> tuple[Candidate, str, Money | None]:
+def _auto_beside(ev: Evaluator) -> tuple[Candidate, str, dict | None]:
     """:func:`_auto` with the later strategies designed in children that send back only their
     stubs (a few block notes and a total). While they design, this process designs the first
-    strategy (gateway, the usual choice) and works out its money (their designs take longer:
-    a forked child pays for every page it writes to). Designing is pure, so a strategy
-    chosen from a child's stub is designed again here and comes out the same."""
+    strategy (gateway, the usual choice) and prepares its sections (their designs take
+    longer: a forked child pays for every page it writes to). Designing is pure, so a
+    strategy chosen from a child's stub is designed again here and comes out the same."""
     first, *rest = STRATEGY_ORDER
     children = {name: Beside(_stub_of, ev, name) for name in rest}
     c = design(ev, first)
-    money = money_by_phase(ev, c)
-    stubs = {first: stub(c, ev.pricer.cloud)} | {name: child.result() for name, child in children.items()}
+    stubs = {first: stub(c, ev.pricer.cloud)}  # before prepare adds c's plan notes
+    sections = prepare(ev, c)
+    stubs |= {name: child.result() for name, child in children.items()}
     chosen, why = choose(stubs)
-    return (c, why, money) if chosen == first else (design(ev, chosen), why, None)
+    return (c, why, sections) if chosen == first else (design(ev, chosen), why, None)
 
 
 def build_plan(inv: Inventory, opts: Options, ready=None) -> dict:
@@ -264,9 +274,9 @@ def build_plan(inv: Inventory, opts: Options, ready=None) -> dict:
         return _stamp(build_strategy_plan(inv, opts, opts.strategy, ready=ready), opts.strategy, f"--strategy {opts.strategy} requested", inv)
     ev = Evaluator(inv, opts)
     if not opts.compare:  # auto: choose from each candidate's block notes and cost, finish that one
-        chosen, why, money = _auto(ev)
-        _keep(ev, chosen, money)
-        return _stamp(finish(ev, chosen, money, ready), opts.strategy, why, inv)
+        chosen, why, sections = _auto(ev)
+        _keep(ev, chosen)
+        return _stamp(finish(ev, chosen, sections, ready), opts.strategy, why, inv)
     plans = {name: build_strategy_plan(inv, opts, name, ev) for name in STRATEGY_ORDER}
     if opts.strategy == "auto":
         chosen, why = choose(plans)

@@ -55,13 +55,12 @@ def note_dicts(notes: list[Note]) -> list[dict]:
     return [{"level": LEVELS[lv], "object": obj, "code": code, "message": msg} for lv, obj, code, msg in keys]
 
 
-def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, notes: list[Note], ready=None) -> dict:
-    """The plan: ``sections`` (summary, services, existing_entrypoints, entrypoints,
-    dns_changes) with inputs, clusters, costs, rates, notes and the runbook. ``ready(plan)``
-    is called once the plan holds all but its costs, rates, runbook and notes (their keys
-    are in place, in order, so the finished plan's keys keep that order)."""
+def skeleton(ev, opts: Options, strategy: str, sections: dict) -> dict:
+    """The plan of ``sections`` (summary, services, existing_entrypoints, entrypoints,
+    dns_changes, nginx_migration) with its inputs and clusters: every key in its place, in
+    order, its costs, rates, phases, leftover addresses, notes and runbook still to come
+    (:func:`write_down`, after the money). The Pulumi program reads nothing of those."""
     inv = ev.inv
-    before, after = priced.before, priced.after
     plan = {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "planner", "version": __version__},
@@ -77,16 +76,21 @@ def document(ev, opts: Options, strategy: str, sections: dict, priced: Priced, n
         "costs": None,
         "rates": None,
         "dns_changes": sections["dns_changes"],
-        "phases": sections["phases"],
-        "leftover_addresses": sections["leftover_addresses"],
+        "phases": None,
+        "leftover_addresses": None,
         "runbook": [],
         "notes": None,
     }
     if "nginx_migration" in sections:  # --migrate-ingress-nginx
         plan["nginx_migration"] = sections["nginx_migration"]
         plan["inputs"]["options"]["migrate_ingress_nginx"] = True
-    if ready is not None:
-        ready(plan)
+    return plan
+
+
+def write_down(plan: dict, priced: Priced, notes: list[Note]) -> dict:
+    """The plan's costs, rates, notes and runbook (its phases and leftover addresses in place:
+    the runbook reads them, and the DNS changes)."""
+    before, after = priced.before, priced.after
     plan["costs"] = {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]}
     plan["rates"] = [r.to_dict() for r in sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)]
     plan["notes"] = note_dicts(notes)
