@@ -119,3 +119,27 @@ def test_early_program_error_is_raised_in_serial_order(tmp_path, monkeypatch, ca
     assert not (tmp_path / "out" / "pulumi").exists()
     assert not (tmp_path / "out" / ".planner-outputs").exists()
     _no_child_left()
+
+
+@pytest.mark.parametrize("extra", [(), ("--strategy", "ingress")])
+def test_ready_comes_before_the_money(tmp_path, monkeypatch, capsys, extra):
+    """``ready`` (the early program's fork) is called once the sections the program reads are
+    final and before the money is worked out: the phases, leftover addresses and every row's
+    cost components come after it, in the finished plan only."""
+    seen = []
+
+    def spy(self, plan):
+        seen.append({
+            "phases": plan["phases"], "leftovers": plan["leftover_addresses"], "notes": plan["notes"],
+            "components": sum("cost_components" in s for s in plan["services"]) + sum("cost_components" in e for e in plan["entrypoints"]),
+            "services": len(plan["services"]), "dns": len(plan["dns_changes"]),
+        })
+
+    monkeypatch.setattr(render.EarlyProgram, "__call__", spy)
+    assert _analyze(tmp_path / "out", *extra) == 0
+    import json
+
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert seen == [{"phases": None, "leftovers": None, "notes": None, "components": 0, "services": len(plan["services"]), "dns": len(plan["dns_changes"])}]
+    assert plan["services"] and all("cost_components" in s for s in plan["services"])
+    assert [p["phase"] for p in plan["phases"]] == ["build", "cutover", "retire"]
