@@ -342,3 +342,13 @@ def test_traffic_scenarios_count_each_owner_once_and_entrypoints_per_member():
         {"gib_per_service": 100, "current_monthly_usd": 19.85, "proposed_monthly_usd": 21.45, "savings_monthly_usd": -1.6},
         {"gib_per_service": 1000, "current_monthly_usd": 34.25, "proposed_monthly_usd": 50.25, "savings_monthly_usd": -16.0},
     ]
+
+
+@pytest.mark.parametrize("cloud", sorted(PRICERS))
+@pytest.mark.parametrize("service", [svc("web"), svc("db", ports=((5432, "TCP"),), ns="data", annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}), svc("dns", ports=((53, "UDP"), (53, "TCP")), cluster="edge")])
+def test_a_service_footprint_is_owned_by_its_services_ref(cloud, service):
+    """Every pricer names a Service's footprint by the Service's ref (the planner's rows take
+    the ref from the footprint)."""
+    cl = Cluster(name=service.cluster, cloud=cloud, project="p", region={"gcp": "us-central1", "aws": "us-east-1", "azure": "eastus"}[cloud])
+    fp = get_pricer(cloud).service_footprint(service, cl, None)
+    assert fp.owner == service.ref == f"Service {service.cluster}/{service.namespace}/{service.name}"

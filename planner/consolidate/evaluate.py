@@ -8,6 +8,8 @@ it: the steps only call its methods.
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from planner.consolidate import designed, existing
 from planner.consolidate.entries import Entry, Options, keep, new_entry
 from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, reserved_addresses, strategy_shape, unmatched_mesh_gateways, uses_entrypoint, uses_strategy, valid_hostname
@@ -17,6 +19,7 @@ from planner.pricers import get_pricer
 from planner.pricers.base import Pricing
 
 EXTERNAL_DNS = "external-dns.alpha.kubernetes.io/hostname"
+_KEY = attrgetter("cluster", "namespace", "name")  # == Service.key, built in C
 #: Entrypoint / address names a verdict is first made with (NUL never appears in a name); a
 #: service whose fields contain NUL is evaluated with the real names instead.
 _EP_PLACEHOLDER, _ADDR_PLACEHOLDER = "\x00entrypoint\x00", "\x00address\x00"
@@ -72,7 +75,7 @@ class Evaluator:
     def __init__(self, inv: Inventory, opts: Options):
         self.inv, self.opts = inv, opts
         self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
-        self.lbs = sorted(inv.load_balancers, key=lambda s: s.key)
+        self.lbs = sorted(inv.load_balancers, key=_KEY)
         routed = existing.routed_by(inv)
         self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
         self._direct: set[int] = set()
@@ -86,16 +89,17 @@ class Evaluator:
         self._facts: dict[tuple, dict] = {}
         strategic_by_shape: dict[tuple, bool] = {}  # (port id, *strategy_shape) -> uses_strategy
         for svc in self.lbs:
+            key = (svc.cluster, svc.namespace, svc.name)  # svc.key, built once
             cluster = inv.clusters[svc.cluster]
-            fp = pricer.service_footprint(svc, cluster, inv.usage.get(svc.key))
+            fp = pricer.service_footprint(svc, cluster, inv.usage.get(key))
             internal = is_internal(svc)
-            routed_by = tuple(routed.get(svc.key, ()))
+            routed_by = tuple(routed.get(key, ()))
             pid = ports_by_id.get(id(svc.ports))
             if pid is None:  # hashing Ports is slow: once per ports tuple (readers share them)
                 pid = ports_by_id[id(svc.ports)] = ports_by_value.setdefault(svc.ports, len(ports_by_value))
             facts = context_facts(svc, inv)
             if facts["mesh_evidence"] or facts["backend_config"] is not None:
-                self._facts[svc.key] = facts
+                self._facts[key] = facts
             # a verdict that reads the strategy (TLS-only services, gRPC behind today's TLS) is
             # memoised per strategy
             shape = (pid, *strategy_shape(svc))
@@ -103,7 +107,8 @@ class Evaluator:
             if strategic is None:
                 strategic = strategic_by_shape[shape] = uses_strategy(svc)
             kid = self._key_id(svc, pid, internal, routed_by, facts, strategic)
-            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, reserved_addresses(svc), kid, uses_entrypoint(svc, internal), pid, svc.ref))
+            # a service footprint's owner is its Service's ref (every pricer's contract)
+            self.rows.append((svc, internal, routed_by, cluster, fp.forwarding_rules, reserved_addresses(svc), kid, uses_entrypoint(svc, internal), pid, fp.owner))
             self.service_fps.append(fp)
         #: notes on what the rest of the inventory told no Service (an Istio Gateway matching none)
         self.context_notes: list[Note] = unmatched_mesh_gateways(inv) if inv.mesh_gateways else []
