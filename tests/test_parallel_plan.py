@@ -63,3 +63,31 @@ def test_a_childs_error_reaches_the_caller(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(core, "PARALLEL_FROM", 1)
     assert main(["analyze", "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == "error: inventory.yaml:3: broken in the child"
+
+
+@pytest.mark.parametrize("winner", ["gateway", "ingress"])
+def test_a_failing_early_prepare_counts_only_when_its_strategy_is_chosen(tmp_path, monkeypatch, capsys, winner):
+    """auto prepares its first strategy's sections before the other's stub is back: an error
+    there is the run's only when that strategy is chosen (as when it is prepared after the
+    choice); when the other one wins, the plan is the serial one."""
+    real_choose, real_prepare = core.choose, core.prepare
+
+    def pick(plans):
+        _, why = real_choose(plans)
+        return winner, why + f" (test: {winner} forced)"
+
+    def broken(ev, c):
+        if c.strategy == "gateway":
+            raise PlannerError("inventory.yaml:7: gateway's rows broke")
+        return real_prepare(ev, c)
+
+    monkeypatch.setattr(core, "choose", pick)
+    monkeypatch.setattr(core, "PARALLEL_FROM", 10**9)
+    serial = _plan(tmp_path, "serial") if winner == "ingress" else None
+    monkeypatch.setattr(core, "prepare", broken)
+    monkeypatch.setattr(core, "PARALLEL_FROM", 1)
+    if winner == "ingress":
+        assert _plan(tmp_path, "forked") == serial
+    else:
+        assert main(["analyze", "--out", str(tmp_path / "forked")]) == 2
+        assert capsys.readouterr().err.strip().splitlines()[-1] == "error: inventory.yaml:7: gateway's rows broke"

@@ -253,10 +253,15 @@ def _auto_beside(ev: Evaluator) -> tuple[Candidate, str, dict | None]:
     children = {name: Beside(_stub_of, ev, name) for name in rest}
     c = design(ev, first)
     stubs = {first: stub(c, ev.pricer.cloud)}  # before prepare adds c's plan notes
-    sections = prepare(ev, c)
+    try:
+        sections = prepare(ev, c)
+    except Exception:  # noqa: BLE001 - the run's error only if this strategy is chosen: then raised again, from a fresh design
+        sections = None
     stubs |= {name: child.result() for name, child in children.items()}
     chosen, why = choose(stubs)
-    return (c, why, sections) if chosen == first else (design(ev, chosen), why, None)
+    if chosen == first and sections is not None:
+        return c, why, sections
+    return design(ev, chosen), why, None
 
 
 def build_plan(inv: Inventory, opts: Options, ready=None) -> dict:
