@@ -88,8 +88,9 @@ def skeleton(ev, opts: Options, strategy: str, sections: dict) -> dict:
 
 
 def write_down(plan: dict, priced: Priced, notes: list[Note]) -> dict:
-    """The plan's costs, rates, notes and runbook (its phases and leftover addresses in place:
-    the runbook reads them, and the DNS changes)."""
+    """The plan's costs, rates, notes and runbook (the runbook reads the entrypoints, the
+    services, the existing entrypoints, the clusters, the DNS changes and the ingress-nginx
+    rows: all in the skeleton)."""
     before, after = priced.before, priced.after
     plan["costs"] = {"current": [line.to_dict() for line in before.lines], "proposed": [line.to_dict() for line in after.lines]}
     plan["rates"] = [r.to_dict() for r in sorted({**before.rates, **after.rates}.values(), key=lambda r: r.key)]
