@@ -89,7 +89,7 @@ class Evaluator:
         self._facts: dict[tuple, dict] = {}
         strategic_by_shape: dict[tuple, bool] = {}  # (port id, *strategy_shape) -> uses_strategy
         for svc in self.lbs:
-            key = (svc.cluster, svc.namespace, svc.name)  # svc.key, built once
+            key = _KEY(svc)  # svc.key, built once
             cluster = inv.clusters[svc.cluster]
             fp = pricer.service_footprint(svc, cluster, inv.usage.get(key))
             internal = is_internal(svc)
