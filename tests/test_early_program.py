@@ -5,6 +5,7 @@ after it started, and no child left behind."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -137,8 +138,6 @@ def test_ready_comes_before_the_money(tmp_path, monkeypatch, capsys, extra):
 
     monkeypatch.setattr(render.EarlyProgram, "__call__", spy)
     assert _analyze(tmp_path / "out", *extra) == 0
-    import json
-
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
     assert seen == [{"phases": None, "leftovers": None, "notes": None, "components": 0, "services": len(plan["services"]), "dns": len(plan["dns_changes"])}]
     assert plan["services"] and all("cost_components" in s for s in plan["services"])
