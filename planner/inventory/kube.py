@@ -28,6 +28,7 @@ SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 GCE_DEFAULT_CLASS = "gce"
 #: Annotations that hold server/client bookkeeping (a full copy of the object); never carried.
 DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+_DROPPED = DROPPED_ANNOTATIONS[0]
 
 
 def _list(value) -> list:
@@ -99,7 +100,147 @@ def service_values(doc: dict, cluster: str, source: Source) -> tuple | None:
     """The field values (SERVICE_FIELDS order) of :func:`service_fast`'s Service, or None.
     Strings that repeat across Services (namespaces, types, policies, label values) are made
     one object each (sys.intern; exact str only): less memory, and the read-ahead worker's
-    pickles refer to a string once instead of writing it again."""
+    pickles refer to a string once instead of writing it again. The shapes kubectl prints go
+    by :func:`_plain_values`; whatever it does not take, by :func:`_checked_values`."""
+    try:
+        values = _plain_values(doc, cluster, source)
+    except TypeError:  # a map holding a non-string (sys.intern refuses it): the checked path decides
+        values = None
+    return values if values is not None else _checked_values(doc, cluster, source)
+
+
+#: The Service types with ports, each to its (interned) name.
+_TYPE_NAMES = {t: _intern(t) for t in _PORTED_TYPES}
+#: A Service's status without a load balancer address (every ClusterIP Service's).
+_NO_ADDRESS_STATUS = {"loadBalancer": {}}
+_STR_OR_NONE = (str, type(None))
+_TARGET_PORT_TYPES = (int, str, type(None))
+#: Port tuples by the raw fields of exact types they are built from (see :func:`_plain_ports`).
+_PLAIN_PORTS: dict[tuple, tuple[Port, ...]] = {}
+
+
+def _plain_values(doc: dict, cluster: str, source: Source) -> tuple | None:
+    """:func:`_checked_values` of a Service as kubectl prints it, in fewer steps: exact types
+    (dict, str, int), a namespace, ports, string maps without the dropped annotation, no
+    source ranges from the annotation. None for any other shape; TypeError where a string is
+    expected and something else is found (sys.intern refuses it): the caller looks again."""
+    meta = doc.get("metadata")
+    spec = doc.get("spec")
+    if type(meta) is not dict or type(spec) is not dict:
+        return None
+    name = meta.get("name")
+    ns = meta.get("namespace")
+    stype = spec.get("type", "ClusterIP")
+    if type(name) is not str or type(ns) is not str or not name or not ns or type(stype) is not str:
+        return None
+    stype = _TYPE_NAMES.get(stype)
+    ports = _plain_ports(spec.get("ports")) if stype is not None else None
+    ann = meta.get("annotations")
+    annotations = {} if ann is None else _plain_annotations(ann)
+    ranges = _plain_ranges(spec.get("loadBalancerSourceRanges"), annotations)
+    if ports is None or ranges is None:
+        return None
+    status = doc.get("status")
+    addresses = () if status == _NO_ADDRESS_STATUS else _plain_addresses(status)
+    labels = meta.get("labels")
+    selector = spec.get("selector")
+    lb_ip = spec.get("loadBalancerIP")
+    lb_class = spec.get("loadBalancerClass")
+    etp = spec.get("externalTrafficPolicy")
+    affinity = spec.get("sessionAffinity")
+    if type(lb_ip) not in _STR_OR_NONE or type(lb_class) not in _STR_OR_NONE:
+        return None
+    ns, name = _intern(ns), _intern(name)
+    return (
+        cluster, ns, name, stype, ports, source, annotations,
+        {} if labels is None else _plain_labels(labels, name, ns),
+        {} if selector is None else _plain_labels(selector, name, ns),
+        lb_ip or None, ranges, lb_class,
+        None if etp is None else "Cluster" if etp == "Cluster" and type(etp) is str else _intern(etp),
+        None if affinity is None else "None" if affinity == "None" and type(affinity) is str else _intern(affinity),
+        addresses, False,
+    )
+
+
+def _plain_annotations(raw) -> dict[str, str]:
+    """The annotations of a map of strings without the dropped one, as the checked path copies
+    them; TypeError for anything else."""
+    if type(raw) is not dict or _DROPPED in raw:
+        raise TypeError("not a plain string map")
+    out = {k: v for k, v in raw.items() if type(k) is str and type(v) is str}
+    if len(out) != len(raw):
+        raise TypeError("not a plain string map")
+    return out
+
+
+def _plain_labels(raw, name: str, ns: str) -> dict[str, str]:
+    """Labels (or a selector) of strings as the checked path copies them, values interned: a
+    value equal to the (interned) ``name`` or ``ns`` is that string, which is what sys.intern
+    returns for it, without hashing it again. TypeError for anything but a map of strings."""
+    if type(raw) is not dict or _DROPPED in raw:
+        raise TypeError("not a plain string map")
+    out = {k: name if v == name else ns if v == ns else _intern(v) for k, v in raw.items() if type(k) is str}
+    if len(out) != len(raw):
+        raise TypeError("not a plain string map")
+    return out
+
+
+def _plain_ranges(spec_ranges, annotations: dict[str, str]) -> tuple[str, ...] | None:
+    """:func:`source_ranges` of a Service whose ranges, if any, are in its spec; None when
+    they come from the annotation (or the field is not a list): the checked path decides."""
+    if spec_ranges is None:
+        return None if SOURCE_RANGES_ANNOTATION in annotations else ()
+    if type(spec_ranges) is list and spec_ranges:
+        return tuple(sorted(map(str, spec_ranges)))
+    return None
+
+
+def _plain_ports(raw_ports) -> tuple[Port, ...] | None:
+    """:func:`_fast_ports` of a non-empty list of port objects whose fields are of exact types
+    (port int; protocol str; name, appProtocol str or absent; targetPort int, str or absent),
+    looked up by those raw fields: equal exact-typed fields make equal ports. None otherwise."""
+    if type(raw_ports) is not list or not raw_ports:
+        return None
+    key: tuple = ()
+    for rp in raw_ports:
+        if type(rp) is not dict:
+            return None
+        port = rp.get("port")
+        proto = rp.get("protocol", "TCP")
+        pname = rp.get("name")
+        tp = rp.get("targetPort")
+        ap = rp.get("appProtocol")
+        if type(port) is not int or type(proto) is not str or type(pname) not in _STR_OR_NONE or type(tp) not in _TARGET_PORT_TYPES or type(ap) not in _STR_OR_NONE:
+            return None
+        key += (port, proto, pname, tp, ap)
+    ports = _PLAIN_PORTS.get(key)
+    if ports is None:
+        ports = _fast_ports(raw_ports, "")
+        if ports is not None:
+            if len(_PLAIN_PORTS) >= _PORTS_CACHE_MAX:
+                _PLAIN_PORTS.clear()
+            _PLAIN_PORTS[key] = ports
+    return ports
+
+
+def _plain_addresses(status) -> tuple[str, ...]:
+    """:func:`_fast_addresses`, a status with one ingress entry (or none) without a set."""
+    if type(status) is dict:
+        lb = status.get("loadBalancer")
+        if type(lb) is dict:
+            ingress = lb.get("ingress")
+            if ingress is None:
+                return ()
+            if type(ingress) is list and len(ingress) == 1 and type(ingress[0]) is dict:
+                address = ingress[0].get("ip") or ingress[0].get("hostname")
+                if type(address) is str:
+                    return (address,) if address else ()
+    return _fast_addresses(status)
+
+
+def _checked_values(doc: dict, cluster: str, source: Source) -> tuple | None:
+    """:func:`service_values` of any document: every field's type checked as the full parser
+    checks it."""
     meta = doc.get("metadata")
     spec = doc.get("spec")
     if not isinstance(meta, dict) or not isinstance(spec, dict):
