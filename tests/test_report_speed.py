@@ -212,3 +212,4 @@ def test_the_page_is_the_same_written_a_few_pieces_at_a_time(tmp_path, monkeypat
         monkeypatch.setattr(html, "_PIECES_PER_WRITE", per_write)
         html.write(plan, tmp_path / "report.html")
         assert (tmp_path / "report.html").read_bytes() == page
+    assert html._LAST_WRITTEN[0]["data_json"].sources[0]["rows"]  # kept past the page, until the next write

@@ -635,7 +635,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
         "rates_flagged": sum(1 for r in rates if r["flags"]),
         "decisions": decisions,
         "services_count": len(services),
-        "data_json": _ScriptJSON(data),
+        "data_json": _ScriptJSON(data, made_of=(note_cells,)),
     }
 
 
@@ -653,10 +653,12 @@ def script_json(data) -> str:
 class _ScriptJSON:
     """:func:`script_json`'s text, kept as orjson's escaped UTF-8 bytes when orjson wrote it:
     the template gets the text (``__html__``, as markup), :func:`write` writes the bytes as
-    they are (no 40 MB decoded into text and encoded back)."""
+    they are (no 40 MB decoded into text and encoded back). ``sources``: the data and what else
+    it was ``made_of``, for :func:`write` to keep past the page (see ``_LAST_WRITTEN``)."""
 
-    def __init__(self, data):
+    def __init__(self, data, made_of: tuple = ()):
         self.value = _script_json_value(data)
+        self.sources = (data, *made_of)
 
     def __html__(self) -> str:
         return self.value.decode("utf-8") if isinstance(self.value, bytes) else self.value
@@ -732,6 +734,13 @@ def render(plan: dict, as_of: date | None = None) -> str:
 DATA_MARK = Markup("<planner-data-block/>")
 
 
+#: The last report write() wrote, with the objects its data block was made of (100,000 rows,
+#: 140,000 note cells at 100k): kept until the next write() replaces it, as the CLI keeps its
+#: last inventory and plan. Freeing them costs about 0.1 s, on the last step of the run, after
+#: which the process exits.
+_LAST_WRITTEN: list = []
+
+
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
     """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, the pieces around the JSON
     block joined and encoded a stretch at a time (UTF-8 encodes character by character): no
@@ -756,6 +765,7 @@ def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
                 fh.write("".join(text).encode("utf-8"))
                 text.clear()
         fh.write("".join(text).encode("utf-8"))
+    _LAST_WRITTEN[:] = [vm]
     return path
 
 
