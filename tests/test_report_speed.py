@@ -185,3 +185,31 @@ def test_notes_sorted_once_in_plan_order_are_notes_by_level_and_the_plain_rows(s
             plain_rows.append([plain_strings[n["code"]], obj, plain_strings[n["message"]], None if isinstance(obj, int) else anchor])
         assert lists[f"notes-{lvl}"] == plain_rows
     assert list(strings) == list(plain_strings)
+
+
+# ---- the writers' short cuts: route hosts, the data block's bytes, the page's pieces
+
+routes = st.fixed_dictionaries({"host": st.sampled_from([None, "a.example", "b.example", "c.example"]),
+                                "namespace": st.sampled_from(["a", "b", None]), "service": st.sampled_from(["s0", "s1", None]),
+                                "source": st.sampled_from(["generated", "external-dns", None])})
+pairs = st.sets(st.tuples(st.sampled_from(["Service c1/a/s0", "Service c1/b/s1", "Service /a/s0", "Service c1/None/None"]),
+                          st.sampled_from(["a.example", "b.example"])), max_size=5)
+
+
+@settings(max_examples=500, deadline=None)
+@given(routes, pairs, st.sampled_from([{"cluster": "c1"}, {}]))
+def test_a_routes_host_looked_up_among_the_generated_hosts_first_is_the_pair_lookup(route, generated, entry):
+    hosts = {h for _, h in generated}
+    assert html._route_generated(entry, route, generated, hosts) is html._route_generated(entry, route, generated)
+
+
+def test_the_page_is_the_same_written_a_few_pieces_at_a_time(tmp_path, monkeypatch):
+    from tests.report_plans import synthetic_plan
+
+    plan = synthetic_plan(300)
+    page = html.render(plan).encode("utf-8")
+    for per_write in (1, 3, 4096):
+        monkeypatch.setattr(html, "_PIECES_PER_WRITE", per_write)
+        html.write(plan, tmp_path / "report.html")
+        assert (tmp_path / "report.html").read_bytes() == page
+    assert html._LAST_WRITTEN[0]["data_json"].sources[0]["rows"]  # kept past the page, until the next write

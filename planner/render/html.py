@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -395,10 +396,14 @@ def _dash(value) -> str:
     return "—" if value is None else str(value)
 
 
-def _route_generated(e: dict, r: dict, generated: set) -> bool:
+def _route_generated(e: dict, r: dict, generated: set, hosts: set | frozenset = frozenset()) -> bool:
+    """Whether a route's host is generated (see :func:`planner.render.view.generated_hosts`).
+    ``hosts``: the hosts of ``generated``'s pairs, when the caller has them: a route whose host
+    is not among them needs no pair built and looked up."""
     return bool(generated) and r.get("host") is not None and (
         r.get("source") == "generated"
-        or (f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]) in generated)
+        or ((not hosts or r["host"] in hosts)
+            and (f"Service {e.get('cluster', '')}/{r.get('namespace')}/{r.get('service')}", r["host"]) in generated))
 
 
 def _sorted_notes(plan: dict, anchors: dict) -> tuple[dict[str, list[dict]], dict[str, list[tuple]]]:
@@ -422,9 +427,10 @@ def _lists(plan: dict, note_cells: dict[str, list[tuple]], strings: _Strings, ge
     """The long lists as compact rows for app.js's paged tables (see PAGE_LISTS_ABOVE);
     ``note_cells``: :func:`_sorted_notes`'s."""
     lists = {}
+    hosts = {host for _, host in generated}
     for i, e in enumerate(plan.get("entrypoints", [])):
         lists[f"routes-{i}"] = [[_any(r["host"]), r["path"], strings[r["namespace"]], _dash(r["service"]), _dash(r["port"]),
-                                 _route_generated(e, r, generated)]
+                                 _route_generated(e, r, generated, hosts)]
                                 for r in e.get("routes", [])]
     lists["existing"] = [
         [f"existing-{i}", e["kind"], f"{e['cluster']}/{e['namespace']}/{e['name']}", bool(e.get("internal")),
@@ -629,7 +635,7 @@ def _view_model(plan: dict, as_of: date | None) -> dict:
         "rates_flagged": sum(1 for r in rates if r["flags"]),
         "decisions": decisions,
         "services_count": len(services),
-        "data_json": _ScriptJSON(data),
+        "data_json": _ScriptJSON(data, made_of=(note_cells,)),
     }
 
 
@@ -647,10 +653,12 @@ def script_json(data) -> str:
 class _ScriptJSON:
     """:func:`script_json`'s text, kept as orjson's escaped UTF-8 bytes when orjson wrote it:
     the template gets the text (``__html__``, as markup), :func:`write` writes the bytes as
-    they are (no 40 MB decoded into text and encoded back)."""
+    they are (no 40 MB decoded into text and encoded back). ``sources``: the data and what else
+    it was ``made_of``, for :func:`write` to keep past the page (see ``_LAST_WRITTEN``)."""
 
-    def __init__(self, data):
+    def __init__(self, data, made_of: tuple = ()):
         self.value = _script_json_value(data)
+        self.sources = (data, *made_of)
 
     def __html__(self) -> str:
         return self.value.decode("utf-8") if isinstance(self.value, bytes) else self.value
@@ -673,8 +681,16 @@ def _script_json_value(data) -> bytes | str:
     # UTF-8 a character's bytes never occur inside another character's, so each replaced
     # byte sequence is exactly an occurrence of that character
     for char, escape in _SCRIPT_ESCAPES:
-        raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
+        if _may_hold(raw, char):
+            raw = raw.replace(char.encode("utf-8"), escape.encode("ascii"))
     return raw
+
+
+def _may_hold(raw: bytes, char: str) -> bool:
+    """False only when ``raw`` cannot hold ``char``'s UTF-8 bytes: its last byte is not in it.
+    A single byte is found at memchr speed, while U+2028's three bytes are looked for at every
+    U+2000-U+2FFF character (every "—" of the table) by the replace itself."""
+    return char.encode("utf-8")[-1:] in raw
 
 
 def _inline(rel: str) -> Markup:
@@ -718,20 +734,39 @@ def render(plan: dict, as_of: date | None = None) -> str:
 DATA_MARK = Markup("<planner-data-block/>")
 
 
+#: The last report write() wrote, with the objects its data block was made of (100,000 rows,
+#: 140,000 note cells at 100k): kept until the next write() replaces it, as the CLI keeps its
+#: last inventory and plan. Freeing them costs about 0.1 s, on the last step of the run, after
+#: which the process exits.
+_LAST_WRITTEN: list = []
+
+
 def write(plan: dict, path: Path, as_of: date | None = None) -> Path:
-    """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, each piece encoded and written
-    as it comes (UTF-8 encodes character by character): no 41 MB page and its bytes in memory.
-    The JSON block is written from its UTF-8 bytes where the template placed DATA_MARK."""
+    """``path.write_bytes(render(plan, as_of).encode("utf-8"))``, the pieces around the JSON
+    block joined and encoded a stretch at a time (UTF-8 encodes character by character): no
+    41 MB page and its bytes in memory. The JSON block is written from its UTF-8 bytes where
+    the template placed DATA_MARK."""
     path = Path(path)
     vm = view_model(plan, as_of)
     data = vm["data_json"]
     pieces = _pieces(dict(vm, data_json=DATA_MARK))
     with open(path, "wb") as fh:
+        text: list[str] = []  # the pieces not yet written
         for piece in pieces:
             if piece == DATA_MARK:
+                fh.write("".join(text).encode("utf-8"))
+                text.clear()
                 fh.write(data.utf8())
-            elif DATA_MARK in piece:  # the template wrote it beside other text
-                fh.write(str(piece).replace(DATA_MARK, data.__html__()).encode("utf-8"))  # str: Markup.replace escapes
-            else:
-                fh.write(piece.encode("utf-8"))
+                continue
+            if DATA_MARK in piece:  # the template wrote it beside other text
+                piece = str(piece).replace(DATA_MARK, data.__html__())  # str: Markup.replace escapes
+            text.append(piece)
+            if len(text) >= _PIECES_PER_WRITE:
+                fh.write("".join(text).encode("utf-8"))
+                text.clear()
+        fh.write("".join(text).encode("utf-8"))
+    _LAST_WRITTEN[:] = [vm]
     return path
+
+
+_PIECES_PER_WRITE = 4096  # jinja2's pieces are short (39,000 make a 100k report's 2.7 MB of HTML)
