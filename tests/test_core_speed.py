@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.consolidate import Evaluator, Options, rules
@@ -16,6 +16,7 @@ from planner.consolidate.evaluate import _NO_FACTS, EXTERNAL_DNS, service_hosts
 from planner.consolidate.rules import CONTROLLER_LABELS, _LABEL_ORDER, context_facts, valid_hostname
 from planner.pricers import detect
 from tests.plan_factory import ingress, inventory, svc
+from tests.test_invariants import cases
 
 # --- entries ------------------------------------------------------------------------------
 FIELD_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.tuples(st.text(max_size=3)), st.decimals(allow_nan=False, places=2))
@@ -160,3 +161,16 @@ def test_evaluation_key_off_when_rules_change_in_place():
     finally:
         rules.RULES.pop()
     assert rules.evaluation_key(s) is not None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases())
+def test_entries_carry_their_verdicts_policies(case):
+    """``Entry.policies`` is a field for speed: it is its verdict's, through every step."""
+    from planner.consolidate import design
+
+    objs, clusters, usage, opts = case
+    ev = Evaluator(inventory(*objs, clusters=clusters, usage=usage), Options(**{**opts, "strategy": "auto", "compare": False}))
+    for strategy in ("gateway", "ingress"):
+        for e in design(ev, strategy).entries:
+            assert e.policies is e.verdict.policies

@@ -55,6 +55,7 @@ class Entry(NamedTuple):
     internal: bool
     slot: Slot  # the entrypoint it would move to
     verdict: Verdict  # what the rules said
+    policies: dict  # verdict.policies (a field: read in most steps' loops)
     rules: int  # forwarding rules it holds today
     routed_by: tuple[str, ...]
     addresses: tuple[str, ...]  # rules.reserved_addresses(svc): what its move leaves reserved
@@ -68,10 +69,6 @@ class Entry(NamedTuple):
     #: the designed routes (``--routes`` / ``planner.io/routes``) it is routed by; empty: ``/``
     #: on each of its hosts
     designed: tuple = ()
-
-    @property
-    def policies(self) -> dict:
-        return self.verdict.policies
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,9 @@ class Evaluator:
             if verdict is None:
                 verdict = self.verdict(row, slot, strategy)
             if verdict.keep:
-                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses, decision=KEEP, reasons=(verdict.keep,), moving=False))
+                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, verdict.policies, rules, routed_by, addresses, decision=KEEP, reasons=(verdict.keep,), moving=False))
             else:
-                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses))
+                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, verdict.policies, rules, routed_by, addresses))
         return out
 
     def current_fps(self) -> list[Footprint]:
