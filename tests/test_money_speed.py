@@ -132,8 +132,7 @@ def dns_inputs(draw):
 @given(inputs=dns_inputs())
 def test_dns_changes_equal_the_plain_version(inputs):
     eps, services = inputs
-    entries = [SimpleNamespace(ref=s.ref, svc=s) for s in services]
-    assert assemble.dns_changes(eps, entries) == _dns_changes_plain(eps, services)
+    assert assemble.dns_changes(eps, {s.ref: s for s in services}.get) == _dns_changes_plain(eps, services)
 
 
 # --- phases: one total per distinct pricing -------------------------------------------------

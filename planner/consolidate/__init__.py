@@ -115,7 +115,7 @@ def prepare(ev: Evaluator, c: Candidate) -> dict:
     sections = {
         "summary": summary(ev, services, c.items, c.gateways, c.entrypoints, priced),
         "services": services, "existing_entrypoints": existing_out, "entrypoints": c.entrypoints,
-        "dns_changes": assemble.dns_changes(c.entrypoints, c.entries),
+        "dns_changes": assemble.dns_changes(c.entrypoints, ev.service_of),
     }
     if c.design.nginx is not None:
         sections["nginx_migration"] = migration

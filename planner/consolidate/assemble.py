@@ -298,17 +298,17 @@ def plan_notes(entries: list[Entry], priced: Priced, removed: int, notes: list[N
         notes.append(Note(WARN, "plan", "BACKEND_TIMEOUT_DEFAULT", f"{len(timeouts_default)} moved service(s) get the load balancer's 30s backend timeout, which their passthrough load balancer did not impose; requests or connections longer than 30s are cut: set planner.io/backend-timeout on those that need more"))
 
 
-def dns_changes(entrypoints: list[dict], entries: list[Entry]) -> list[dict]:
+def dns_changes(entrypoints: list[dict], service_of) -> list[dict]:
     """Each (host, entrypoint) of the entrypoints' routes, with the addresses its host points at
-    today (its Service's; none for a folded Ingress's route), by host then entrypoint."""
+    today (its Service's, ``service_of(ref)``: every LoadBalancer Service; none for a folded
+    Ingress's route), by host then entrypoint."""
     out = {}
-    by_ref = {e.ref: e.svc for e in entries}  # every LoadBalancer Service
     for ep in entrypoints:
         name, prefix = ep["name"], f"Service {ep['cluster']}/"
         for r in ep["routes"]:
             if not r["host"]:
                 continue
-            svc = by_ref.get(f"{prefix}{r['namespace']}/{r['service']}") if "origin" not in r else None
+            svc = service_of(f"{prefix}{r['namespace']}/{r['service']}") if "origin" not in r else None
             out[r["host"], name] = {"host": r["host"], "entrypoint": name, "old_addresses": _old_addresses(svc) if svc else []}
     changes = list(out.values())  # (host, entrypoint) is unique: two stable sorts on a string
     changes.sort(key=lambda d: d["entrypoint"])  # (cheaper than one sort on pairs)

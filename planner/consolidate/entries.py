@@ -1,13 +1,16 @@
 """The typed data the planning steps pass along: options, one :class:`Entry` per LoadBalancer
 Service, one :class:`ExistingItem` per existing GKE Ingress, and the money helpers.
 
-Entries are frozen: a step that changes a decision returns a new entry (:func:`evolve`,
-:func:`kept`) instead of editing one in place.
+Entries are immutable: a step that changes a decision returns a new entry (:func:`evolve`,
+:func:`keep`) instead of editing one in place. An :class:`Entry` is a named tuple, not a
+dataclass: a plan makes one per Service and strategy, and every step reads them in a loop, so
+their size (a sixth of a dataclass instance with its ``__dict__``) decides how fast those loops run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from planner.model import Cluster, Footprint, Ingress, Service, Usage, cents
 from planner.consolidate.rules import Verdict
@@ -41,9 +44,9 @@ class Options:
     nginx_clusters: frozenset = frozenset()
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One LoadBalancer Service as the plan sees it: where it would go and what is decided."""
+class Entry(NamedTuple):
+    """One LoadBalancer Service as the plan sees it: where it would go and what is decided
+    (compared, hashed and iterated by nobody: a tuple only for its size)."""
 
     svc: Service
     ref: str
@@ -52,6 +55,7 @@ class Entry:
     internal: bool
     slot: Slot  # the entrypoint it would move to
     verdict: Verdict  # what the rules said
+    policies: dict  # verdict.policies (a field: read in most steps' loops)
     rules: int  # forwarding rules it holds today
     routed_by: tuple[str, ...]
     addresses: tuple[str, ...]  # rules.reserved_addresses(svc): what its move leaves reserved
@@ -66,10 +70,6 @@ class Entry:
     #: on each of its hosts
     designed: tuple = ()
 
-    @property
-    def policies(self) -> dict:
-        return self.verdict.policies
-
 
 @dataclass(frozen=True)
 class ExistingItem:
@@ -83,24 +83,21 @@ class ExistingItem:
 
 
 def evolve(obj, **changes):
-    """``dataclasses.replace`` without its per-call field checks (it runs for most entries of
-    a 100,000-service plan): a copy of the frozen ``obj`` with ``changes``."""
+    """A copy of the immutable ``obj`` (an :class:`Entry`, or a frozen dataclass) with
+    ``changes``; ``dataclasses.replace`` and ``Entry._replace`` without their per-call
+    checks (it runs for most entries of a 100,000-service plan)."""
+    if type(obj) is Entry:
+        values = list(obj)
+        for name, value in changes.items():
+            values[_ENTRY_INDEX[name]] = value
+        return _tuple_new(Entry, values)
     copy = object.__new__(type(obj))
     copy.__dict__.update(obj.__dict__, **changes)
     return copy
 
 
-_ENTRY_DEFAULTS = {"decision": CONSOLIDATE, "reasons": (), "hosts": (), "break_even_gib": None, "saving": None, "added": None, "moving": True, "designed": ()}
-
-
-def new_entry(svc: Service, ref: str, pid: int, cluster: Cluster, internal: bool, slot: Slot, verdict: Verdict, rules: int, routed_by: tuple[str, ...], addresses: tuple[str, ...]) -> Entry:
-    """``Entry(...)`` without the frozen dataclass's per-field ``object.__setattr__`` (one per
-    Service and strategy)."""
-    e = object.__new__(Entry)
-    d = e.__dict__
-    d.update(_ENTRY_DEFAULTS)
-    d["svc"], d["ref"], d["pid"], d["cluster"], d["internal"], d["slot"], d["verdict"], d["rules"], d["routed_by"], d["addresses"] = svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses
-    return e
+_ENTRY_INDEX = {name: i for i, name in enumerate(Entry._fields)}
+_tuple_new = tuple.__new__
 
 
 def keep(e: Entry, code: str, message: str) -> Entry:

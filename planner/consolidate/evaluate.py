@@ -11,7 +11,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from planner.consolidate import designed, existing
-from planner.consolidate.entries import Entry, Options, keep, new_entry
+from planner.consolidate.entries import KEEP, Entry, Options
 from planner.consolidate.rules import Context, Verdict, context_facts, evaluate, evaluation_key, is_internal, primary_port, reserved_addresses, strategy_shape, unmatched_mesh_gateways, uses_entrypoint, uses_strategy, valid_hostname
 from planner.consolidate.strategies import STRATEGIES, Slot, gateway, ingress
 from planner.model import BLOCK, WARN, Footprint, Inventory, Note, Service
@@ -48,9 +48,8 @@ def _named_verdict(base: Verdict, entrypoint: str) -> Verdict:
     )
 
 
-def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
-    """The hostnames a moved service is routed by: its external-dns names, else a generated one
-    (``is_generated`` tells which)."""
+def external_dns_hosts(svc: Service, notes: list[Note]) -> list[str]:
+    """The valid hostnames of ``svc``'s external-dns annotation (invalid ones warned in ``notes``)."""
     raw = svc.annotations.get(EXTERNAL_DNS, "")
     hosts: list[str] = []
     for h in (x.strip().lower().rstrip(".") for x in raw.split(",")):
@@ -60,13 +59,23 @@ def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
             hosts.append(h)
         else:
             notes.append(Note(WARN, svc.ref, "INVALID_HOSTNAME", f"annotation {EXTERNAL_DNS} holds {h[:80]!r}, not a valid DNS name; not used"))
-    if not hosts:
-        generated = f"{svc.name}.{svc.namespace}.{domain}".lower()
-        if valid_hostname(generated):
-            hosts.append(generated)
-        else:
-            notes.append(Note(BLOCK, svc.ref, "NO_VALID_HOST", f"no valid hostname for this service (generated {generated[:80]!r} is not a DNS name)"))
-    return sorted(set(hosts))
+    return hosts
+
+
+def generated_host(svc: Service, domain: str, notes: list[Note]) -> list[str]:
+    """``[<name>.<namespace>.<domain>]``, or none (a ``NO_VALID_HOST`` block note) when that
+    is not a valid DNS name."""
+    generated = f"{svc.name}.{svc.namespace}.{domain}".lower()
+    if valid_hostname(generated):
+        return [generated]
+    notes.append(Note(BLOCK, svc.ref, "NO_VALID_HOST", f"no valid hostname for this service (generated {generated[:80]!r} is not a DNS name)"))
+    return []
+
+
+def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
+    """The hostnames a moved service is routed by: its external-dns names, else a generated one
+    (``is_generated`` tells which)."""
+    return sorted(set(external_dns_hosts(svc, notes) or generated_host(svc, domain, notes)))
 
 
 class Evaluator:
@@ -76,7 +85,11 @@ class Evaluator:
         self.inv, self.opts = inv, opts
         self.pricer = pricer = get_pricer(opts.cloud, opts.rates)
         self.lbs = sorted(inv.load_balancers, key=_KEY)
-        routed = existing.routed_by(inv)
+        routed = {key: tuple(refs) for key, refs in existing.routed_by(inv).items()}
+        usage = inv.usage
+        # without mesh gateways, Gateway API Gateways and BackendConfigs, context_facts is
+        # _NO_FACTS for every Service
+        has_facts = bool(inv.mesh_gateways or inv.gateways or inv.backend_configs)
         self._key_ids: dict[tuple, int] = {}  # evaluation key, visibility, routes -> small int
         self._direct: set[int] = set()
         self._strategic: set[int] = set()  # key ids whose verdict reads the strategy
@@ -91,14 +104,14 @@ class Evaluator:
         for svc in self.lbs:
             key = _KEY(svc)  # svc.key, built once
             cluster = inv.clusters[svc.cluster]
-            fp = pricer.service_footprint(svc, cluster, inv.usage.get(key))
+            fp = pricer.service_footprint(svc, cluster, usage.get(key) if usage else None)
             internal = is_internal(svc)
-            routed_by = tuple(routed.get(key, ()))
+            routed_by = routed.get(key, ())
             pid = ports_by_id.get(id(svc.ports))
             if pid is None:  # hashing Ports is slow: once per ports tuple (readers share them)
                 pid = ports_by_id[id(svc.ports)] = ports_by_value.setdefault(svc.ports, len(ports_by_value))
-            facts = context_facts(svc, inv)
-            if facts["mesh_evidence"] or facts["backend_config"] is not None:
+            facts = context_facts(svc, inv) if has_facts else _NO_FACTS
+            if facts is not _NO_FACTS and (facts["mesh_evidence"] or facts["backend_config"] is not None):
                 self._facts[key] = facts
             # a verdict that reads the strategy (TLS-only services, gRPC behind today's TLS) is
             # memoised per strategy
@@ -115,24 +128,25 @@ class Evaluator:
         self._designed = designed.by_service(inv)  # service key -> its designed routes
         self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
         self._before: Pricing | None = None
-        self._hosts: dict[tuple, tuple[list[str], list[Note]]] = {}  # service key -> (hosts, their notes)
+        self._hosts: dict[tuple, tuple[list[str], list[Note], bool]] = {}  # service key -> (hosts, their notes, generated)
         self._slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
         self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
         self._routed: dict[tuple, tuple] = {}  # (port id, visibility, entrypoint, by path, rule notes) -> reasons
         self._generated: dict[str, bool] = {}  # external-dns annotation -> no valid host in it
+        self._index: dict[str, int] | None = None  # service ref -> row index (_row_index)
 
     def _key_id(self, svc: Service, pid: int, internal: bool, routed_by: tuple, facts: dict, strategic: bool) -> int | None:
-        ekey = evaluation_key(svc)
-        if ekey is None:
+        read = evaluation_key(svc)
+        if read is None:
             return None
-        ekey = (pid, *ekey[1:])  # ekey[0] is svc.ports
+        ekey = (pid, *read[1:])  # read[0] is svc.ports
         full = (ekey, internal, routed_by, facts["mesh_evidence"], facts["backend_config"], strategic)
         kid = self._key_ids.get(full)
         if kid is None:
             kid = self._key_ids[full] = len(self._key_ids)
             if strategic:
                 self._strategic.add(kid)
-            if _has_nul((evaluation_key(svc), routed_by, facts["mesh_evidence"])):
+            if _has_nul((read, routed_by, facts["mesh_evidence"])):
                 self._direct.add(kid)  # a placeholder could collide with its text
         return kid
 
@@ -168,10 +182,14 @@ class Evaluator:
         return self._designed.get(svc.key, ()) if self._designed else ()
 
     def is_generated(self, svc: Service) -> bool:
-        """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>``."""
+        """Whether ``svc``'s hosts are the generated ``<name>.<namespace>.<domain>`` (known
+        once :meth:`hosts` has read them)."""
         raw = svc.annotations.get(EXTERNAL_DNS, "")
         if not raw:
             return True
+        made = self._hosts.get(svc.key)
+        if made is not None:
+            return made[2]
         got = self._generated.get(raw)
         if got is None:
             got = self._generated[raw] = not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
@@ -182,8 +200,10 @@ class Evaluator:
         list is shared, read-only)."""
         got = self._hosts.get(svc.key)
         if got is None:
-            got = self._hosts[svc.key] = ([], [])
-            got[0].extend(service_hosts(svc, self.opts.domain, got[1]))
+            found: list[Note] = []
+            annotated = external_dns_hosts(svc, found)
+            hosts = sorted(set(annotated or generated_host(svc, self.opts.domain, found)))  # service_hosts
+            got = self._hosts[svc.key] = (hosts, found, not annotated)
         if got[1]:
             notes.extend(got[1])
         return got[0]
@@ -207,11 +227,20 @@ class Evaluator:
             port = self._primary_ports[e.pid] = primary_port(e.svc).port
         return port
 
+    def _row_index(self) -> dict[str, int]:
+        """LoadBalancer Service ref -> its index in ``rows`` and ``service_fps`` (made once)."""
+        if self._index is None:
+            self._index = {row[-1]: i for i, row in enumerate(self.rows)}
+        return self._index
+
     def footprint_of(self, ref: str) -> Footprint:
         """A LoadBalancer Service's current footprint, by ref."""
-        if not hasattr(self, "_fp_by_ref"):
-            self._fp_by_ref = {row[-1]: fp for row, fp in zip(self.rows, self.service_fps)}
-        return self._fp_by_ref[ref]
+        return self.service_fps[self._row_index()[ref]]
+
+    def service_of(self, ref: str) -> Service | None:
+        """The LoadBalancer Service of ``ref`` (None: no such Service)."""
+        i = self._row_index().get(ref)
+        return None if i is None else self.rows[i][0]
 
     def entries(self, strategy: str) -> list[Entry]:
         """:func:`rule_entries`: the memo lookups inlined (one pass per Service and strategy)."""
@@ -227,10 +256,10 @@ class Evaluator:
                 verdict = verdicts.get((k, slot.name) if named else k)
             if verdict is None:
                 verdict = self.verdict(row, slot, strategy)
-            e = new_entry(svc, ref, pid, cluster, internal, slot, verdict, rules, routed_by, addresses)
             if verdict.keep:
-                e.__dict__.update(decision="keep", moving=False, reasons=(verdict.keep,))  # still being made: not yet shared
-            out.append(e)
+                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, verdict.policies, rules, routed_by, addresses, decision=KEEP, reasons=(verdict.keep,), moving=False))
+            else:
+                out.append(Entry(svc, ref, pid, cluster, internal, slot, verdict, verdict.policies, rules, routed_by, addresses))
         return out
 
     def current_fps(self) -> list[Footprint]:

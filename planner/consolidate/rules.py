@@ -151,7 +151,8 @@ def default_policies() -> dict:
 def is_internal(svc: Service) -> bool:
     ann = svc.annotations.get
     for a in INTERNAL_ANNOTATIONS:
-        if ann(a, "").strip().lower() == "internal":
+        value = ann(a)
+        if value and value.strip().lower() == "internal":
             return True
     return internal_elsewhere(svc)  # AWS / Azure internal annotations
 
@@ -271,17 +272,28 @@ def controller_evidence(svc: Service) -> str | None:
     """What of the Service itself says it is an ingress controller's / gateway's own load
     balancer: a controller label on it or in its selector, its namespace, its name."""
     for where, labels in (("label", svc.labels), ("selector", svc.selector)):
-        # the Service's few labels against the table (cheaper than the table against them);
-        # the first in table order wins, whatever the input's label order
-        hits = [label for label, v in labels.items() if label in CONTROLLER_LABELS and (CONTROLLER_LABELS[label] is None or v in CONTROLLER_LABELS[label])] if labels else None
-        if hits:
-            label = min(hits, key=_LABEL_ORDER.__getitem__)
+        label = _controller_label(labels) if labels else None
+        if label is not None:
             return f"{where} {label}={labels[label][:60]}"
     if svc.namespace in CONTROLLER_NAMESPACES:
         return f"namespace {svc.namespace}"
     if svc.name in CONTROLLER_NAMES or svc.name.startswith(CONTROLLER_NAME_PREFIXES):
         return f"name {svc.name}"
     return None
+
+
+def _controller_label(labels: dict[str, str]) -> str | None:
+    """The controller label among ``labels`` (with a value the table accepts) that comes
+    first in :data:`CONTROLLER_LABELS`' order, whatever the input's order; None: none. The
+    Service's few labels are looked up in the table (cheaper than the table in them)."""
+    best = None
+    for label, value in labels.items():
+        accepted = CONTROLLER_LABELS.get(label, False)
+        if accepted is False or (accepted is not None and value not in accepted):
+            continue
+        if best is None or _LABEL_ORDER[label] < _LABEL_ORDER[best]:
+            best = label
+    return best
 
 
 def ingress_controller(svc: Service, ctx: Context) -> Verdict:
@@ -729,7 +741,7 @@ _KEY_ANNOTATIONS = (
     AWS_DRAINING_ENABLED, AWS_DRAINING_TIMEOUT, *BACKEND_CONFIG_ANNOTATIONS,
 )
 _KEY_SET = frozenset(_KEY_ANNOTATIONS)
-_DEFAULT_RULES = tuple(RULES)
+_DEFAULT_RULES = list(RULES)  # a copy, compared by content: RULES changed in place differs from it
 
 
 def evaluation_key(svc: Service) -> tuple | None:
@@ -737,7 +749,7 @@ def evaluation_key(svc: Service) -> tuple | None:
     contexts) get equal verdicts, so the planner evaluates each key once. None when
     :data:`RULES` is not the default list (a rule added at run time may read more). Labels,
     selector, namespace and name are read only through :func:`controller_evidence`."""
-    if tuple(RULES) != _DEFAULT_RULES:
+    if RULES != _DEFAULT_RULES:
         return None
     ann = svc.annotations.get
     # the external-dns hostname is read only by ``placeholders`` (for a placeholder): most

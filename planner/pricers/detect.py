@@ -45,7 +45,7 @@ def _evidence_service(svc) -> str | None:
         return "aws"
     for addr in svc.status_addresses:
         a = addr.lower().rstrip(".")
-        if ELB_HOST.search(a):
+        if "amazonaws.com" in a and ELB_HOST.search(a):  # the regex's literal part first: addresses are mostly IPs
             return "aws"
         if a.endswith(".cloudapp.azure.com"):
             return "azure"
