@@ -188,12 +188,17 @@ def write_json(path: Path, value, indent: int = 2) -> None:
 def json_pieces(value, indent: int = 2) -> list:
     """``json_bytes(value, indent)`` as a list of byte pieces (a large dict's pieces as
     write_json writes them, without the join into one copy)."""
-    import io
-
-    buf = io.BytesIO()
-    if _write_in_pieces(buf, value, indent):
-        return [buf.getbuffer()]
+    pieces = _Pieces()
+    if _write_in_pieces(pieces, value, indent):
+        return pieces
     return [json_bytes(value, indent)]
+
+
+class _Pieces(list):
+    """A list that _write_in_pieces writes into as into a file: each piece kept as it is (no
+    copy into one buffer)."""
+
+    write = list.append
 
 
 #: list values of a dict written in pieces are written this many items at a time
