@@ -1,6 +1,9 @@
 """Shortcuts of the Pulumi renderer equal its plain paths."""
 from __future__ import annotations
 
+import datetime
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +72,61 @@ def test_hosts_by_rules_groups_hosts_with_the_same_rules():
     hosts = {"b": {b"2", b"1"}, None: {b"1", b"2"}, "a": {b"3"}}
     assert pulumi._hosts_by_rules(hosts) == [((b"3",), ["a"]), ((b"1", b"2"), ["b", None])]
     assert pulumi._hosts_by_rules({"x": {b"2", b"1"}}) == [((b"1", b"2"), ["x"])]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F) | st.sampled_from("-._/ ")))
+def test_slug_equals_the_regex(text):
+    assert pulumi._slug(text) == pulumi._SLUG.sub("-", text)
+    assert pulumi._slug(text.lower()) == pulumi._SLUG.sub("-", text.lower())
+
+
+def _gateway_outcome(routes_, tls_hosts):
+    ep = {"cluster": "c", "name": "gw", "namespace": "gw-ns", "routes": routes_, "gateway_key": "c/gw"}
+    listeners = [{"name": "http", "protocol": "HTTP"}, {"name": "https", "protocol": "HTTPS"}]
+    limits = []
+    try:
+        out = pulumi._gateway_routes(ep, tls_hosts, listeners, set(), lambda *a: limits.append(a))
+    except Exception as exc:  # noqa: BLE001 - both paths must fail alike
+        return ("raised", type(exc).__name__, str(exc), limits)
+    return (json.dumps(out, sort_keys=True), limits)
+
+
+#: a service name json cannot write (a YAML date): the rule's key raises, on both paths alike
+_ODD_SERVICE = datetime.date(2020, 1, 1)
+gateway_routes = st.lists(
+    st.tuples(routes, st.sampled_from(["web", "api", "", None]), st.sampled_from(["ns", "ns2"]), st.integers(0, 30)).map(
+        lambda t: dict(t[0], namespace=t[2], **({"name": t[1]} if t[1] is not None else {}), **({"service": _ODD_SERVICE} if t[3] == 0 else {}))),
+    max_size=8,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(gateway_routes, st.sampled_from([[], ["a.example"], ["a.example", "b.example"]]))
+def test_gateway_routes_shortcuts_equal_the_general_path(routes_, tls_hosts):
+    """A group of one route skips its rule's key, plain rules' keys are made only when needed:
+    the same records and limitations as every key made at once and every group through
+    _group_rules."""
+    fast = _gateway_outcome(routes_, tls_hosts)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pulumi, "_lone_rule", lambda hosts: None)
+        mp.setattr(pulumi, "_keyed_rule", lambda r: (lambda rule: (rule, pulumi._rule_key(rule)))(route_rule(r)))
+        plain = _gateway_outcome(routes_, tls_hosts)
+    assert fast == plain
+
+
+def _routed_ports_plain(cl, routes_):
+    out = {}
+    for r in routes_:
+        for b in pulumi._route_backends(r):
+            if b.get("service") is not None and b.get("port") is not None:
+                out.setdefault((cl, r["namespace"], b["service"]), set()).add(b["port"])
+    return out
+
+
+@settings(max_examples=800, deadline=None)
+@given(gateway_routes)
+def test_routed_ports_equal_the_route_backends(routes_):
+    fast = {}
+    pulumi._add_routed_ports(fast, "c", routes_)
+    assert fast == _routed_ports_plain("c", routes_)

@@ -188,16 +188,23 @@ def write_json(path: Path, value, indent: int = 2) -> None:
 def json_pieces(value, indent: int = 2) -> list:
     """``json_bytes(value, indent)`` as a list of byte pieces (a large dict's pieces as
     write_json writes them, without the join into one copy)."""
-    import io
-
-    buf = io.BytesIO()
-    if _write_in_pieces(buf, value, indent):
-        return [buf.getbuffer()]
+    pieces = _Pieces()
+    if _write_in_pieces(pieces, value, indent):
+        return pieces
     return [json_bytes(value, indent)]
 
 
-#: list values of a dict written in pieces are written this many items at a time
-SLICE = 256
+class _Pieces(list):
+    """A list that _write_in_pieces writes into as into a file: each piece kept as it is (no
+    copy into one buffer)."""
+
+    write = list.append
+
+
+#: list values of a dict written in pieces are written this many items at a time (128: each
+#: piece's marshal bytes and orjson text stay in the CPU's caches; 256 measured ~4 % slower
+#: on the 100k program.json)
+SLICE = 128
 
 
 def _orjson_option() -> int:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -48,6 +48,24 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 # leading, trailing or doubled "-"): checked first, as most parts are already safe
 _SAFE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _NEG_ANNOTATION = json.dumps({"ingress": True}, sort_keys=True)
+_NO_PORTS: frozenset = frozenset()  # the routed ports of a service no route reaches
+_NO_SOURCES: frozenset = frozenset()  # the sources of a host no route names
+
+
+#: bytes.translate table: every byte other than [a-z0-9] becomes "-"
+_DASHES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else ord("-") for c in range(256))
+
+
+def _slug(low: str) -> str:
+    """``_SLUG.sub("-", low)``: each run of characters other than [a-z0-9] one "-". An ASCII
+    text (a host, a name) through bytes.translate (each such byte a "-") and the runs of
+    dashes collapsed; any other through the regex."""
+    if not low.isascii():
+        return _SLUG.sub("-", low)
+    out = low.encode("ascii").translate(_DASHES)
+    while b"--" in out:
+        out = out.replace(b"--", b"-")
+    return out.decode("ascii")
 
 
 def _digest(text: str) -> str:
@@ -63,7 +81,7 @@ def resource_name(*parts: str, limit: int = 63) -> str:
     raw = "-".join(parts)
     if len(raw) <= limit and _SAFE.fullmatch(raw):
         return raw
-    slug = _SLUG.sub("-", raw.lower()).strip("-")
+    slug = _slug(raw.lower()).strip("-")
     if not slug or not slug[0].isalpha():
         slug = "p-" + slug if slug else "p"
     if slug == raw and len(slug) <= limit:
@@ -152,6 +170,25 @@ def _route_path(path: str | None, path_type: str | None) -> tuple[str, str]:
 _route_path_of_strings = lru_cache(maxsize=4096)(_route_path)  # pure: the same answer, or RouteError again
 
 
+def _add_routed_ports(routed_ports: dict, cl: str, routes: list[dict]) -> None:
+    """(cluster, namespace, service) -> the ports the routes reach, for each backend with
+    both: _route_backends' backends, a route with neither a redirect nor backends read
+    directly (its service and port)."""
+    for r in routes:
+        get = r.get
+        if get("redirect") or get("backends"):
+            backends = [(b.get("service"), b.get("port")) for b in _route_backends(r)]
+        else:
+            backends = [(get("service"), get("port"))]
+        for service, port in backends:
+            if service is not None and port is not None:
+                got = routed_ports.get(key := (cl, r["namespace"], service))
+                if got is None:
+                    routed_ports[key] = {port}
+                else:
+                    got.add(port)
+
+
 def _route_backends(r: dict) -> list[dict]:
     if r.get("redirect"):
         return []
@@ -208,12 +245,13 @@ def route_rule(r: dict) -> dict:
 def _plain_rule(r: dict) -> dict | None:
     """route_rule of a route to one (service, numeric port) with nothing else to express (most
     routes), built directly; None for any other route (route_rule's general path decides)."""
-    if r.get("redirect") or r.get("headers") or r.get("backends") or r.get("rewrite") is not None or r.get("response_headers") or r.get("timeout_sec"):
+    get = r.get
+    if get("redirect") or get("headers") or get("backends") or get("rewrite") is not None or get("response_headers") or get("timeout_sec"):
         return None
-    service, port = r.get("service"), r.get("port")
+    service, port = get("service"), get("port")
     if service is None or type(port) is not int:
         return None
-    kind, value = route_path(r.get("path"), r.get("path_type"))
+    kind, value = route_path(get("path"), get("path_type"))
     return {"matches": [{"path": {"type": kind, "value": value}}], "backendRefs": [{"name": service, "port": port}]}
 
 
@@ -271,12 +309,11 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
     https = _listener(listeners, "HTTPS")
     http = _listener(listeners, "HTTP")
     tls = set(tls_hosts)
-    by_group: dict[tuple, dict] = {}
-    rule_of: dict[bytes, dict] = {}  # a rule's canonical text (_rule_key) -> the rule
+    by_group: dict[tuple, dict] = {}  # (namespace, route name, TLS-only) -> host -> [(rule, its key or None)]
     tls_only_hosts: set[str] = set()
     for r in ep["routes"]:
         try:
-            rule = route_rule(r)
+            rule, text = _keyed_rule(r)
         except RouteError as exc:
             limit(_where(r), "ROUTE_NOT_RENDERED", f"{exc}; this route is not rendered (keep its current load balancer or add it to an HTTPRoute by hand)")
             continue
@@ -287,19 +324,23 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
         if https_only:
             tls_only_hosts.add(r["host"])
         key = (r["namespace"], r.get("name") or r.get("service") or "redirect", https_only)
-        text = _rule_key(rule)
-        rule_of.setdefault(text, rule)
-        by_group.setdefault(key, {}).setdefault(r.get("host"), set()).add(text)
+        by_group.setdefault(key, {}).setdefault(r.get("host"), []).append((rule, text))
     base = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name, "namespace": ep["namespace"]}
+    gateway = {"name": name, "namespace": ep["namespace"], "key": ep.get("gateway_key") or _key(cl, name)}
     records = []
     for (ns, route_name, https_only), hosts in sorted(by_group.items()):
         parent = dict(base, sectionName=https) if https_only else dict(base)
+        lone = _lone_rule(hosts)
+        if lone is not None:  # a service's own route: one record, its rule's key never needed
+            rname = resource_name("planner", route_name, "tls") if https_only else resource_name("planner", route_name)
+            records.append(_route_record(cl, ns, rname, route_names, gateway, [parent], list(hosts), [lone]))
+            continue
         chunks = [(rules[i : i + ROUTE_MAX_RULES], hs[j : j + ROUTE_MAX_HOSTNAMES])
-                  for rules, hs in _hosts_by_rules(hosts)
+                  for rules, hs in _group_rules(hosts)
                   for i in range(0, len(rules), ROUTE_MAX_RULES) for j in range(0, max(len(hs), 1), ROUTE_MAX_HOSTNAMES)]
         for i, (rules, group_hosts) in enumerate(chunks):
             parts = [route_name] + (["tls"] if https_only else []) + ([str(i + 1)] if len(chunks) > 1 else [])
-            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [parent], group_hosts, [rule_of[x] for x in rules]))
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, gateway, [parent], group_hosts, rules))
     route_namespaces = {ns for ns, _, _ in by_group}
     if tls_only_hosts and http:
         ns = ep["namespace"]
@@ -310,8 +351,45 @@ def _gateway_routes(ep: dict, tls_hosts: list[str], listeners: list[dict], route
         chunks = _chunks(hosts, ROUTE_MAX_HOSTNAMES)
         for i, chunk in enumerate(chunks):
             parts = [name, "https-redirect"] + ([str(i + 1)] if len(chunks) > 1 else [])
-            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, name, ep, [dict(base, sectionName=http)], chunk, [redirect]))
+            records.append(_route_record(cl, ns, resource_name("planner", *parts), route_names, gateway, [dict(base, sectionName=http)], chunk, [redirect]))
     return records, sorted(route_namespaces)
+
+
+def _keyed_rule(r: dict) -> tuple[dict, bytes | None]:
+    """route_rule(r) and its _rule_key, or None for the key of a plain rule to a str service
+    (json writes it whatever its strings hold): computed only when its HTTPRoute group has
+    other rules or hosts to sort it with (_group_rules). Any other rule's key is made at once,
+    so an error it raises is raised where it was."""
+    plain = _plain_rule(r)
+    if plain is not None and type(r["service"]) is str:
+        return plain, None
+    rule = plain if plain is not None else route_rule(r)
+    return rule, _rule_key(rule)
+
+
+def _lone_rule(hosts: dict) -> dict | None:
+    """The rule of an HTTPRoute group (host -> its [(rule, key or None)]) of one host with one
+    rule (most groups: a service's own route); None for any other group."""
+    if len(hosts) == 1:
+        [rules] = hosts.values()
+        if len(rules) == 1:
+            return rules[0][0]
+    return None
+
+
+def _group_rules(hosts: dict) -> list[tuple[list, list]]:
+    """``(rules, hosts)`` of one HTTPRoute group (host -> its [(rule, key or None)]), as
+    _hosts_by_rules orders them, the rules as dicts (any of those with the same key: they
+    are written alike)."""
+    rule_of: dict[bytes, dict] = {}  # a rule's canonical text (_rule_key) -> the rule
+    texts: dict = {}
+    for host, rules in hosts.items():
+        keys = texts[host] = set()
+        for rule, text in rules:
+            text = text if text is not None else _rule_key(rule)
+            rule_of.setdefault(text, rule)
+            keys.add(text)
+    return [([rule_of[x] for x in rules], hs) for rules, hs in _hosts_by_rules(texts)]
 
 
 def _hosts_by_rules(hosts: dict) -> list[tuple[tuple, list]]:
@@ -330,13 +408,15 @@ def _hosts_by_rules_plain(hosts: dict) -> list[tuple[tuple, list]]:
     return sorted(groups.items(), key=lambda kv: kv[1][0] or "")
 
 
-def _route_record(cl, ns, rname, route_names, gw_name, ep, parents, hosts, rules) -> dict:
+def _route_record(cl, ns, rname, route_names, gateway, parents, hosts, rules) -> dict:
+    """One HTTPRoute record; ``gateway`` (its Gateway's name, namespace and key) is shared by
+    the Gateway's routes (it is written, never changed)."""
     if (cl, ns, rname) in route_names:  # e.g. a folded Ingress rule named like a service
-        rname = resource_name(rname, "r" + _digest(repr((gw_name, hosts))))
+        rname = resource_name(rname, "r" + _digest(repr((gateway["name"], hosts))))
     route_names.add((cl, ns, rname))
     return {
         "key": _key(cl, ns, rname), "cluster": cl, "name": rname, "namespace": ns,
-        "gateway": {"name": gw_name, "namespace": ep["namespace"], "key": ep.get("gateway_key") or _key(cl, gw_name)},
+        "gateway": gateway,
         "parent_refs": parents,
         "hostnames": [h for h in hosts if h is not None],
         "rules": rules,
@@ -406,9 +486,8 @@ def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list
     """Ports to patch with appProtocol, whether an existing value is replaced, and the Ingress's
     ``cloud.google.com/app-protocols`` entries (port name -> HTTPS | HTTP2)."""
     proto = backend_protocol(s.get("policies") or {})
-    obj = f"Service {s['cluster']}/{s['namespace']}/{s['name']}"
     if ep["kind"] == "Ingress" and proto == "H2C":
-        limit(obj, "BACKEND_H2C_INGRESS",
+        limit(_service_object(s), "BACKEND_H2C_INGRESS",
               "the backend speaks HTTP/2 in clear text (h2c, e.g. gRPC without TLS), which a GKE Ingress cannot reach "
               "(its HTTP2 backends must serve TLS): requests would fail; keep this Service's load balancer or use the gateway strategy")
         return [], False, {}
@@ -416,6 +495,7 @@ def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list
     ports, force, ingress_protocols = [], False, {}
     if not want:
         return ports, force, ingress_protocols
+    obj = _service_object(s)
     for p in sorted(s["ports"], key=itemgetter("port", "protocol")):
         if p["port"] not in routed:
             continue
@@ -430,13 +510,24 @@ def _backend_protocol_patch(s: dict, ep: dict, routed: set, limit) -> tuple[list
     return ports, force, ingress_protocols
 
 
+def _service_object(s: dict) -> str:
+    """A plan service as limitations name it."""
+    return f"Service {s['cluster']}/{s['namespace']}/{s['name']}"
+
+
 def _host_sources(plan: dict) -> dict[tuple, set]:
     """(entrypoint, host) -> the plan routes' ``source`` values (absent in older plans)."""
     out: dict[tuple, set] = {}
     for ep in plan["entrypoints"]:
+        name = ep["name"]
         for r in ep["routes"]:
-            if r.get("host") is not None and r.get("source"):
-                out.setdefault((ep["name"], r["host"]), set()).add(r["source"])
+            host, source = r.get("host"), r.get("source")
+            if host is not None and source:
+                got = out.get((name, host))
+                if got is None:
+                    out[name, host] = {source}
+                else:
+                    got.add(source)
     return out
 
 
@@ -547,11 +638,7 @@ class _Records:
         # characters: a long namespace in "planner-<namespace>" is shortened with a hash suffix
         addr = dict(ep["address"], name=resource_name(ep["address"]["name"]))
         self.addresses.append({"key": ep_key, "cluster": cl, "entrypoint": name, "name": addr["name"], "global": bool(addr["global"]), "region": addr.get("region"), "internal": internal})
-        routed_ports = self.routed_ports
-        for r in ep["routes"]:
-            for b in _route_backends(r):
-                if b.get("service") is not None and b.get("port") is not None:
-                    routed_ports.setdefault((cl, r["namespace"], b["service"]), set()).add(b["port"])
+        _add_routed_ports(self.routed_ports, cl, ep["routes"])
         tls_hosts = sorted(ep["tls_hosts"])
         if tls_hosts and internal:
             self.limit(f"{ep['kind']} {name}", "INTERNAL_HTTP_ONLY",
@@ -688,7 +775,7 @@ class _Records:
             # Added at build, not cutover: the new Ingress serves as soon as it exists, and without
             # this annotation its backend would run without the Cloud Armor policy.
             build_ann["cloud.google.com/backend-config"] = json.dumps({"default": config_name}, sort_keys=True)
-        ports, force, ingress_protocols = _backend_protocol_patch(s, ep, self.routed_ports.get(key, set()), self.limit)
+        ports, force, ingress_protocols = _backend_protocol_patch(s, ep, self.routed_ports.get(key, _NO_PORTS), self.limit)
         if ingress_protocols:
             cutover_ann["cloud.google.com/app-protocols"] = json.dumps(ingress_protocols, sort_keys=True)
         from_annotation = bool(ranges) and bool(pol.get("source_ranges_annotation"))
@@ -721,20 +808,22 @@ class _Records:
         domain_given = bool(plan["inputs"].get("domain_given"))
         generated: dict[str, list[str]] = {}
         host_count = Counter(d["host"] for d in plan.get("dns_changes", []))
+        ep_by_name, dns, only_generated = self.ep_by_name, self.dns, {"generated"}
         for d in sorted(plan.get("dns_changes", []), key=itemgetter("host", "entrypoint")):
-            ep = self.ep_by_name.get(d["entrypoint"])
-            conflict = host_count[d["host"]] > 1
+            host, entrypoint = d["host"], d["entrypoint"]
+            ep = ep_by_name.get(entrypoint)
+            conflict = host_count[host] > 1
             if conflict:
-                self.limit(f"host {d['host']}", "DNS_HOST_CONFLICT", f"host {d['host']} is routed by several entrypoints; its A record is left to you (listed under manual_dns_changes)")
+                self.limit(f"host {host}", "DNS_HOST_CONFLICT", f"host {host} is routed by several entrypoints; its A record is left to you (listed under manual_dns_changes)")
             if ep is None:
-                self.limit(f"host {d['host']}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {d['entrypoint']!r}, which the plan does not create")
+                self.limit(f"host {host}", "ENTRYPOINT_MISSING", f"DNS change names entrypoint {entrypoint!r}, which the plan does not create")
                 continue
-            sources = host_sources.get((d["entrypoint"], d["host"]), set())
+            sources = host_sources.get((entrypoint, host), _NO_SOURCES)
             # a host planner made up (no annotation, rule or routes file names it) is no DNS name to publish
-            if sources and sources <= {"generated"} and not domain_given:
-                generated.setdefault(d["entrypoint"], []).append(d["host"])
+            if sources and sources <= only_generated and not domain_given:
+                generated.setdefault(entrypoint, []).append(host)
                 continue
-            self.dns.append({"key": _key(d["entrypoint"], d["host"]), "host": d["host"], "entrypoint": d["entrypoint"], "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict,
+            dns.append({"key": _key(entrypoint, host), "host": host, "entrypoint": entrypoint, "address_key": ep["key"], "internal": ep["internal"], "conflict": conflict,
                              "old_addresses": sorted(d.get("old_addresses", [])),
                              # external-dns already owns the record: hand the host to it, never create a rival record
                              "external_dns": "external-dns" in sources})
@@ -792,7 +881,8 @@ def program_data(plan: dict) -> dict:
         records.add_entrypoint(ep)
     eps_by_name = {e["name"]: e for e in plan["entrypoints"]}
     for key in consolidated:
-        records.add_service(key, services[key], eps_by_name.get(services[key]["entrypoint"]))
+        s = services[key]
+        records.add_service(key, s, eps_by_name.get(s["entrypoint"]))
     _nginx_records(plan, eps_by_name, records.multi, records.armor, records.backend_objs, records.patches, records.limit)
     records.add_dns(plan)
     return records.data(plan)
@@ -814,9 +904,12 @@ def _templates():
 @dataclass(frozen=True)
 class Program:
     """A rendered Pulumi project: each file's name and bytes, in the order they are written
-    (the data file first)."""
+    (the data file first), and the data program.json holds (kept with them: a program
+    rendered in a forked child is written and the child ends, its data never freed object by
+    object)."""
 
     files: tuple[tuple[str, list], ...]  # (file name, byte pieces)
+    data: dict = field(default_factory=dict, repr=False, compare=False)
 
     def write_to(self, out_dir: Path) -> Path:
         out_dir = Path(out_dir)
@@ -851,7 +944,7 @@ def render(plan: dict) -> Program:
     # = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(), faster
     files = [(PROGRAM_DATA, json_pieces(data, indent=1))]
     files += [(name, [env.get_template(f"{name}.j2").render(**context).encode("utf-8")]) for name in ("__main__.py", "Pulumi.yaml", "requirements.txt")]
-    return Program(tuple(files))
+    return Program(tuple(files), data)
 
 
 def write(plan: dict, out_dir: Path) -> Path:
