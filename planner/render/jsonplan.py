@@ -201,10 +201,8 @@ class _Pieces(list):
     write = list.append
 
 
-#: list values of a dict written in pieces are written this many items at a time (128: each
-#: piece's marshal bytes and orjson text stay in the CPU's caches; 256 measured ~4 % slower
-#: on the 100k program.json)
-SLICE = 128
+#: list values of a dict written in pieces are written this many items at a time
+SLICE = 256
 
 
 def _orjson_option() -> int:
