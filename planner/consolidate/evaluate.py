@@ -75,7 +75,13 @@ def generated_host(svc: Service, domain: str, notes: list[Note]) -> list[str]:
 def service_hosts(svc: Service, domain: str, notes: list[Note]) -> list[str]:
     """The hostnames a moved service is routed by: its external-dns names, else a generated one
     (``is_generated`` tells which)."""
-    return sorted(set(external_dns_hosts(svc, notes) or generated_host(svc, domain, notes)))
+    return hosts_and_origin(svc, domain, notes)[0]
+
+
+def hosts_and_origin(svc: Service, domain: str, notes: list[Note]) -> tuple[list[str], bool]:
+    """:func:`service_hosts`, and whether they are the generated one (no valid external-dns name)."""
+    annotated = external_dns_hosts(svc, notes)
+    return sorted(set(annotated or generated_host(svc, domain, notes))), not annotated
 
 
 class Evaluator:
@@ -128,7 +134,7 @@ class Evaluator:
         self._designed = designed.by_service(inv)  # service key -> its designed routes
         self._verdicts: dict = {}  # key id -> Verdict (placeholder names); (key id, entrypoint) -> filled in
         self._before: Pricing | None = None
-        self._hosts: dict[tuple, tuple[list[str], list[Note], bool]] = {}  # service key -> (hosts, their notes, generated)
+        self._hosts: dict[tuple, tuple[list[str], bool, list[Note]]] = {}  # service key -> (hosts, generated, their notes)
         self._slots: dict[tuple, Slot] = {}  # (strategy, cluster, namespace, internal) -> Slot
         self._primary_ports: dict[int, int] = {}  # port id -> primary_port(...).port
         self._routed: dict[tuple, tuple] = {}  # (port id, visibility, entrypoint, by path, rule notes) -> reasons
@@ -189,7 +195,7 @@ class Evaluator:
             return True
         made = self._hosts.get(svc.key)
         if made is not None:
-            return made[2]
+            return made[1]
         got = self._generated.get(raw)
         if got is None:
             got = self._generated[raw] = not any(valid_hostname(h) for h in (x.strip().lower().rstrip(".") for x in raw.split(",")) if h)
@@ -201,11 +207,9 @@ class Evaluator:
         got = self._hosts.get(svc.key)
         if got is None:
             found: list[Note] = []
-            annotated = external_dns_hosts(svc, found)
-            hosts = sorted(set(annotated or generated_host(svc, self.opts.domain, found)))  # service_hosts
-            got = self._hosts[svc.key] = (hosts, found, not annotated)
-        if got[1]:
-            notes.extend(got[1])
+            got = self._hosts[svc.key] = (*hosts_and_origin(svc, self.opts.domain, found), found)
+        if got[2]:
+            notes.extend(got[2])
         return got[0]
 
     def routed_reasons(self, e: Entry, by_path: bool) -> tuple[tuple[str, str], ...]:
