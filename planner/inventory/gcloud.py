@@ -111,10 +111,11 @@ class _Owners:
         """A Service's passthrough rule lives in its cluster's region."""
         return type(obj).__name__ != "Service" or self.region_of[obj] == region
 
-    def candidates(self, rule: dict, project: str, region: str) -> list:
-        """The objects that may own ``rule``: by the description GKE writes, narrowed by the
-        rule's IP when several clusters hold that name; else by the IP alone."""
-        kind, ref = _owner_hint(rule)
+    def candidates(self, rule: dict, hint: tuple[str | None, str | None], project: str, region: str) -> list:
+        """The objects that may own ``rule``: by the description GKE writes (``hint``, see
+        :func:`_owner_hint`), narrowed by the rule's IP when several clusters hold that name;
+        else by the IP alone."""
+        kind, ref = hint
         ip = rule.get("IPAddress") if isinstance(rule.get("IPAddress"), str) else None
         cands = [o for o in self.by_name.get((kind, project, ref), []) if self.fits(o, region)] if kind else []
         if len(cands) > 1 and ip:
@@ -155,13 +156,14 @@ def _match(path: str, rules: list, owners: _Owners) -> _Matches:
             raise PlannerError(f"{path}: [{i}]: forwarding rule {project}/{region}/{name[:60]} listed twice")
         seen.add((project, region, name))
         m.pool_rules[(project, region)] += 1
-        cands = owners.candidates(rule, project, region)
+        hint = _owner_hint(rule)
+        cands = owners.candidates(rule, hint, project, region)
         if not cands:
             m.orphans.append((project, region, name, rule))
         elif len(cands) == 1:
             m.owned[cands[0]] += 1
         else:
-            m.ambiguous.append((f"ForwardingRule {project}/{region}/{name}", _owner_hint(rule)[1], cands))
+            m.ambiguous.append((f"ForwardingRule {project}/{region}/{name}", hint[1], cands))
     return m
 
 
